@@ -1,0 +1,154 @@
+"""The bot: dependencies injected, cogs loaded, commands synced only when they changed."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import pkgutil
+import signal
+from datetime import UTC
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import cogs
+from bot.clock import Clock, SystemClock
+from bot.commands import build_nexus_group
+from bot.db import migrate
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.services.container import Services, build_services
+from bot.services.state import AppStateService
+from bot.settings import Settings
+from bot.ui.errors import NexusTree
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Route REST (and, for tests, the gateway) somewhere other than discord.com when asked."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def intents() -> discord.Intents:
+    """Guilds for channels/roles/threads; members (privileged) for the learner-role cohort and
+    for noticing learners who leave or come back. No message content."""
+    value = discord.Intents.none()
+    value.guilds = True
+    value.members = True
+    return value
+
+
+class NexusBot(commands.Bot):
+    def __init__(self, services: Services, engine: AsyncEngine, *, force_sync: bool = False):
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=NexusTree,
+            max_messages=None,
+        )
+        self.services = services
+        self.settings = services.settings
+        self.scheduler = services.scheduler
+        self.engine = engine
+        self.force_sync = force_sync
+        self.nexus_group = build_nexus_group()
+        self.state = AppStateService(services.sessions)
+        self.ready_once = asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        self.tree.add_command(self.nexus_group)
+        for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
+            await self.load_extension(f"cogs.{module}")
+        if not self.scheduler.running:
+            self.scheduler.start()
+        self.scheduler.add_job(
+            self._heartbeat,
+            "interval",
+            seconds=HEARTBEAT_SECONDS,
+            id="heartbeat",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        await self.sync_commands(force=self.force_sync)
+
+    def command_payload(self) -> list[dict[str, object]]:
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        commands_ = self.tree.get_commands(guild=guild) or self.tree.get_commands()
+        return sorted((c.to_dict(self.tree) for c in commands_), key=lambda c: str(c["name"]))
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync to the dev server (when set) or globally, only if the tree changed."""
+        dev_guild = self.settings.dev_guild_id
+        target = f"guild:{dev_guild}" if dev_guild else "global"
+        digest = hashlib.sha256(
+            json.dumps(self.command_payload(), sort_keys=True, default=str).encode()
+        ).hexdigest()
+        key = f"commands:{target}"
+        if not force and await self.state.get(key) == digest:
+            log.info("application commands unchanged (%s); not syncing", target)
+            return False
+        if dev_guild:
+            guild = discord.Object(dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        await self.state.set(key, digest)
+        log.info("synced %d application commands (%s)", len(synced), target)
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        self.ready_once.set()
+        await self._heartbeat()
+
+    async def _heartbeat(self) -> None:
+        await self.state.heartbeat(self.services.clock.now(), connected=not self.is_closed())
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        try:
+            await super().close()
+        finally:
+            await self.engine.dispose()
+
+
+async def build_bot(
+    settings: Settings, *, clock: Clock | None = None, force_sync: bool = False
+) -> NexusBot:
+    """Everything the bot needs, created once and injected. Migrates the database to head."""
+    point_discord_at(settings)
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url)
+    await migrate.upgrade(engine)
+    sessions = create_sessionmaker(engine)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    services = build_services(settings, sessions, clock or SystemClock(), scheduler)
+    return NexusBot(services, engine, force_sync=force_sync)
+
+
+async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
+    bot = await build_bot(settings, clock=clock)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+    async with bot:
+        await bot.start(settings.token)

@@ -1,0 +1,115 @@
+"""`nexus-bot run | migrate | check | sync-commands` (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from dotenv import load_dotenv
+
+from bot.settings import ROOT, Settings, SettingsError, configure_logging, load_settings
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nexus-bot", description="The Project Nexus Discord bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (default)")
+    sub.add_parser("migrate", help="bring the database to the current schema")
+    check = sub.add_parser("check", help="validate settings and database; connects to nothing")
+    check.add_argument(
+        "--live",
+        action="store_true",
+        help="also require a recent heartbeat from a running bot (for container health checks)",
+    )
+    sub.add_parser("sync-commands", help="register the slash commands with Discord now")
+    return parser
+
+
+async def _migrate(settings: Settings) -> str | None:
+    from bot.db import migrate
+    from bot.db.engine import create_engine
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        return await migrate.current_revision(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _check(settings: Settings, live: bool) -> int:
+    from sqlalchemy import text
+
+    from bot.db import migrate
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.services.state import AppStateService
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        current, head = await migrate.current_revision(engine), migrate.head_revision()
+        if current != head:
+            print(
+                f"database is at revision {current}, code expects {head}: run `nexus-bot migrate`"
+            )
+            return 1
+        if live:
+            raw = await AppStateService(create_sessionmaker(engine)).get("heartbeat")
+            beat = json.loads(raw) if raw else None
+            at = datetime.fromisoformat(beat["at"]) if beat else None
+            if at is None or datetime.now(UTC) - at > timedelta(minutes=2):
+                print("no heartbeat from a running bot in the last 2 minutes")
+                return 1
+    except Exception as error:  # report, don't trace: this is a health check
+        print(f"database check failed: {type(error).__name__}: {error}".splitlines()[0])
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"ok: settings valid, database at revision {head}")
+    return 0
+
+
+async def _sync(settings: Settings) -> None:
+    from bot.app import build_bot
+
+    bot = await build_bot(settings, force_sync=True)
+    async with bot:
+        await bot.login(settings.token)  # setup_hook loads cogs and syncs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    load_dotenv(ROOT / ".env")
+    load_dotenv()  # a .env in the working directory, if different
+    try:
+        settings = load_settings(require_token=command in ("run", "check", "sync-commands"))
+    except SettingsError as error:
+        print(f"nexus-bot: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings)
+    if command == "migrate":
+        revision = asyncio.run(_migrate(settings))
+        print(f"database at revision {revision}")
+        return 0
+    if command == "check":
+        return asyncio.run(_check(settings, args.live))
+    if command == "sync-commands":
+        asyncio.run(_sync(settings))
+        return 0
+    from bot.app import run_bot
+
+    try:
+        asyncio.run(run_bot(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0

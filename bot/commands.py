@@ -1,0 +1,75 @@
+"""The `/nexus` moderator group, shared by several cogs, and the server-side moderator check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import GuildOnly, NotModerator
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+
+AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
+
+
+def build_nexus_group() -> app_commands.Group:
+    """Hidden from members without Manage Server; every leaf is also checked server-side."""
+    return app_commands.Group(
+        name="nexus",
+        description="Moderator tools for Nexus",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+
+async def moderator_check(interaction: discord.Interaction) -> bool:
+    """Manage Server or the configured moderator role; raises so the user is told why."""
+    member = interaction.user
+    if interaction.guild_id is None or not isinstance(member, discord.Member):
+        raise GuildOnly()
+    bot: NexusBot = interaction.client  # type: ignore[assignment]
+    role_ids = {role.id for role in member.roles}
+    manage_guild = interaction.permissions.manage_guild or member.guild_permissions.manage_guild
+    if not await bot.services.guilds.is_moderator(interaction.guild_id, role_ids, manage_guild):
+        raise NotModerator()
+    return True
+
+
+def _leaves(command: AppCommand) -> Iterator[app_commands.Command[Any, ..., Any]]:
+    if isinstance(command, app_commands.Group):
+        for child in command.commands:
+            yield from _leaves(child)
+    else:
+        yield command
+
+
+class ModeratorCog(commands.Cog):
+    """A cog whose app commands are mounted under `/nexus` instead of the top level.
+
+    Every command it defines at the top level of the class (plain commands or groups) is moved
+    into the bot's shared `/nexus` group when the cog loads, and every leaf gets the
+    server-side moderator check, so no moderator command can forget it.
+    """
+
+    bot: NexusBot
+
+    async def cog_load(self) -> None:
+        nexus = self.bot.nexus_group
+        own = list(self.__cog_app_commands__)
+        self.__cog_app_commands__.clear()  # keep discord.py from adding them at the top level
+        for command in own:
+            command.parent = nexus
+            nexus.add_command(command)
+            for leaf in _leaves(command):
+                if moderator_check not in leaf.checks:
+                    leaf.add_check(moderator_check)
+        self._mounted = [command.name for command in own]
+
+    async def cog_unload(self) -> None:
+        for name in getattr(self, "_mounted", []):
+            self.bot.nexus_group.remove_command(name)

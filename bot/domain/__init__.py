@@ -1,0 +1,1 @@
+"""Pure domain logic: no Discord, no SQL, no wall clock."""

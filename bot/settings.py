@@ -1,0 +1,133 @@
+"""Settings read once from the environment (and `.env`) into one validated object."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = ROOT / "data"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and never echoes secrets."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(repr=False)
+    database_url: str
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    api_base: str | None = None
+    gateway_url: str | None = None
+    data_dir: Path = DEFAULT_DATA_DIR
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def learnings_dir(self) -> Path:
+        return self.data_dir / "learnings"
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{data_dir / 'nexus.db'}"
+
+
+def _http_url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
+    """Validate the environment into `Settings`; raise `SettingsError` naming the bad setting."""
+    env = os.environ if env is None else env
+
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if require_token and not token:
+        raise SettingsError("DISCORD_TOKEN is not set (put it in .env or the environment)")
+    if token and (len(token) < 20 or any(c.isspace() for c in token)):
+        raise SettingsError("DISCORD_TOKEN does not look like a bot token (check .env)")
+
+    data_dir = Path(env.get("NEXUS_DATA_DIR", "") or DEFAULT_DATA_DIR)
+
+    database_url = env.get("DATABASE_URL", "").strip() or default_database_url(data_dir)
+    if not (
+        database_url.startswith("sqlite+aiosqlite://")
+        or database_url.startswith("postgresql+asyncpg://")
+    ):
+        raise SettingsError(
+            "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
+
+    dev_guild_raw = env.get("DEV_GUILD_ID", "").strip()
+    dev_guild_id: int | None = None
+    if dev_guild_raw:
+        if not dev_guild_raw.isdigit():
+            raise SettingsError(f"DEV_GUILD_ID must be a numeric server ID, got {dev_guild_raw!r}")
+        dev_guild_id = int(dev_guild_raw)
+
+    log_level = (env.get("LOG_LEVEL", "") or "INFO").strip().upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+
+    api_base = env.get("DISCORD_API_BASE", "").strip() or None
+    if api_base:
+        api_base = _http_url("DISCORD_API_BASE", api_base, ("http", "https"))
+    gateway_url = env.get("DISCORD_GATEWAY_URL", "").strip() or None
+    if gateway_url:
+        gateway_url = _http_url("DISCORD_GATEWAY_URL", gateway_url, ("ws", "wss"))
+
+    return Settings(
+        token=token,
+        database_url=database_url,
+        dev_guild_id=dev_guild_id,
+        log_level=log_level,
+        api_base=api_base,
+        gateway_url=gateway_url,
+        data_dir=data_dir,
+    )
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces any occurrence of the secrets it knows with `[redacted]` in log records."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self._secrets:
+            redacted = redacted.replace(secret, "[redacted]")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Plain, greppable log lines on stderr, with the token redacted everywhere."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    handler.addFilter(RedactingFilter([settings.token]))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

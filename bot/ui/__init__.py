@@ -1,0 +1,1 @@
+"""Rendering: embeds, views and modals. No SQL, no business rules."""

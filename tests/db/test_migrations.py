@@ -1,0 +1,43 @@
+"""Migrations bring an empty database to exactly the models' schema, and back down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from bot.db import migrate
+from bot.db.engine import create_engine
+from bot.db.models import Base
+
+
+def _diff(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+async def test_upgrade_gives_models_schema_and_downgrade_empties(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    try:
+        await migrate.upgrade(engine)
+        assert await migrate.current_revision(engine) == migrate.head_revision()
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+            assert set(Base.metadata.tables) <= await connection.run_sync(_tables)
+
+        await migrate.downgrade(engine, "base")
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_tables) <= {"alembic_version"}
+
+        await migrate.upgrade(engine)  # and up again: downgrades leave no debris
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+    finally:
+        await engine.dispose()
