@@ -132,8 +132,8 @@ async def build_bot(
 ) -> NexusBot:
     """Everything the bot needs, created once and injected. Migrates the database to head."""
     point_discord_at(settings)
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.sqlite_path:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
     sessions = create_sessionmaker(engine)

@@ -35,8 +35,8 @@ async def _migrate(settings: Settings) -> str | None:
     from bot.db import migrate
     from bot.db.engine import create_engine
 
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.sqlite_path:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)

@@ -26,11 +26,18 @@ class Settings:
     log_level: str = "INFO"
     api_base: str | None = None
     gateway_url: str | None = None
-    data_dir: Path = DEFAULT_DATA_DIR
+    data_dir: Path = DEFAULT_DATA_DIR  # shipped content: catalog, first-week plan, learnings
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split("///", 1)[-1]
+        return None if path in ("", ":memory:") else Path(path)
 
     @property
     def learnings_dir(self) -> Path:
@@ -60,7 +67,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
 
     data_dir = Path(env.get("NEXUS_DATA_DIR", "") or DEFAULT_DATA_DIR)
 
-    database_url = env.get("DATABASE_URL", "").strip() or default_database_url(data_dir)
+    database_url = env.get("DATABASE_URL", "").strip() or default_database_url(DEFAULT_DATA_DIR)
     if not (
         database_url.startswith("sqlite+aiosqlite://")
         or database_url.startswith("postgresql+asyncpg://")

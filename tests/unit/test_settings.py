@@ -62,7 +62,7 @@ def _cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 
 def test_check_without_token_exits_2_with_one_line(tmp_path: Path) -> None:
-    result = _cli(["check"], {"NEXUS_DATA_DIR": str(tmp_path)}, tmp_path)
+    result = _cli(["check"], {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/n.db"}, tmp_path)
     assert result.returncode == 2
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0]
@@ -70,7 +70,11 @@ def test_check_without_token_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_migrate_then_check_ok_and_token_not_printed(tmp_path: Path) -> None:
-    env = {"NEXUS_DATA_DIR": str(tmp_path), "DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "DEBUG"}
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/n.db",
+        "DISCORD_TOKEN": TOKEN,
+        "LOG_LEVEL": "DEBUG",
+    }
     migrated = _cli(["migrate"], env, tmp_path)
     assert migrated.returncode == 0, migrated.stderr
     checked = _cli(["check"], env, tmp_path)
