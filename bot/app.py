@@ -17,7 +17,7 @@ from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import cogs
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, clock_for
 from bot.commands import build_nexus_group
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
@@ -138,7 +138,9 @@ async def build_bot(
     await migrate.upgrade(engine)
     sessions = create_sessionmaker(engine)
     scheduler = AsyncIOScheduler(timezone=UTC)
-    services = build_services(settings, sessions, clock or SystemClock(), scheduler)
+    services = build_services(
+        settings, sessions, clock or clock_for(settings.clock_file), scheduler
+    )
     return NexusBot(services, engine, force_sync=force_sync)
 
 

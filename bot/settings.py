@@ -27,6 +27,8 @@ class Settings:
     api_base: str | None = None
     gateway_url: str | None = None
     data_dir: Path = DEFAULT_DATA_DIR  # shipped content: catalog, first-week plan, learnings
+    reminder_sweep_seconds: float = 60.0  # how often due reminders are looked for
+    clock_file: Path | None = None  # tests only: read "now" from this file instead of the clock
 
     @property
     def is_sqlite(self) -> bool:
@@ -42,6 +44,10 @@ class Settings:
     @property
     def learnings_dir(self) -> Path:
         return self.data_dir / "learnings"
+
+    @property
+    def first_week_plan(self) -> Path:
+        return self.data_dir / "first_week.yaml"
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -94,6 +100,29 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
     if gateway_url:
         gateway_url = _http_url("DISCORD_GATEWAY_URL", gateway_url, ("ws", "wss"))
 
+    sweep_raw = env.get("NEXUS_REMINDER_SWEEP_SECONDS", "").strip()
+    sweep_seconds = 60.0
+    if sweep_raw:
+        try:
+            sweep_seconds = float(sweep_raw)
+        except ValueError:
+            sweep_seconds = -1.0
+        if not 0.05 <= sweep_seconds <= 3600:
+            raise SettingsError(
+                f"NEXUS_REMINDER_SWEEP_SECONDS must be a number of seconds from 0.05 to 3600, "
+                f"got {sweep_raw!r}"
+            )
+
+    clock_raw = env.get("NEXUS_CLOCK_FILE", "").strip()
+    clock_file = Path(clock_raw) if clock_raw else None
+    if clock_file is not None:
+        from bot.clock import FileClock, FileClockError
+
+        try:
+            FileClock(clock_file).now()
+        except FileClockError as error:
+            raise SettingsError(f"NEXUS_CLOCK_FILE: {error}") from None
+
     return Settings(
         token=token,
         database_url=database_url,
@@ -102,6 +131,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         api_base=api_base,
         gateway_url=gateway_url,
         data_dir=data_dir,
+        reminder_sweep_seconds=sweep_seconds,
+        clock_file=clock_file,
     )
 
 
