@@ -32,3 +32,11 @@ class GuildOnly(NexusError):
 
 class InvalidInput(NexusError):
     """Bad user input; nothing was changed."""
+
+
+class NoCohort(NexusError):
+    """No (running) cohort on this server."""
+
+    def __init__(self, active: bool = False) -> None:
+        what = "No cohort is running" if active else "No cohort has been started yet"
+        super().__init__(f"{what} on this server. Start one with `/nexus cohort start`.")
