@@ -1,0 +1,134 @@
+"""Embeds for `/nexus cohort start | show | preview | cancel`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import discord
+
+from bot.domain.first_week import CohortMember
+from bot.services.cohorts import CohortOverview, ReminderView, StepPreview
+from bot.ui import embeds, limits
+from bot.ui.text import truncate
+
+STATUS = {
+    "scheduled": "🕒 scheduled",
+    "sending": "📤 sending",
+    "sent": "✅ sent",
+    "late": "⏰ sent late",
+    "skipped": "⏭️ skipped",
+    "cancelled": "✖️ cancelled",
+}
+AUDIENCE = {
+    "everyone": "everyone",
+    "not_announced": "not announced yet",
+    "not_paired": "announced, no partner",
+    "moderators": "moderators",
+}
+NAMES_SHOWN = 10
+
+
+def _when(moment: datetime, zone: str) -> str:
+    utc = moment.astimezone(UTC)
+    return f"{moment:%a %d %b %H:%M} {zone} ({utc:%H:%M} UTC) · <t:{int(utc.timestamp())}:R>"
+
+
+def _day(overview: CohortOverview, reminder: ReminderView) -> int:
+    return (reminder.local.date() - overview.start_date).days + 1
+
+
+def _title(overview: CohortOverview, reminder: ReminderView) -> str:
+    return truncate(
+        f"Day {_day(overview, reminder)} · {reminder.step_key} → {AUDIENCE.get(reminder.audience)}",
+        limits.EMBED_FIELD_NAME,
+    )
+
+
+def _outcome(reminder: ReminderView) -> str:
+    parts = [STATUS.get(reminder.status, reminder.status)]
+    if reminder.sent or reminder.failed or reminder.waiting:
+        delivered = f"{reminder.sent} delivered"
+        if reminder.by_dm:
+            delivered += f" ({reminder.by_dm} by DM)"
+        parts.append(delivered)
+    if reminder.failed:
+        parts.append(f"{reminder.failed} failed")
+    if reminder.waiting:
+        parts.append(f"{reminder.waiting} to go")
+    line = " · ".join(parts)
+    return f"{line}\n*{reminder.note}*" if reminder.note else line
+
+
+class _Budget:
+    """Adds fields while the embed stays within Discord's per-field, count and total limits."""
+
+    def __init__(self, embed: discord.Embed) -> None:
+        self.embed = embed
+        self.dropped = 0
+
+    def add(self, name: str, value: str) -> None:
+        name = truncate(name, limits.EMBED_FIELD_NAME)
+        value = truncate(value, limits.EMBED_FIELD_VALUE) or "—"
+        full = len(self.embed.fields) >= limits.EMBED_FIELDS - 1
+        if full or len(self.embed) + len(name) + len(value) > limits.EMBED_TOTAL - 200:
+            self.dropped += 1
+            return
+        self.embed.add_field(name=name, value=value, inline=False)
+
+    def done(self) -> discord.Embed:
+        if self.dropped:
+            self.embed.add_field(name="…", value=f"{self.dropped} more not shown", inline=False)
+        return self.embed
+
+
+def _header(overview: CohortOverview) -> str:
+    start = overview.start_date
+    return (
+        f"Cohort starting **{start:%A} {start.day} {start:%B %Y}**, "
+        f"times in `{overview.timezone}`. Status: **{overview.status}**."
+    )
+
+
+def plan_embed(overview: CohortOverview, title: str) -> discord.Embed:
+    """The cohort's reminders with their status: for start, show and cancel."""
+    description = _header(overview)
+    if overview.replaced:
+        description += "\nThe plan that was running is replaced: its remaining steps won't fire."
+    budget = _Budget(embeds.info(title, description))
+    for reminder in overview.reminders:
+        budget.add(
+            _title(overview, reminder),
+            f"{_when(reminder.local, overview.timezone)}\n{_outcome(reminder)}",
+        )
+    return budget.done()
+
+
+def _names(members: tuple[CohortMember, ...]) -> str:
+    shown = ", ".join(m.name for m in members[:NAMES_SHOWN])
+    more = len(members) - NAMES_SHOWN
+    return f"{shown} +{more}" if more > 0 else shown
+
+
+def preview_embed(overview: CohortOverview, previews: list[StepPreview]) -> discord.Embed:
+    """Dry run: who each upcoming step would reach if it fired now, and when it will."""
+    description = _header(overview) + "\nAudiences are as of now; they are fixed when a step fires."
+    budget = _Budget(embeds.info("First week preview (dry run)", description))
+    if not previews:
+        budget.add("Nothing left to send", "Every step of this cohort has run or was skipped.")
+    for item in previews:
+        reminder = item.reminder
+        lines = [_when(reminder.local, overview.timezone)]
+        if reminder.audience == "moderators":
+            lines.append(f"One summary post in <#{item.target_channel_id}> (no pings).")
+        else:
+            total = len(item.channel) + len(item.dm)
+            lines.append(
+                f"**{total}** learners: {len(item.channel)} mentioned in "
+                f"<#{item.target_channel_id}>, {len(item.dm)} by DM, {item.opted_out} opted out."
+            )
+            if item.channel:
+                lines.append(f"Channel: {_names(item.channel)}")
+            if item.dm:
+                lines.append(f"DM: {_names(item.dm)}")
+        budget.add(_title(overview, reminder), "\n".join(lines))
+    return budget.done()

@@ -1,0 +1,85 @@
+"""The Discord side of first-week reminders: posts and DMs with nonces, and role members.
+
+discord.py paces every request on Discord's rate-limit headers and retries 429s itself, so a
+large fan-out only has to send one message after the other. Errors are sorted into what the
+engine needs to know: a DM refused (`DmClosed`), a definite refusal (`Undeliverable`), or
+anything else, whose outcome is unknown and which the engine retries with the same nonce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.services.reminders import DmClosed, Undeliverable
+
+CANNOT_DM = 50007
+
+
+def _definite(error: discord.HTTPException) -> bool:
+    """4xx answers (other than 429, which discord.py retries) mean nothing was created."""
+    return 400 <= error.status < 500 and error.status != 429
+
+
+class DiscordReminderTransport:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def post(
+        self, channel_id: int, content: str, mention_ids: Sequence[int], nonce: str
+    ) -> int:
+        channel = self._client.get_partial_messageable(channel_id)
+        allowed = discord.AllowedMentions(
+            users=[discord.Object(user_id) for user_id in mention_ids],
+            roles=False,
+            everyone=False,
+            replied_user=False,
+        )
+        try:
+            message = await channel.send(content, allowed_mentions=allowed, nonce=nonce)
+        except discord.HTTPException as error:
+            if _definite(error):
+                raise Undeliverable(_describe(error, "the channel")) from error
+            raise
+        return message.id
+
+    async def dm(self, user_id: int, content: str, nonce: str) -> int:
+        try:
+            channel = await self._client.create_dm(discord.Object(user_id))
+            message = await channel.send(
+                content, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
+            )
+        except discord.HTTPException as error:
+            if _definite(error):  # closed DMs (50007), unknown user...: use the channel
+                raise DmClosed(_describe(error, "DMs")) from error
+            raise
+        return message.id
+
+    async def notify(self, channel_id: int, content: str) -> None:
+        channel = self._client.get_partial_messageable(channel_id)
+        await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
+
+
+def _describe(error: discord.HTTPException, where: str) -> str:
+    if error.code == CANNOT_DM:
+        return "DMs closed"
+    if isinstance(error, discord.Forbidden):
+        return f"no permission to post in {where}"
+    if isinstance(error, discord.NotFound):
+        return f"{where} no longer exists"
+    return f"Discord refused the message in {where} ({error.status} {error.code})"
+
+
+class GatewayMemberDirectory:
+    """Role members from the gateway's member cache (needs the GUILD_MEMBERS intent)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    def role_members(self, guild_id: int, role_id: int) -> list[tuple[int, str]] | None:
+        guild = self._client.get_guild(guild_id)
+        role = guild.get_role(role_id) if guild else None
+        if role is None:
+            return None
+        return [(m.id, m.display_name) for m in role.members if not m.bot]
