@@ -17,6 +17,7 @@ Path = tuple[str | int, ...]
 JSON = Mapping[str, Any]
 
 CONTENT_MAX = 2000
+NONCE_MAX = 25
 EMBEDS_MAX = 10
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
@@ -363,6 +364,9 @@ def check_message(body: Any, *, attachments_count: int = 0) -> list[LimitError]:
     errors += check_embeds(body.get("embeds"))
     errors += check_components(body.get("components"), flags=flags if isinstance(flags, int) else 0)
     errors += check_allowed_mentions(body.get("allowed_mentions"))
+    nonce = body.get("nonce")
+    if isinstance(nonce, str):
+        errors += _len_check(nonce, NONCE_MAX, ("nonce",))
     attachments = body.get("attachments") or []
     count = max(len(attachments), attachments_count)
     if count > ATTACHMENTS_MAX:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -89,6 +90,18 @@ def apply_pings(world: World, message: Message, *, default_parse: frozenset[str]
     ]
 
 
+def nonce_duplicate(world: World, body: Mapping[str, Any], author: User) -> Message | None:
+    """With `enforce_nonce`, the message `author` already created with this nonce in the last
+    `world.nonce_window` seconds: Discord answers with it instead of posting a second one."""
+    nonce = body.get("nonce")
+    if nonce is None or not body.get("enforce_nonce"):
+        return None
+    seen = world.nonces.get((author.id, str(nonce)))
+    if seen is None or time.monotonic() - seen[1] > world.nonce_window:
+        return None
+    return world.messages.get(seen[0])
+
+
 def create_message(
     world: World,
     channel: Channel,
@@ -127,6 +140,10 @@ def create_message(
         interaction_metadata=interaction_metadata,
         message_reference=dict(reference) if isinstance(reference, Mapping) else None,
     )
+    if body.get("nonce") is not None:
+        message.nonce = str(body["nonce"])
+        if body.get("enforce_nonce"):
+            world.nonces[(message.author.id, message.nonce)] = (message.id, time.monotonic())
     if not loading:
         apply_pings(world, message, default_parse=default_parse)
     world.store_message(message)

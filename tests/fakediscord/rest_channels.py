@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from . import errors, limits, perms
 from .mentions import CHANNEL_DEFAULT_PARSE
-from .messaging import create_message, delete_message, edit_message
+from .messaging import create_message, delete_message, edit_message, nonce_duplicate
 from .server import ApiRequest, Reply, RouteDef
 from .state import INTENT_GUILDS, JSON, Channel, ChannelType, Guild, Message
 from .util import iso_now
@@ -247,6 +247,9 @@ class ChannelRoutes:
                         }
                     }
                 )
+        duplicate = nonce_duplicate(self.world, body, self.world.bot_user)
+        if duplicate is not None:
+            return Reply(200, duplicate.to_payload())
         message = create_message(
             self.world, channel, body, req.files, default_parse=CHANNEL_DEFAULT_PARSE
         )

@@ -375,6 +375,8 @@ class Message:
     thread: Channel | None = field(default=None, repr=False)
     pinned: bool = False
     deleted: bool = False
+    #: The `nonce` the sender gave, echoed in the payload like Discord does.
+    nonce: str | None = None
     #: Previous versions (content/embeds/components) before each edit.
     history: list[JSON] = field(default_factory=list, repr=False)
 
@@ -457,6 +459,8 @@ class Message:
             payload["message_reference"] = self.message_reference
         if self.thread is not None and not self.thread.deleted:
             payload["thread"] = self.thread.to_payload()
+        if self.nonce is not None:
+            payload["nonce"] = self.nonce
         return payload
 
 
@@ -841,6 +845,10 @@ class World:
         self._emit: EmitFn = lambda event, data, intent: None
         #: Notified on every state change; `FakeDiscord.wait_for_*` helpers wait on it.
         self.changed = Notifier()
+        #: `enforce_nonce` memory: (author id, nonce) → (message id, monotonic time created).
+        self.nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        #: Seconds a nonce is remembered ("a few minutes" on Discord).
+        self.nonce_window = 300.0
 
     def set_emitter(self, emit: EmitFn) -> None:
         self._emit = emit

@@ -392,3 +392,21 @@ async def test_user_messages_reach_the_bot(fake: FakeDiscord, scene: Scene, bot:
     assert second.content.startswith("hi ") and isinstance(second.author, discord.Member)
     assert [m.content for m in fake.messages(scene.channel)][:1] == ["no mention"]
     fake.assert_clean()
+
+
+async def test_enforce_nonce_returns_the_first_message(
+    fake: FakeDiscord, scene: Scene, bot: TinyBot
+) -> None:
+    channel = bot.get_partial_messageable(scene.channel.id)
+    first = await channel.send("once", nonce="batch-1")  # discord.py adds enforce_nonce
+    again = await channel.send("once, retried", nonce="batch-1")
+    other = await channel.send("twice", nonce="batch-2")
+    assert again.id == first.id and other.id != first.id
+    assert [m.content for m in fake.messages(scene.channel)] == ["once", "twice"]
+    assert fake.messages(scene.channel)[0].nonce == "batch-1"
+    fake.world.nonce_window = 0.0  # the memory is only a few minutes long
+    late = await channel.send("once, much later", nonce="batch-1")
+    assert late.id != first.id
+    with pytest.raises(discord.HTTPException):
+        await channel.send("x", nonce="n" * 26)  # nonces are at most 25 characters
+    assert any("nonce" in v for v in fake.violations)
