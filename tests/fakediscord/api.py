@@ -110,6 +110,9 @@ class FakeDiscord:
         self._by_token: dict[str, InteractionRecord] = {}
         #: Modals the bot opened: (interaction, modal data).
         self.modals: list[tuple[InteractionRecord, JSON]] = []
+        #: Called with each recorded call after Discord's side effects, before the bot gets the
+        #: answer (e.g. to kill a bot process at exactly that point).
+        self.call_listeners: list[Callable[[RecordedCall], None]] = []
         for group in (
             MiscRoutes(self),
             ChannelRoutes(self),
@@ -246,6 +249,8 @@ class FakeDiscord:
             if record is not None:
                 record.rejected.append(call)
                 record.changed.notify()
+        for listener in list(self.call_listeners):
+            listener(call)
         self.world.changed.notify()
 
     # -------------------------------------------------------------------- state
