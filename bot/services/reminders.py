@@ -181,7 +181,7 @@ class ReminderEngine:
     async def start(self) -> None:
         """Arm the timers from the database and catch up on anything missed while down."""
         self._scheduler.add_job(
-            self.sweep,
+            self._tick,
             "interval",
             seconds=self._sweep_seconds,
             id=SWEEP_JOB,
@@ -212,7 +212,7 @@ class ReminderEngine:
     def arm(self, reminder_id: int, due_at: datetime) -> None:
         """A timer that runs the sweep when the reminder is due (the sweep decides)."""
         self._scheduler.add_job(
-            self.sweep,
+            self._tick,
             "date",
             run_date=due_at,
             id=f"reminder:{reminder_id}",
@@ -235,6 +235,11 @@ class ReminderEngine:
         task = asyncio.get_running_loop().create_task(self.sweep())
         self._wakers.add(task)
         task.add_done_callback(self._wakers.discard)
+
+    async def _tick(self) -> None:
+        """The scheduler's job: hand the sweep to a task of ours and return at once, so a
+        scheduler shutdown never cancels a sweep halfway (`stop` ends them cleanly)."""
+        self.wake()
 
     async def idle(self) -> None:
         """Wait until every running fan-out has finished (tests, benchmarks)."""

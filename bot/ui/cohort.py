@@ -122,10 +122,11 @@ def preview_embed(overview: CohortOverview, previews: list[StepPreview]) -> disc
             lines.append(f"One summary post in <#{item.target_channel_id}> (no pings).")
         else:
             total = len(item.channel) + len(item.dm)
-            lines.append(
-                f"**{total}** learners: {len(item.channel)} mentioned in "
-                f"<#{item.target_channel_id}>, {len(item.dm)} by DM, {item.opted_out} opted out."
+            line = (
+                f"**{total}** to remind: {len(item.channel)} mentioned in "
+                f"<#{item.target_channel_id}>, {len(item.dm)} by DM"
             )
+            lines.append(line + (f" · {item.opted_out} opted out" if item.opted_out else ""))
             if item.channel:
                 lines.append(f"Channel: {_names(item.channel)}")
             if item.dm:
