@@ -1,0 +1,101 @@
+"""The bot process is SIGKILLed in the middle of a reminder fan-out and started again: every
+learner still gets exactly one message (`python -m bot run` against the fake Discord)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import START, Nexus
+from tests.fakediscord import FakeDiscord, RecordedCall
+
+pytestmark = pytest.mark.timeout(60)
+
+REPO = Path(__file__).resolve().parents[2]
+MESSAGES = "/channels/{channel_id}/messages"
+WELCOME_DUE = datetime(2026, 11, 2, 18, tzinfo=UTC)  # 19:00 in Lagos on day 1
+LEARNERS = 230  # five channel messages: 50 + 50 + 50 + 50 + 30
+
+
+async def spawn(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    with log.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=REPO, env=env, stdout=out, stderr=out
+        )
+
+
+async def test_sigkill_mid_fan_out_then_restart_sends_each_exactly_once(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    nexus = Nexus(fake, tmp_path)
+    learners = [
+        nexus.guild.add_member(f"learner{i:03}", roles=[nexus.learner_role])
+        for i in range(LEARNERS)
+    ]
+    clock_file = tmp_path / "now"
+    clock_file.write_text(START.isoformat())
+    env = {
+        **os.environ,
+        **nexus.env(NEXUS_CLOCK_FILE=str(clock_file), NEXUS_REMINDER_SWEEP_SECONDS="0.05"),
+        "LOG_LEVEL": "INFO",
+    }
+    log = tmp_path / "bot.log"
+    bot = await spawn(env, log)
+    try:
+        await fake.wait_until_ready(timeout=15)
+        await fake.wait_for_commands("nexus", timeout=10)
+        options = {"channel": nexus.channel, "learner_role": nexus.learner_role}
+        assert (await fake.invoke(nexus.mod, "nexus setup", options=options)).ephemeral
+        started = await fake.invoke(
+            nexus.mod, "nexus cohort start", date="2026-11-02", timezone="Africa/Lagos"
+        )
+        assert "First week scheduled" in (await started.wait_final(timeout=10)).text
+
+        # Kill the bot right after Discord created the third reminder message, before the bot
+        # hears back: that batch is claimed in the database but not marked sent.
+        posts: list[RecordedCall] = []
+
+        def kill_on_third_post(call: RecordedCall) -> None:
+            if (call.method, call.route_template, call.status) != ("POST", MESSAGES, 200):
+                return
+            posts.append(call)
+            if len(posts) == 3:
+                os.kill(bot.pid, signal.SIGKILL)
+
+        fake.call_listeners.append(kill_on_third_post)
+        clock_file.write_text(WELCOME_DUE.isoformat())
+        await asyncio.wait_for(bot.wait(), 15)
+        assert bot.returncode == -signal.SIGKILL
+        fake.call_listeners.clear()
+        assert len(fake.messages(nexus.channel)) == 3
+
+        bot = await spawn(env, log)
+        await fake.world.changed.wait_for(
+            lambda: sum(len(m.pinged_users) for m in fake.messages(nexus.channel)) >= LEARNERS,
+            20,
+        )
+        await asyncio.sleep(0.5)  # anything sent twice would show up by now
+    except BaseException:
+        print(log.read_text()[-4000:])
+        raise
+    finally:
+        if bot.returncode is None:
+            bot.terminate()
+            await asyncio.wait_for(bot.wait(), 15)
+
+    messages = fake.messages(nexus.channel)
+    pinged = Counter(user for m in messages for user in m.pinged_users)
+    assert set(pinged) == {m.id for m in learners}
+    assert set(pinged.values()) == {1}, "someone was reminded twice"
+    assert [len(m.pinged_users) for m in messages] == [50, 50, 50, 50, 30]
+    third_nonce = posts[2].json["nonce"]
+    resent = [c for c in fake.calls_to("POST", MESSAGES) if c.json.get("nonce") == third_nonce]
+    assert len(resent) == 2 and resent[0].response["id"] == resent[1].response["id"]
+    fake.assert_clean()
