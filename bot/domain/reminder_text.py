@@ -57,6 +57,14 @@ def check_template(template: str, audience: str) -> str | None:
     return None
 
 
+COUNTS = frozenset({"cohort_size", "announced", "paired", "alone", "not_announced", "summary"})
+
+
+def template_fields(template: str) -> set[str]:
+    """The placeholders a (valid) template uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
 def render(template: str, values: Mapping[str, str]) -> str:
     """The template with its placeholders filled (unknown ones were rejected at load)."""
     return template.format_map(values)

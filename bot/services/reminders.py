@@ -59,6 +59,7 @@ from bot.domain.first_week import (
     timeliness,
 )
 from bot.domain.reminder_text import (
+    COUNTS,
     LATE_NOTE,
     MAX_MENTIONS,
     MESSAGE_CHARS,
@@ -68,6 +69,7 @@ from bot.domain.reminder_text import (
     render,
     suggestion_line,
     summary_text,
+    template_fields,
     truncate,
 )
 from bot.domain.timezones import to_tzinfo
@@ -370,7 +372,9 @@ class ReminderEngine:
             config = await session.get(GuildConfig, reminder.guild_id)
             if cohort is None or config is None:
                 return None
-            members = await self._roster.members(session, config)
+            members: list[CohortMember] = []
+            if template_fields(reminder.template) & COUNTS:  # the cohort again, only if shown
+                members = await self._roster.members(session, config)
             projects = await _project_names(session, reminder.guild_id)
             waiting = (
                 await session.scalars(
@@ -489,17 +493,19 @@ class ReminderEngine:
             )
             return False
         async with self._sessions.begin() as session:
-            await session.execute(
+            await _changed(
+                session,
                 update(Delivery)
                 .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(status="sent", sent_at=self._clock.now(), message_id=message_id)
+                .values(status="sent", sent_at=self._clock.now(), message_id=message_id),
             )
         return True
 
     async def _back_to_channel(self, batch: Batch) -> None:
         """A DM was refused (nothing sent): the learner gets the channel message instead."""
         async with self._sessions.begin() as session:
-            await session.execute(
+            await _changed(
+                session,
                 update(Delivery)
                 .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
                 .values(
@@ -508,7 +514,7 @@ class ReminderEngine:
                     batch_key=None,
                     claimed_at=None,
                     error="DMs closed; sent in the channel",
-                )
+                ),
             )
 
     async def _mark_failed(
@@ -517,23 +523,25 @@ class ReminderEngine:
         """Mark a batch failed; for a channel refusal, the rest of the channel rows too (the
         same refusal would repeat, and repeated 4xx count against the bot's invalid quota)."""
         async with self._sessions.begin() as session:
-            await session.execute(
+            await _changed(
+                session,
                 update(Delivery)
                 .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(status="failed", error=truncate(error, 300))
+                .values(status="failed", error=truncate(error, 300)),
             )
             if rest_of_channel:
                 reminder_id = await session.scalar(
                     select(Delivery.reminder_id).where(Delivery.batch_key == batch.key).limit(1)
                 )
-                await session.execute(
+                await _changed(
+                    session,
                     update(Delivery)
                     .where(
                         Delivery.reminder_id == reminder_id,
                         Delivery.status == "pending",
                         Delivery.via == "channel",
                     )
-                    .values(status="failed", error=truncate(error, 300))
+                    .values(status="failed", error=truncate(error, 300)),
                 )
 
     async def _finish(self, plan: FanOut) -> None:
@@ -585,9 +593,10 @@ class ReminderEngine:
 
 
 async def _changed(session: AsyncSession, statement: Update) -> int:
-    """Rows an UPDATE changed: the compare-and-set primitive of the engine."""
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return result.rowcount
+    """Run an UPDATE; the rows it changed (the engine's compare-and-set primitive). No ORM
+    objects are kept in these sessions, so there is nothing to synchronise."""
+    result = await session.execute(statement, execution_options={"synchronize_session": False})
+    return cast(CursorResult[Any], result).rowcount
 
 
 async def _pending(
