@@ -103,10 +103,18 @@ def plan_embed(overview: CohortOverview, title: str) -> discord.Embed:
     return budget.done()
 
 
-def _names(members: tuple[CohortMember, ...]) -> str:
-    shown = ", ".join(m.name for m in members[:NAMES_SHOWN])
-    more = len(members) - NAMES_SHOWN
-    return f"{shown} +{more}" if more > 0 else shown
+def _names(members: tuple[CohortMember, ...], budget: int = 300) -> str:
+    """The first few names within `budget` characters, then how many more."""
+    shown: list[str] = []
+    used = 0
+    for member in members[:NAMES_SHOWN]:
+        name = truncate(member.name, 40)
+        if shown and used + len(name) + 2 > budget:
+            break
+        shown.append(name)
+        used += len(name) + 2
+    more = len(members) - len(shown)
+    return ", ".join(shown) + (f" +{more} more" if more > 0 else "")
 
 
 def preview_embed(overview: CohortOverview, previews: list[StepPreview]) -> discord.Embed:
