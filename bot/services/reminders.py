@@ -81,6 +81,7 @@ log = logging.getLogger(__name__)
 NONCE_WINDOW = timedelta(minutes=2)  # well inside the "few minutes" Discord de-duplicates
 MODERATORS_POST = 0  # user_id of the single delivery row of a `moderators` step (pings nobody)
 SWEEP_JOB = "reminders:sweep"
+TIMER_SLACK = timedelta(seconds=2)  # wall-clock timers and the monotonic loop clock drift apart
 DEFAULT_GRACE_HOURS = 12
 
 
@@ -262,7 +263,10 @@ class ReminderEngine:
                         .where(
                             or_(
                                 Reminder.status == "sending",
-                                and_(Reminder.status == "scheduled", Reminder.due_at <= now),
+                                and_(
+                                    Reminder.status == "scheduled",
+                                    Reminder.due_at <= now + TIMER_SLACK,
+                                ),
                             )
                         )
                         .order_by(Reminder.due_at, Reminder.id)
@@ -275,7 +279,8 @@ class ReminderEngine:
                     grace = timedelta(
                         hours=DEFAULT_GRACE_HOURS if grace_hours is None else grace_hours
                     )
-                    verdict = timeliness(reminder.due_at, now, grace)
+                    # a timer may fire a hair early: a step due within the slack is due now
+                    verdict = timeliness(reminder.due_at, max(now, reminder.due_at), grace)
                     if verdict == "not_due":
                         continue
                     if verdict == "too_late" or grace_hours is None:

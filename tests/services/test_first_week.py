@@ -414,3 +414,32 @@ async def test_past_steps_within_grace_go_out_late_at_start(world: World) -> Non
     overview = await world.cohorts.start(GUILD, "2026-03-01", None, by_user=9)
     assert overview.reminders[0].status == "skipped"
     assert overview.reminders[0].note == "already past when the cohort was started"
+
+
+async def test_a_timer_firing_a_moment_early_still_sends(world: World) -> None:
+    await add_learner(world, 91, "Kemi")
+    await world.cohorts.start(GUILD, "2026-03-02", None, by_user=9)
+    await world.run_until(lagos(1) - timedelta(seconds=1))
+    assert len(world.transport.of("post")) == 1
+    assert (await statuses(world))["welcome"] == "sent"
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("steps: [", "can't be read"),
+        ("steps:\n  - {key: a, day: 1, audience: all, template: hi}\n", "step `a`"),
+        ("steps:\n  - {key: a, day: 1, audience: everyone, template: '{oops}'}\n", "{oops}"),
+    ],
+)
+async def test_a_broken_plan_file_is_reported_and_nothing_starts(
+    world: World, tmp_path: Path, text: str, complaint: str
+) -> None:
+    plan = tmp_path / "first_week.yaml"
+    plan.write_text(text)
+    cohorts = CohortService(world.sessions, world.clock, world.engine, CohortRoster(), plan)
+    with pytest.raises(InvalidInput, match=r"step|plan") as error:
+        await cohorts.start(GUILD, "2026-03-02", None, by_user=9)
+    assert complaint in str(error.value)
+    with pytest.raises(NoCohort):
+        await cohorts.show(GUILD)
