@@ -32,3 +32,19 @@ class GuildOnly(NexusError):
 
 class InvalidInput(NexusError):
     """Bad user input; nothing was changed."""
+
+
+class UnknownProject(InvalidInput):
+    """A project name that matches nothing in the server's catalog (nothing was changed)."""
+
+    def __init__(self, typed: str, did_you_mean: str = "") -> None:
+        text = f"{typed} is not a project in this server's catalog."
+        if did_you_mean:
+            text += f" Did you mean {did_you_mean}?"
+        else:
+            text += " Pick a project from the list that appears as you type."
+        super().__init__(text)
+
+
+class NotAnnounced(NexusError):
+    """The member has no announced project yet."""

@@ -7,6 +7,8 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from rapidfuzz import fuzz, process
+
 from bot.errors import InvalidInput
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
@@ -34,6 +36,52 @@ def all_timezone_names() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+@lru_cache(maxsize=1)
+def _by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in all_timezone_names()}
+
+
+@lru_cache(maxsize=1)
+def _search_forms() -> tuple[str, ...]:
+    """Names as typed: lowercase, "_" and "/" as spaces ("africa dar es salaam")."""
+    return tuple(n.lower().replace("_", " ").replace("/", " ") for n in all_timezone_names())
+
+
+def suggest_timezones(query: str, limit: int = 25) -> list[str]:
+    """Autocomplete: learners' common zones first, then names containing or resembling `query`.
+
+    An offset typed as `UTC+1` (or `+1`, `GMT-3:30`) is offered back in canonical form first.
+    """
+    text = query.strip()
+    if not text:
+        return list(COMMON_TIMEZONES[:limit])
+    found: list[str] = []
+    if _OFFSET.match(text) or text.upper() in ("UTC", "GMT", "Z"):
+        try:
+            found.append(normalize_timezone(text))
+        except InvalidInput:
+            pass
+    wanted = text.lower().replace("_", " ").replace("/", " ")
+    names = all_timezone_names()
+    forms = _search_forms()
+    common = [
+        n for n in COMMON_TIMEZONES if wanted in n.lower().replace("_", " ").replace("/", " ")
+    ]
+    contains = [names[i] for i, form in enumerate(forms) if wanted in form]
+    contains.sort(key=lambda n: (not any(w.startswith(wanted) for w in _words(n)), n))
+    found.extend(common + contains)
+    if len(found) < limit:
+        for _, _, index in process.extract(
+            wanted, forms, scorer=fuzz.WRatio, limit=limit, score_cutoff=70
+        ):
+            found.append(names[index])
+    return list(dict.fromkeys(found))[:limit]
+
+
+def _words(name: str) -> list[str]:
+    return name.lower().replace("_", " ").replace("/", " ").split()
+
+
 def normalize_timezone(text: str) -> str:
     """Canonical name for what a learner typed; raise `InvalidInput` when it is neither form."""
     value = text.strip()
@@ -49,8 +97,7 @@ def normalize_timezone(text: str) -> str:
         if hours == 0 and minutes == 0:
             return "UTC"
         return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
-    lookup = {n.lower(): n for n in all_timezone_names()}
-    canonical = lookup.get(value.lower().replace(" ", "_"))
+    canonical = _by_lower_name().get(value.lower().replace(" ", "_"))
     if canonical is None:
         raise InvalidInput(
             f"`{value[:40]}` is not a time zone I know. Use a name like `Africa/Nairobi` "

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
+from bot.services.catalog import CatalogService
 from bot.services.guilds import GuildService
 from bot.services.learners import LearnerService
-from bot.settings import Settings
+from bot.settings import DEFAULT_DATA_DIR, Settings
 
 
 @dataclass
@@ -20,19 +22,29 @@ class Services:
     clock: Clock
     scheduler: AsyncIOScheduler
     guilds: GuildService
+    catalog: CatalogService
     learners: LearnerService
+
+
+def catalog_file(settings: Settings) -> Path:
+    """The operator's catalog when their data directory has one, else the shipped one."""
+    own = settings.data_dir / "catalog.yaml"
+    return own if own.exists() else DEFAULT_DATA_DIR / "catalog.yaml"
 
 
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
     guilds = GuildService(sessions, clock)
-    learners = LearnerService(sessions, clock)
+    catalog = CatalogService(sessions, clock, catalog_file(settings))
+    guilds.add_setup_hook(catalog.seed_on_setup)
+    learners = LearnerService(sessions, clock, catalog)
     return Services(
         settings=settings,
         sessions=sessions,
         clock=clock,
         scheduler=scheduler,
         guilds=guilds,
+        catalog=catalog,
         learners=learners,
     )
