@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -33,6 +33,10 @@ RESOLVE_CUTOFF = 88.0
 AMBIGUITY_MARGIN = 4.0
 # Terms scoring below this are not worth showing as "did you mean" or in autocomplete.
 SUGGEST_CUTOFF = 62.0
+# Autocomplete compares at most this many typed characters with the start of each term.
+PREFIX_MAX = 24
+# A prefix shared by many entries ("backe…") ranks only its first few: enough to fill a list.
+OWNERS_PER_PREFIX = 30
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -104,48 +108,41 @@ class Choice:
     value: str
 
 
-@dataclass
-class _Term:
-    entry_index: int
-    compact: str
-    spaced: str
-
-
-@dataclass
 class CatalogIndex:
     """An immutable, in-memory view of one server's active catalog, built for fast lookups."""
 
-    entries: tuple[CatalogEntry, ...] = ()
-    _exact: dict[str, int] = field(default_factory=dict, init=False, repr=False)
-    _terms: list[_Term] = field(default_factory=list, init=False, repr=False)
-    _full: list[str] = field(default_factory=list, init=False, repr=False)
-    _spaced: list[str] = field(default_factory=list, init=False, repr=False)
-    # Each term also from every word on ("movie recommendation app" → "recommendationapp", …),
-    # so typing the middle of a title still finds it.
-    _suffixes: list[str] = field(default_factory=list, init=False, repr=False)
-    _suffix_owners: list[list[int]] = field(default_factory=list, init=False, repr=False)
-    _prefix_cache: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        suffix_positions: dict[str, int] = {}
+    def __init__(self, entries: Sequence[CatalogEntry] = ()) -> None:
+        self.entries = tuple(entries)
+        self._exact: dict[str, int] = {}
+        # Whole terms (compact and spaced), each with the position of its entry.
+        self._full: list[str] = []
+        self._spaced: list[str] = []
+        self._term_owner: list[int] = []
+        # Each term also from every word on ("movie recommendation app" → "recommendationapp",
+        # "app"), so typing the middle of a title still finds it.
+        self._starts: list[str] = []
+        self._start_owner: list[int] = []
+        self._short: dict[str, list[int]] = {}  # 1-2 typed characters → entries, catalog order
+        self._prefix_cache: dict[int, tuple[list[str], list[list[int]]]] = {}
+        self._choices: list[dict[str | None, tuple[Choice, ...]]] = []
         for position, entry in enumerate(self.entries):
             for term in entry.terms:
                 spaced = normalize(term)
                 key = spaced.replace(" ", "")
                 self._exact.setdefault(key, position)
-                self._terms.append(_Term(position, key, spaced))
+                self._full.append(key)
+                self._spaced.append(spaced)
+                self._term_owner.append(position)
                 words = spaced.split(" ")
-                for start in range(len(words)):
-                    suffix = "".join(words[start:])
-                    slot = suffix_positions.setdefault(suffix, len(self._suffixes))
-                    if slot == len(self._suffixes):
-                        self._suffixes.append(suffix)
-                        self._suffix_owners.append([])
-                    owners = self._suffix_owners[slot]
-                    if not owners or owners[-1] != position:
-                        owners.append(position)
-        self._full = [t.compact for t in self._terms]
-        self._spaced = [t.spaced for t in self._terms]
+                for first in range(len(words)):
+                    start = "".join(words[first:])
+                    self._starts.append(start)
+                    self._start_owner.append(position)
+                    for size in (1, 2):
+                        owners = self._short.setdefault(start[:size], [])
+                        if not owners or owners[-1] != position:
+                            owners.append(position)
+            self._choices.append({role: _choices(entry, role) for role in (None, *ROLES)})
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -185,8 +182,8 @@ class CatalogIndex:
                 spaced, self._spaced, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=70
             ),
         ):
-            for _, score, term_index in matches:
-                owner = self._terms[term_index].entry_index
+            for _, score, index in matches:
+                owner = self._term_owner[index]
                 best[owner] = max(best.get(owner, 0.0), float(score))
         return best
 
@@ -196,56 +193,62 @@ class CatalogIndex:
         An entry contributes each of its titles (the caller's track first when known), so a
         learner sees the title they know while both lead to the same project.
         """
-        ranked = self._ranked(query) if compact(query) else list(range(len(self.entries)))
-        choices: dict[str, Choice] = {}
+        ranked = self._ranked(query) if compact(query) else range(len(self.entries))
+        role_key = role if role in ROLES else None
+        chosen: dict[str, Choice] = {}
         for position in ranked:
-            entry = self.entries[position]
-            titles = list(entry.titles)
-            if role in ROLES:
-                titles.sort(key=lambda title: title != entry.title_for(role))
-            for title in titles:
-                label = f"{title} (custom)" if entry.custom else title
-                choices.setdefault(title, Choice(name=label[:NAME_MAX], value=title[:NAME_MAX]))
-            if len(choices) >= limit:
+            for choice in self._choices[position][role_key]:
+                chosen.setdefault(choice.value, choice)
+            if len(chosen) >= limit:
                 break
-        return list(choices.values())[:limit]
+        return list(chosen.values())[:limit]
 
     def _ranked(self, query: str) -> list[int]:
         """Entry positions best first for a partial, possibly misspelled query."""
         key = compact(query)
-        if not key:
-            return []
-        best: dict[int, float] = {}
         if len(key) <= 2:  # too short for typos to mean anything: plain word starts
-            for index, suffix in enumerate(self._suffixes):
-                if suffix.startswith(key):
-                    for owner in self._suffix_owners[index]:
-                        best.setdefault(owner, 100.0)
-            return sorted(best)
-        prefixes = self._prefixes(len(key) + 1)
-        # Typed so far (with a typo) vs the start of each term, from any of its words.
-        for _, score, index in process.extract(
-            key, prefixes, scorer=fuzz.ratio, limit=60, score_cutoff=SUGGEST_CUTOFF
+            return list(self._short.get(key, ())) if key else []
+        best: dict[int, float] = {}
+        # Typed so far (with a typo) vs the start of each term, from any of its words; a
+        # finished name with a typo is just a long prefix. Long input is compared by its start.
+        head = key[:PREFIX_MAX]
+        prefixes, owners = self._prefixes(len(head) + 1)
+        for prefix, score, index in process.extract(
+            head, prefixes, scorer=fuzz.ratio, limit=40, score_cutoff=SUGGEST_CUTOFF
         ):
-            bonus = 10.0 if self._suffixes[index].startswith(key) else 0.0
-            for owner in self._suffix_owners[index]:
-                best[owner] = max(best.get(owner, 0.0), float(score) + bonus)
-        # Whole terms, for a finished but misspelled name.
-        for _, score, index in process.extract(
-            key, self._full, scorer=fuzz.ratio, limit=30, score_cutoff=SUGGEST_CUTOFF
-        ):
-            owner = self._terms[index].entry_index
-            best[owner] = max(best.get(owner, 0.0), float(score))
+            value = float(score) + (10.0 if prefix.startswith(head) else 0.0)
+            for owner in owners[index][:OWNERS_PER_PREFIX]:
+                if best.get(owner, 0.0) < value:
+                    best[owner] = value
         return [p for p, _ in sorted(best.items(), key=lambda item: (-item[1], item[0]))]
 
-    def _prefixes(self, length: int) -> list[str]:
+    def _prefixes(self, length: int) -> tuple[list[str], list[list[int]]]:
+        """Distinct first `length` characters of every term start, with the entries they lead to.
+
+        At most PREFIX_MAX + 1 of these are built, each on first use.
+        """
         cached = self._prefix_cache.get(length)
         if cached is None:
-            cached = [suffix[:length] for suffix in self._suffixes]
-            if len(self._prefix_cache) > 48:
-                self._prefix_cache.clear()
+            slots: dict[str, list[int]] = {}
+            for start, owner in zip(self._starts, self._start_owner, strict=True):
+                owners = slots.setdefault(start[:length], [])
+                if not owners or owners[-1] != owner:
+                    owners.append(owner)
+            cached = (list(slots), list(slots.values()))
             self._prefix_cache[length] = cached
         return cached
+
+
+def _choices(entry: CatalogEntry, role: str | None) -> tuple[Choice, ...]:
+    """An entry's titles as choices, the title of `role`'s track first."""
+    titles = sorted(entry.titles, key=lambda title: title != entry.title_for(role))
+    return tuple(
+        Choice(
+            name=(f"{title} (custom)" if entry.custom else title)[:NAME_MAX],
+            value=title[:NAME_MAX],
+        )
+        for title in titles
+    )
 
 
 def _text(value: Any, what: str, limit: int, *, required: bool = False) -> str | None:

@@ -42,9 +42,16 @@ def _by_lower_name() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _search_forms() -> tuple[str, ...]:
-    """Names as typed: lowercase, "_" and "/" as spaces ("africa dar es salaam")."""
-    return tuple(n.lower().replace("_", " ").replace("/", " ") for n in all_timezone_names())
+def _search_forms() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names as typed, " africa dar es salaam" (leading space: word starts are " " + word),
+    and their last part alone ("dar es salaam"), for typos in the city name."""
+    full = tuple(" " + _plain(n) for n in all_timezone_names())
+    cities = tuple(_plain(n.rsplit("/", 1)[-1]) for n in all_timezone_names())
+    return full, cities
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("/", " ").split())
 
 
 def suggest_timezones(query: str, limit: int = 25) -> list[str]:
@@ -61,25 +68,22 @@ def suggest_timezones(query: str, limit: int = 25) -> list[str]:
             found.append(normalize_timezone(text))
         except InvalidInput:
             pass
-    wanted = text.lower().replace("_", " ").replace("/", " ")
+    wanted = _plain(text)
+    if not wanted:
+        return found
     names = all_timezone_names()
-    forms = _search_forms()
-    common = [
-        n for n in COMMON_TIMEZONES if wanted in n.lower().replace("_", " ").replace("/", " ")
-    ]
-    contains = [names[i] for i, form in enumerate(forms) if wanted in form]
-    contains.sort(key=lambda n: (not any(w.startswith(wanted) for w in _words(n)), n))
-    found.extend(common + contains)
-    if len(found) < limit:
-        for _, _, index in process.extract(
-            wanted, forms, scorer=fuzz.WRatio, limit=limit, score_cutoff=70
-        ):
-            found.append(names[index])
+    full, cities = _search_forms()
+    at_word = " " + wanted
+    found += [n for n in COMMON_TIMEZONES if at_word in " " + _plain(n)]
+    found += [names[i] for i, form in enumerate(full) if at_word in form]
+    found += [names[i] for i, form in enumerate(full) if wanted in form]
+    if len(set(found)) < limit and len(wanted) >= 3:
+        for forms in (cities, full):
+            for _, _, index in process.extract(
+                wanted, forms, scorer=fuzz.ratio, limit=limit, score_cutoff=70
+            ):
+                found.append(names[index])
     return list(dict.fromkeys(found))[:limit]
-
-
-def _words(name: str) -> list[str]:
-    return name.lower().replace("_", " ").replace("/", " ").split()
 
 
 def normalize_timezone(text: str) -> str:
