@@ -337,10 +337,10 @@ class EraseButton(
             return
         await interaction.response.defer()
         erasure = await bot.services.learners.erase(interaction.guild_id, self.user_id)
-        await interaction.edit_original_response(content=erasure_summary(erasure), view=None)
         await delete_post(bot, erasure.post)
         for partner_id in erasure.freed_partner_ids:
             await refresh_announcement(bot, interaction.guild_id, partner_id)
+        await interaction.edit_original_response(content=erasure_summary(erasure), view=None)
 
 
 class KeepButton(
