@@ -49,7 +49,9 @@ class Figure:
     samples: list[float]  # wall-clock seconds
     target_ms: float
     stat: str  # "p99" or "p50"
-    cpu: list[float] | None = None  # CPU seconds of this thread: the same calls minus preemption
+    # CPU seconds for the same calls (this thread for autocomplete; the whole process, fake
+    # Discord included, for announce): what the work costs without other processes' load.
+    cpu: list[float] | None = None
 
     def pct(self, q: float) -> float:
         return _pct(self.samples, q) * 1000
@@ -205,13 +207,17 @@ async def autocomplete_figures() -> list[Figure]:
 def report(figures: list[Figure], extra: dict[str, Any]) -> bool:
     print(
         f"{'benchmark':<40} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'cpu p99':>8}  target"
+        f"{'cpu p50':>8} {'cpu p99':>8}  target"
     )
     results = {}
     for figure in figures:
         row = figure.row()
         results[figure.name] = row
-        cpu = f"{row['cpu_p99_ms']:>8.3f}" if "cpu_p99_ms" in row else f"{'':>8}"
+        cpu = (
+            f"{row['cpu_p50_ms']:>8.3f} {row['cpu_p99_ms']:>8.3f}"
+            if "cpu_p99_ms" in row
+            else f"{'':>8} {'':>8}"
+        )
         print(
             f"{figure.name:<40} {row['n']:>5} {row['p50_ms']:>8.3f} {row['p99_ms']:>8.3f} "
             f"{row['max_ms']:>8.2f} {cpu}  {row['target']} {'✓' if row['ok'] else '✗'}"
@@ -223,9 +229,120 @@ def report(figures: list[Figure], extra: dict[str, Any]) -> bool:
     return all(r["ok"] for r in results.values())
 
 
+async def seed_learners(nexus: Any, count: int) -> None:
+    """`count` announced learners on the five case studies, a fifth of them paired."""
+    from sqlalchemy import insert, select
+
+    from bot.db.models import Learner, Pairing
+
+    now = nexus.clock.now()
+    async with nexus.session() as session:
+        project_ids = list((await session.scalars(select(Project.id))).all())
+        rows = [
+            {
+                "guild_id": nexus.guild.id,
+                "user_id": 10**15 + i,
+                "display_name": f"stored{i}",
+                "project_id": project_ids[i % len(project_ids)],
+                "role": "backend" if i % 2 else "frontend",
+                "summary": "Building the API with DRF and PostgreSQL",
+                "timezone": "Africa/Lagos",
+                "announced_at": now,
+                "reminders": "on",
+                "active": i % 50 != 0,
+                "first_seen_at": now,
+                "updated_at": now,
+            }
+            for i in range(count)
+        ]
+        await session.execute(insert(Learner), rows)
+        ids = list((await session.scalars(select(Learner.id).order_by(Learner.id))).all())
+        pairs = [
+            {
+                "guild_id": nexus.guild.id,
+                "project_id": project_ids[(i // 2) % len(project_ids)],
+                "backend_id": ids[i + 1],
+                "frontend_id": ids[i],
+                "created_at": now,
+            }
+            for i in range(0, count // 5, 2)
+        ]
+        await session.execute(insert(Pairing), pairs)
+
+
+async def announce_figures(stored: int = 5000, runs: int = 150) -> list[Figure]:
+    """/announce-project through the fake Discord: interaction in → final reply out."""
+    from tests.e2e.harness import TOKEN, Nexus
+    from tests.fakediscord import FakeDiscord, RateLimits
+
+    titles = [
+        ("E-Commerce Backend", "backend"),
+        ("Dynamic E-Commerce Product Catalog", "frontend"),
+        ("job board", "backend"),
+        ("Movie Recommendation App", "frontend"),
+        ("online poll", "backend"),
+        ("Dynamic Social Media Feed", "frontend"),
+    ]
+    # Discord's per-channel posting limit would dominate a burst of posts; the bot's own
+    # latency is what is measured here, so the fake does not rate-limit.
+    async with FakeDiscord(bot_token=TOKEN, rate_limits=RateLimits(enabled=False)) as fake:
+        with tempfile.TemporaryDirectory() as tmp, fake.patched_discord():
+            nexus = Nexus(fake, Path(tmp))
+            await nexus.start(log_level="WARNING")
+            try:
+                await nexus.setup()
+                await seed_learners(nexus, stored)
+                members = [nexus.member(f"learner{i}") for i in range(runs + 10)]
+                await fake.flush()
+
+                cpu: list[float] = []
+
+                async def once(member: Any, turn: int) -> float:
+                    project, role = titles[(member.id + turn) % len(titles)]
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    reply = await nexus.invoke(
+                        member,
+                        "announce-project",
+                        project=project,
+                        role=role,
+                        summary=f"Plan number {turn}",
+                        timezone="Africa/Nairobi",
+                    )
+                    final = await reply.wait_final()
+                    took = time.perf_counter() - started
+                    cpu.append(time.process_time() - started_cpu)
+                    assert "announced" in final.text or "updated" in final.text, final.text
+                    return took
+
+                for member in members[:10]:  # warm-up
+                    await once(member, 0)
+                cpu.clear()
+                first = [await once(m, 0) for m in members[10:]]
+                first_cpu = cpu[:]
+                cpu.clear()
+                again = [await once(m, 1) for m in members[10:]]
+                again_cpu = cpu[:]
+                assert len(nexus.posts()) == runs + 10
+                assert fake.violations == [], fake.violations[:3]
+            finally:
+                await nexus.stop()
+    return [
+        Figure(f"announce, first time ({stored} stored)", first, 30, "p50", first_cpu),
+        Figure(f"announce, re-announce edits ({stored} stored)", again, 30, "p50", again_cpu),
+        Figure(
+            f"announce, end to end ({stored} stored)",
+            first + again,
+            30,
+            "p50",
+            first_cpu + again_cpu,
+        ),
+    ]
+
+
 async def main() -> int:
     figures = await autocomplete_figures()
-    return 0 if report(figures, {"catalog_size": CATALOG_SIZE}) else 1
+    figures += await announce_figures()
+    return 0 if report(figures, {"catalog_size": CATALOG_SIZE, "learners_stored": 5000}) else 1
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from bot.app import NexusBot
 from bot.domain.learners import profile_changes
 from bot.domain.timezones import suggest_timezones
 from bot.errors import GuildOnly
+from bot.services.learners import AnnounceOutcome, PostLocation
 from bot.ui import learners as ui
 
 REMINDER_REPLIES = {
@@ -89,18 +90,29 @@ class LearnersCog(commands.Cog):
             outcome = await self.learners.announce(
                 member.guild.id, member.id, member.display_name, changes
             )
-            embed = ui.announcement_embed(outcome.announcement)
-            post, notes = await ui.post_in_nexus_channel(
-                member.guild, outcome.nexus_channel_id, outcome.previous_post, embed
+            (post, notes), role_notes = await asyncio.gather(
+                ui.post_in_nexus_channel(
+                    member.guild,
+                    outcome.nexus_channel_id,
+                    outcome.previous_post,
+                    ui.announcement_embed(outcome.announcement),
+                ),
+                ui.swap_track_roles(
+                    member, outcome.give_role_id, outcome.remove_role_id, changes.role
+                ),
             )
-            if post is not None and post != outcome.previous_post:
-                await self.learners.record_post(outcome.announcement.learner_id, post)
-        notes += await ui.swap_track_roles(
-            member, outcome.give_role_id, outcome.remove_role_id, changes.role
-        )
-        reply = ui.announce_reply(outcome, guild_id=member.guild.id, post=post, notes=notes)
-        await interaction.followup.send(embed=reply, ephemeral=True)
+            reply = ui.announce_reply(
+                outcome, guild_id=member.guild.id, post=post, notes=notes + role_notes
+            )
+            await asyncio.gather(
+                interaction.followup.send(embed=reply, ephemeral=True),
+                self._remember_post(outcome, post),
+            )
         self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
+
+    async def _remember_post(self, outcome: AnnounceOutcome, post: PostLocation | None) -> None:
+        if post is not None and post != outcome.previous_post:
+            await self.learners.record_post(outcome.announcement.learner_id, post)
 
     @app_commands.command(name="profile", description="Show a learner's Nexus card")
     @app_commands.describe(member="Whose card to show (default: yours)")

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
@@ -67,6 +66,45 @@ async def get_or_create_learner(
 
 def _in_pairing(learner_id: Any) -> ColumnElement[bool]:
     return or_(Pairing.backend_id == learner_id, Pairing.frontend_id == learner_id)
+
+
+# Hot-path statements, built once (building them costs more than running them on SQLite).
+_ACTIVE_PAIRINGS = (
+    select(func.count(Pairing.id))
+    .where(Pairing.ended_at.is_(None), _in_pairing(Learner.id))
+    .correlate(Learner)
+    .scalar_subquery()
+)
+STILL_LOOKING = (
+    select(Learner.user_id, Learner.display_name, func.count().over().label("total"))
+    .where(
+        Learner.guild_id == bindparam("guild_id"),
+        Learner.project_id == bindparam("project_id"),
+        Learner.role == bindparam("role"),
+        Learner.active.is_(True),
+        Learner.announced_at.is_not(None),
+        Learner.user_id != bindparam("user_id"),
+        _ACTIVE_PAIRINGS < bindparam("max_partners"),
+    )
+    .order_by(Learner.announced_at, Learner.id)
+    .limit(LOOKING_SHOWN)
+)
+"""Learners of `role` on a project who still have room, first few with the total count."""
+
+_PARTNER_IDS = union_all(
+    select(Pairing.frontend_id).where(
+        Pairing.backend_id == bindparam("learner_id"), Pairing.ended_at.is_(None)
+    ),
+    select(Pairing.backend_id).where(
+        Pairing.frontend_id == bindparam("learner_id"), Pairing.ended_at.is_(None)
+    ),
+)
+PARTNERS = (
+    select(Learner.user_id, Learner.display_name)
+    .where(Learner.id.in_(_PARTNER_IDS))
+    .order_by(Learner.id)
+)
+"""The learner's current partners (active pairings)."""
 
 
 @dataclass(frozen=True)
@@ -212,10 +250,14 @@ class LearnerService:
     async def record_post(self, learner_id: int, post: PostLocation | None) -> None:
         """Remember where the learner's announcement is, so the next announce edits it."""
         async with self._sessions.begin() as session:
-            learner = await session.get(Learner, learner_id)
-            if learner is not None:
-                learner.announcement_channel_id = post.channel_id if post else None
-                learner.announcement_message_id = post.message_id if post else None
+            await session.execute(
+                update(Learner)
+                .where(Learner.id == learner_id)
+                .values(
+                    announcement_channel_id=post.channel_id if post else None,
+                    announcement_message_id=post.message_id if post else None,
+                )
+            )
 
     async def announcement_view(self, guild_id: int, learner_id: int) -> PostedAnnouncement | None:
         """The learner's current card and where it is posted (None if never announced).
@@ -259,20 +301,7 @@ class LearnerService:
 
     @staticmethod
     async def _partners(session: AsyncSession, learner_id: int) -> tuple[Person, ...]:
-        other = aliased(Learner)
-        rows = await session.execute(
-            select(other.user_id, other.display_name)
-            .select_from(Pairing)
-            .join(
-                other,
-                or_(
-                    and_(Pairing.backend_id == learner_id, other.id == Pairing.frontend_id),
-                    and_(Pairing.frontend_id == learner_id, other.id == Pairing.backend_id),
-                ),
-            )
-            .where(Pairing.ended_at.is_(None))
-            .order_by(Pairing.created_at, Pairing.id)
-        )
+        rows = await session.execute(PARTNERS, {"learner_id": learner_id})
         return tuple(Person(user_id, name) for user_id, name in rows)
 
     @staticmethod
@@ -280,26 +309,20 @@ class LearnerService:
         """Announced, active, same project, opposite role, with room for a partner."""
         assert learner.role is not None
         role = opposite_role(learner.role)
-        active_pairings = (
-            select(func.count(Pairing.id))
-            .where(Pairing.ended_at.is_(None), _in_pairing(Learner.id))
-            .correlate(Learner)
-            .scalar_subquery()
-        )
-        candidates = select(Learner.user_id, Learner.display_name).where(
-            Learner.guild_id == learner.guild_id,
-            Learner.project_id == learner.project_id,
-            Learner.role == role,
-            Learner.active.is_(True),
-            Learner.announced_at.is_not(None),
-            Learner.id != learner.id,
-            active_pairings < config.max_partners,
-        )
-        count = await session.scalar(select(func.count()).select_from(candidates.subquery()))
-        first = await session.execute(
-            candidates.order_by(Learner.announced_at, Learner.id).limit(LOOKING_SHOWN)
-        )
-        return Looking(role, int(count or 0), tuple(Person(u, n) for u, n in first))
+        rows = (
+            await session.execute(
+                STILL_LOOKING,
+                {
+                    "guild_id": learner.guild_id,
+                    "project_id": learner.project_id,
+                    "role": role,
+                    "user_id": learner.user_id,
+                    "max_partners": config.max_partners,
+                },
+            )
+        ).all()
+        total = rows[0].total if rows else 0
+        return Looking(role, int(total), tuple(Person(r.user_id, r.display_name) for r in rows))
 
     # ---- profile -----------------------------------------------------------------------------
 
