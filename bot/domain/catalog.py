@@ -251,16 +251,17 @@ def _choices(entry: CatalogEntry, role: str | None) -> tuple[Choice, ...]:
     )
 
 
-def _text(value: Any, what: str, limit: int, *, required: bool = False) -> str | None:
+def _text(value: Any, label: str, limit: int, *, required: bool = False) -> str | None:
+    """Trimmed text of at most `limit` characters; `label` names it in errors ("The alias")."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"The catalog needs {what}.")
+            raise InvalidInput(f"{label} is missing.")
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"{what} must be text.")
+        raise InvalidInput(f"{label} must be text.")
     cleaned = " ".join(value.split())
     if len(cleaned) > limit:
-        raise InvalidInput(f"{what} is too long ({len(cleaned)} characters, at most {limit}).")
+        raise InvalidInput(f"{label} is too long ({len(cleaned)} characters, at most {limit}).")
     return cleaned
 
 
@@ -290,7 +291,7 @@ def make_entry(
     custom: bool = False,
 ) -> CatalogEntry:
     """A validated entry from what a moderator (or the catalog file) gave."""
-    clean_name = _text(name, "a project name", NAME_MAX, required=True)
+    clean_name = _text(name, "The project name", NAME_MAX, required=True)
     assert clean_name is not None
     if len(compact(clean_name)) < 2:
         raise InvalidInput("A project name needs at least two letters or digits.")
