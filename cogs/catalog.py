@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -24,11 +25,15 @@ class CatalogCog(ModeratorCog):
 
     async def cog_load(self) -> None:
         await super().cog_load()
-        try:
-            self.catalog.seed_entries()
-        except (OSError, NexusError) as error:  # setup would fail later; say so at start
-            log.error("the shipped project catalog can't be read: %s", error)
         await self.catalog.load_all()
+        self._checking = asyncio.create_task(self._check_seed_catalog())
+
+    async def _check_seed_catalog(self) -> None:
+        """Read the catalog new servers get now, so a broken file is reported at start."""
+        try:
+            await asyncio.to_thread(self.catalog.seed_entries)
+        except (OSError, NexusError) as error:
+            log.error("the project catalog for new servers can't be read: %s", error)
 
     async def project_autocomplete(
         self, interaction: discord.Interaction, current: str

@@ -42,7 +42,8 @@ class LearnersCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ui.EraseButton, ui.KeepButton)
-        suggest_timezones("warm up")  # builds the zone tables before the first keystroke
+        # Build the zone tables before the first keystroke, without delaying start-up.
+        self._warming = asyncio.create_task(asyncio.to_thread(suggest_timezones, "warm up"))
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ui.EraseButton, ui.KeepButton)
