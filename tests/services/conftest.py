@@ -35,9 +35,15 @@ def clock() -> StepClock:
     return StepClock()
 
 
-@pytest.fixture
-async def services(tmp_path: Path, clock: StepClock) -> AsyncIterator[Services]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def services(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: StepClock
+) -> AsyncIterator[Services]:
+    """Every service test runs on SQLite and, when the machine has it, on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
     engine = create_engine(url)
     await migrate.upgrade(engine)
     settings = Settings(token="t" * 40, database_url=url)
@@ -48,4 +54,6 @@ async def services(tmp_path: Path, clock: StepClock) -> AsyncIterator[Services]:
     try:
         yield built
     finally:
+        if request.param != "sqlite":
+            await migrate.downgrade(engine, "base")  # the next test starts from empty
         await engine.dispose()
