@@ -40,9 +40,18 @@ LOOKING_SHOWN = 5
 
 
 async def get_or_create_learner(
-    session: AsyncSession, guild_id: int, user_id: int, display_name: str, clock: Clock
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    display_name: str,
+    clock: Clock,
+    *,
+    flush: bool = True,
 ) -> Learner:
-    """The learner row for a member, created on first use (they then count as 'used Nexus')."""
+    """The learner row for a member, created on first use (they then count as 'used Nexus').
+
+    `flush=False` leaves a new row pending, for callers that set more fields and flush once.
+    """
     learner = await session.scalar(
         select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
     )
@@ -58,7 +67,8 @@ async def get_or_create_learner(
             updated_at=now,
         )
         session.add(learner)
-        await session.flush()
+        if flush:
+            await session.flush()
     elif display_name and learner.display_name != display_name[:100]:
         learner.display_name = display_name[:100]
     return learner
@@ -213,7 +223,7 @@ class LearnerService:
                     session, guild_id, changes.project_text, user_id, now
                 )
             learner = await get_or_create_learner(
-                session, guild_id, user_id, display_name, self._clock
+                session, guild_id, user_id, display_name, self._clock, flush=False
             )
             first_time = learner.announced_at is None
             previous_post = _post(learner)
