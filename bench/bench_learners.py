@@ -47,7 +47,7 @@ WORDS = (
 class Figure:
     name: str
     samples: list[float]  # wall-clock seconds
-    target_ms: float
+    target_ms: float | None  # None: reported for information, no target
     stat: str  # "p99" or "p50"
     # CPU seconds for the same calls (this thread for autocomplete; the whole process, fake
     # Discord included, for announce): what the work costs without other processes' load.
@@ -75,8 +75,8 @@ class Figure:
                 if self.cpu
                 else {}
             ),
-            "target": f"{self.stat} < {self.target_ms:g} ms",
-            "ok": self.value_ms < self.target_ms,
+            "target": f"{self.stat} < {self.target_ms:g} ms" if self.target_ms else "info",
+            "ok": self.target_ms is None or self.value_ms < self.target_ms,
         }
 
 
@@ -188,9 +188,11 @@ async def autocomplete_figures() -> list[Figure]:
             async def timezone(query: str) -> list[Any]:
                 return await cog.timezone_autocomplete(interaction(None), query)
 
-            started = time.perf_counter()
-            await bot.services.catalog.reload(GUILD)
-            rebuild = time.perf_counter() - started
+            rebuilds = []
+            for _ in range(5):
+                started = time.perf_counter()
+                await bot.services.catalog.reload(GUILD)
+                rebuilds.append(time.perf_counter() - started)
             await time_calls(project, project_queries[:300])  # warm-up (prefix tables)
             await time_calls(timezone, zone_queries[:100])
             project_wall, project_cpu = await time_calls(project, project_queries)
@@ -198,7 +200,7 @@ async def autocomplete_figures() -> list[Figure]:
             return [
                 Figure("autocomplete project (500 entries)", project_wall, 5, "p99", project_cpu),
                 Figure("autocomplete timezone", zone_wall, 5, "p99", zone_cpu),
-                Figure("catalog index rebuild (500 entries)", [rebuild], 250, "p50"),
+                Figure("catalog reload after a write (500 entries)", rebuilds, None, "p50"),
             ]
         finally:
             await bot.close()
@@ -218,9 +220,10 @@ def report(figures: list[Figure], extra: dict[str, Any]) -> bool:
             if "cpu_p99_ms" in row
             else f"{'':>8} {'':>8}"
         )
+        verdict = f"{row['target']} {'✓' if row['ok'] else '✗'}" if figure.target_ms else "info"
         print(
             f"{figure.name:<40} {row['n']:>5} {row['p50_ms']:>8.3f} {row['p99_ms']:>8.3f} "
-            f"{row['max_ms']:>8.2f} {cpu}  {row['target']} {'✓' if row['ok'] else '✗'}"
+            f"{row['max_ms']:>8.2f} {cpu}  {verdict}"
         )
     RESULTS.parent.mkdir(exist_ok=True)
     document = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), **extra}
