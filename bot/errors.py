@@ -32,3 +32,20 @@ class GuildOnly(NexusError):
 
 class InvalidInput(NexusError):
     """Bad user input; nothing was changed."""
+
+
+class ArticleNotFound(NexusError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That article is no longer in the knowledge base. Run `/learn` again to find it."
+        )
+
+
+class NotYourCard(NexusError):
+    """Someone pressed the buttons of a `/learn` card that another member opened."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "These buttons belong to whoever ran `/learn`. Run `/learn` yourself to get your own "
+            "copy you can page through."
+        )

@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.services.guilds import GuildService
+from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
 from bot.settings import Settings
 
@@ -21,6 +22,7 @@ class Services:
     scheduler: AsyncIOScheduler
     guilds: GuildService
     learners: LearnerService
+    knowledge: KnowledgeService
 
 
 def build_services(
@@ -35,4 +37,5 @@ def build_services(
         scheduler=scheduler,
         guilds=guilds,
         learners=learners,
+        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
     )
