@@ -11,6 +11,7 @@ from bot.db.engine import Sessions
 from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
+from bot.services.stats import StatsService
 from bot.settings import Settings
 
 
@@ -23,6 +24,7 @@ class Services:
     guilds: GuildService
     learners: LearnerService
     knowledge: KnowledgeService
+    stats: StatsService
 
 
 def build_services(
@@ -38,4 +40,5 @@ def build_services(
         guilds=guilds,
         learners=learners,
         knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
+        stats=StatsService(sessions, clock),
     )

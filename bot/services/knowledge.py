@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import desc, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,13 +55,6 @@ class Answer:
     resolution: Resolution
     article: Article | None
     candidates: tuple[Article, ...]
-
-
-@dataclass(frozen=True)
-class MissCount:
-    query: str
-    count: int
-    last_at: datetime
 
 
 @dataclass(frozen=True)
@@ -224,14 +216,3 @@ class KnowledgeService:
             )
             counts = {bool(helpful): int(count) for helpful, count in rows.all()}
         return Votes(counts.get(True, 0), counts.get(False, 0))
-
-    async def top_misses(self, guild_id: int, limit: int = 10) -> list[MissCount]:
-        """The most frequent queries that found nothing, most frequent (then most recent) first."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                select(LearnMiss)
-                .where(LearnMiss.guild_id == guild_id)
-                .order_by(desc(LearnMiss.count), desc(LearnMiss.last_at), LearnMiss.query)
-                .limit(limit)
-            )
-            return [MissCount(r.query, r.count, r.last_at) for r in rows.all()]
