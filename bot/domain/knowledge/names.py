@@ -10,16 +10,17 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from bot.domain.knowledge.text import STOPWORDS, compact, name_key
 
 FUZZY_CUTOFF = 60.0
-PREFIX_SCAN = 400  # prefix matches examined per query (short prefixes match a lot)
-FUZZY_LIMIT = 80
+PREFIX_SCAN = 150  # prefix matches examined per query (short prefixes match a lot)
+FUZZY_LIMIT = 40
+MIN_FUZZY_LENGTH = 4  # shorter queries are prefixes being typed, not misspellings
 
 
 class NameKind(IntEnum):
@@ -40,15 +41,14 @@ class NameKind(IntEnum):
         return self <= NameKind.ALIAS
 
 
-@dataclass(frozen=True)
-class NameEntry:
+class NameEntry(NamedTuple):
     slug: str
     label: str  # the name as written, shown when it explains a match ("DRF")
     kind: NameKind
+    penalty: float  # kind.penalty, stored: it is read for every candidate of every query
 
 
-@dataclass(frozen=True)
-class NameHit:
+class NameHit(NamedTuple):
     slug: str
     score: float  # 0..100
     entry: NameEntry
@@ -78,15 +78,23 @@ class NameIndex:
 
     def __init__(self, articles: Iterable[tuple[str, str, Iterable[str]]]) -> None:
         by_string: dict[str, dict[str, NameEntry]] = defaultdict(dict)
+        fuzzy: set[str] = set()
+        penalties = {kind: kind.penalty for kind in NameKind}
         for slug, title, aliases in articles:
             for key, label, kind in _names(slug, title, aliases):
-                entry = NameEntry(slug, label, kind)
-                for form in {key, compact(key)}:
+                entry = NameEntry(slug, label, kind, penalties[kind])
+                if kind is not NameKind.SUFFIX:
+                    fuzzy.add(key)
+                for form in (key, key.replace(" ", "")) if " " in key else (key,):
                     current = by_string[form].get(slug)
-                    if current is None or entry.kind < current.kind:
+                    if current is None or entry.penalty < current.penalty:
                         by_string[form][slug] = entry
         self._entries = {form: tuple(entries.values()) for form, entries in by_string.items()}
         self._sorted = sorted(self._entries)
+        # Close spellings are looked for among whole names and title words, as written with
+        # spaces: suffixes and compact forms serve exact and prefix lookups, and leaving them
+        # out halves the fuzzy scan.
+        self._fuzzy = sorted(fuzzy)
 
     def exact(self, text: str) -> list[NameEntry]:
         """Articles whose title, slug or an alias is exactly `text` (case, spaces, punctuation
@@ -112,29 +120,32 @@ class NameIndex:
         if not key:
             return []
         forms = {key, compact(key)}
-        best: dict[str, NameHit] = {}
+        entries = self._entries
+        best: dict[str, tuple[float, NameEntry]] = {}
+        exact: set[str] = set()
 
-        def offer(form: str, score: float, exact: bool) -> None:
-            for entry in self._entries[form]:
-                value = score - entry.kind.penalty
+        def offer(form: str, score: float) -> None:
+            for entry in entries[form]:
+                value = score - entry.penalty
                 current = best.get(entry.slug)
-                if current is None or value > current.score:
-                    best[entry.slug] = NameHit(entry.slug, value, entry, exact and entry.kind.whole)
+                if current is None or value > current[0]:
+                    best[entry.slug] = (value, entry)
 
         for form in forms:
-            if form in self._entries:
-                offer(form, 100.0, True)
+            if form in entries:
+                offer(form, 100.0)
+                exact.update(e.slug for e in entries[form] if e.kind.whole)
             for candidate in self._prefixed(form):
                 if candidate != form:
-                    offer(candidate, 75.0 + 25.0 * len(form) / len(candidate), False)
-        for form in forms:
+                    offer(candidate, 75.0 + 25.0 * len(form) / len(candidate))
+        if len(key) >= MIN_FUZZY_LENGTH:
             for candidate, score, _ in process.extract(
-                form,
-                self._sorted,
-                scorer=fuzz.ratio,
-                limit=FUZZY_LIMIT,
-                score_cutoff=FUZZY_CUTOFF,
+                key, self._fuzzy, scorer=fuzz.ratio, limit=FUZZY_LIMIT, score_cutoff=FUZZY_CUTOFF
             ):
                 if score < 100.0:
-                    offer(candidate, score, False)
-        return sorted(best.values(), key=lambda hit: (-hit.score, hit.entry.kind, hit.slug))
+                    offer(candidate, score)
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1].kind, item[0]))
+        return [
+            NameHit(slug, score, entry, slug in exact and score >= 100.0 - entry.penalty)
+            for slug, (score, entry) in ranked
+        ]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from bot.domain.knowledge.articles import Article
-from bot.domain.knowledge.fulltext import FullTextIndex
+from bot.domain.knowledge.fulltext import FullTextIndex, TextHit
 from bot.domain.knowledge.names import NameHit, NameIndex, NameKind
 from bot.domain.knowledge.text import fold, name_key, tokens
 
@@ -38,8 +39,7 @@ class MatchKind(Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     slug: str
     title: str
     score: float  # 0..100, comparable between name and text hits
@@ -83,6 +83,7 @@ class KnowledgeIndex:
     def __init__(self, articles: Sequence[Article]) -> None:
         self._titles = {a.slug: a.title for a in articles}
         self._alphabetical = sorted(articles, key=lambda a: fold(a.title))
+        self._order = {a.slug: n for n, a in enumerate(self._alphabetical)}  # ties: A–Z
         self._names = NameIndex((a.slug, a.title, a.aliases) for a in articles)
         self._text = FullTextIndex(
             [
@@ -92,7 +93,6 @@ class KnowledgeIndex:
                         "title": a.title,
                         "aliases": " ".join(a.aliases),
                         "tags": " ".join(a.tags),
-                        "headings": " ".join(s.heading for s in a.sections),
                         "body": a.body,
                     },
                 )
@@ -103,29 +103,42 @@ class KnowledgeIndex:
     def __len__(self) -> int:
         return len(self._titles)
 
+    def warm(self) -> None:
+        """Finish the full-text index (safe to run in a thread while queries are answered)."""
+        self._text.warm()
+
     def _name_hit(self, hit: NameHit) -> Hit:
         matched = hit.entry.label if hit.entry.kind in (NameKind.ALIAS, NameKind.SUFFIX) else None
         return Hit(hit.slug, self._titles[hit.slug], hit.score, matched)
 
-    def _text_hits(self, query: str, *, prefix_last: bool, limit: int) -> list[Hit]:
-        found = self._text.search(query, limit=limit, prefix_last=prefix_last)
+    def _text_hits(self, query: str, found: list[TextHit]) -> list[Hit]:
+        """Full-text hits scored into their band relative to the best one."""
         if not found:
             return []
         top = found[0].score
         low, high = TEXT_BAND if len(tokens(query)) >= 2 else TEXT_BAND_ONE_WORD
         return [Hit(h.key, self._titles[h.key], low + (high - low) * h.score / top) for h in found]
 
-    def search(self, query: str, *, limit: int = 10, prefix_last: bool = False) -> list[Hit]:
-        """Names and content together, best first, one hit per article."""
+    def _merge(self, names: list[NameHit], text: list[Hit], limit: int) -> list[Hit]:
         best: dict[str, Hit] = {}
-        for name_hit in self._names.search(query):
-            if name_hit.score >= CANDIDATE_NAME:
-                best[name_hit.slug] = self._name_hit(name_hit)
-        for text_hit in self._text_hits(query, prefix_last=prefix_last, limit=max(limit, 10)):
+        for name_hit in names[: limit + len(text)]:  # enough to fill `limit` whatever text adds
+            if name_hit.score < CANDIDATE_NAME:
+                break  # names come best first
+            best[name_hit.slug] = self._name_hit(name_hit)
+        for text_hit in text:
             if text_hit.slug not in best or best[text_hit.slug].score < text_hit.score:
                 best[text_hit.slug] = text_hit
-        ranked = sorted(best.values(), key=lambda h: (-h.score, fold(h.title)))
+        ranked = sorted(best.values(), key=lambda h: (-h.score, self._order[h.slug]))
         return ranked[:limit]
+
+    def search(self, query: str, *, limit: int = 10, prefix_last: bool = False) -> list[Hit]:
+        """Names and content together, best first, one hit per article."""
+        names = self._names.search(query)
+        ceiling = (TEXT_BAND if len(tokens(query)) >= 2 else TEXT_BAND_ONE_WORD)[1]
+        if len(names) >= limit and names[limit - 1].score >= ceiling:
+            return self._merge(names, [], limit)  # no content hit could make the list
+        found = self._text.search(query, limit=max(limit, 10), prefix_last=prefix_last)
+        return self._merge(names, self._text_hits(query, found), limit)
 
     def autocomplete(self, query: str) -> list[Choice]:
         """At most 25 choices whose value is the slug; an empty query lists topics A–Z."""
@@ -155,14 +168,14 @@ class KnowledgeIndex:
             if names[0].score - runner_up >= CONFIDENT_MARGIN:
                 return Resolution(query, MatchKind.CONFIDENT, (self._name_hit(names[0]),))
 
-        text = self._text.search(query, limit=MAX_CANDIDATES)
+        text = self._text.search(query, limit=10)
         if text and len(tokens(query)) >= 2 and text[0].coverage == 1.0:
             runner_up = text[1].score if len(text) > 1 else 0.0
             if text[0].score >= TEXT_LEAD * runner_up:
                 hit = Hit(text[0].key, self._titles[text[0].key], 100.0)
                 return Resolution(query, MatchKind.CONFIDENT, (hit,))
 
-        candidates = self.search(query, limit=MAX_CANDIDATES)
+        candidates = self._merge(names, self._text_hits(query, text), MAX_CANDIDATES)
         if not candidates:
             return Resolution(query, MatchKind.NONE, ())
         return Resolution(query, MatchKind.WEAK, tuple(candidates))

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 
 # A word, optionally joined to more words by _ / + - . # ("select_related", "ci/cd", "n+1").
-_COMPOUND = re.compile(r"[a-z0-9]+(?:[_/+\-.#]+[a-z0-9]*)*")
+_COMPOUND = re.compile(r"[a-z0-9][a-z0-9_/+\-.#]*")
 _JOINERS = re.compile(r"[_/\-.]+")
 _NAME_SEPARATORS = re.compile(r"[^a-z0-9+#]+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 # Common words, plus the verbs questions are phrased with ("how do I stop/fix/avoid ..."),
 # which say nothing about the topic.
@@ -29,8 +32,9 @@ STOPWORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lower case without accents: "Café" -> "cafe"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def name_key(text: str) -> str:
@@ -43,6 +47,7 @@ def compact(key: str) -> str:
     return key.replace(" ", "")
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light suffix stripper: "queries"/"query", "caching"/"cache", "optimization"/"optimize"."""
     if not word.isalpha() or len(word) <= 3:
@@ -76,26 +81,42 @@ def stem(word: str) -> str:
     return word
 
 
-def _clean_compound(raw: str) -> str:
-    return raw.rstrip("_/-.")
+@lru_cache(maxsize=1 << 16)
+def word_terms(found: str) -> tuple[str, ...]:
+    """The search terms one matched word stands for (cached: vocabularies are small)."""
+    raw = found.rstrip("_/-.")
+    if not raw:
+        return ()
+    parts = [p for p in _JOINERS.split(raw) if p]
+    if len(parts) == 1 and "+" not in raw and "#" not in raw:
+        if raw in STOPWORDS or (len(raw) == 1 and not raw.isdigit()):
+            return ()
+        return (stem(raw),)
+    terms = [raw]  # the compound itself: "select_related", "ci/cd", "n+1"
+    joined = _JOINERS.sub("", raw)
+    if joined != raw:
+        terms.append(joined)  # "selectrelated", "cicd", "ecommerce"
+    if "+" not in raw and "#" not in raw:
+        terms.extend(stem(p) for p in parts if len(p) > 1 and p not in STOPWORDS)
+    return tuple(terms)
+
+
+def words(text: str) -> list[str]:
+    """The raw words of a text (compounds whole), before stop words and stemming."""
+    return _COMPOUND.findall(fold(text))
 
 
 def tokens(text: str) -> list[str]:
     """Search terms for a text, in order, stop words dropped (duplicates kept for counting)."""
-    out: list[str] = []
-    for match in _COMPOUND.finditer(fold(text)):
-        raw = _clean_compound(match.group())
-        if not raw:
-            continue
-        parts = [p for p in _JOINERS.split(raw) if p]
-        if len(parts) == 1 and not any(c in raw for c in "+#"):
-            if raw not in STOPWORDS and (len(raw) > 1 or raw.isdigit()):
-                out.append(stem(raw))
-            continue
-        out.append(raw)  # the compound itself: "select_related", "ci/cd", "n+1"
-        joined = re.sub(r"[_/\-.]", "", raw)
-        if joined != raw:
-            out.append(joined)  # "selectrelated", "cicd", "ecommerce"
-        if "+" not in raw and "#" not in raw:
-            out.extend(stem(p) for p in parts if len(p) > 1 and p not in STOPWORDS)
-    return out
+    return [term for found in words(text) for term in word_terms(found)]
+
+
+def term_counts(text: str) -> tuple[Counter[str], int]:
+    """(how often each search term occurs, number of terms): `tokens` counted, but faster."""
+    counts: Counter[str] = Counter()
+    total = 0
+    for found, n in Counter(words(text)).items():
+        for term in word_terms(found):
+            counts[term] += n
+            total += n
+    return counts, total
