@@ -153,3 +153,13 @@ def test_any_text_gives_valid_choices_and_a_resolution(text: str) -> None:
 def test_normalize_query() -> None:
     assert normalize_query("  How   do I  Deploy?? ") == "how do i deploy??"
     assert len(normalize_query("x" * 300)) == 100
+
+
+def test_warming_the_index_changes_speed_not_results() -> None:
+    index = build_library(fixture_files()).library.index
+    queries = ["how do I stop n+1 queries", "permission", "celary", "backround tasks", "dj"]
+    before = [(index.search(q), index.autocomplete(q)) for q in queries]
+    index.warm()
+    fresh = build_library(fixture_files()).library.index
+    fresh.warm()
+    assert [(fresh.search(q), fresh.autocomplete(q)) for q in queries] == before
