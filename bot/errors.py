@@ -46,6 +46,6 @@ class NotYourCard(NexusError):
 
     def __init__(self) -> None:
         super().__init__(
-            "These buttons belong to whoever ran `/learn`. Run `/learn` yourself to get your own "
-            "copy you can page through."
+            "These buttons belong to whoever opened this article. Press 📖 on a shared page, or "
+            "run `/learn`, to get your own copy to page through."
         )

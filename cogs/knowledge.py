@@ -19,7 +19,7 @@ class LearnCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
-        await self.knowledge.load()
+        self.knowledge.start_loading()
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)

@@ -117,6 +117,7 @@ class KnowledgeService:
         self._pages: dict[str, tuple[Page, ...]] = {}
         self._lock = asyncio.Lock()
         self._warming: asyncio.Future[None] | None = None
+        self._initial: asyncio.Future[LoadReport] | None = None
 
     @property
     def library(self) -> Library:
@@ -142,6 +143,15 @@ class KnowledgeService:
         for problem in report.warnings:
             log.info("knowledge base: %s: %s", problem.filename, problem.message)
 
+    def start_loading(self) -> None:
+        """Load in the background, so the bot connects meanwhile; `/learn` waits for it."""
+        self._initial = asyncio.ensure_future(self.load())
+
+    async def ready(self) -> None:
+        """Wait for the load started by `start_loading`, if any."""
+        if self._initial is not None:
+            await asyncio.shield(self._initial)
+
     async def load(self) -> LoadReport:
         """Read and index every article (off the event loop); bad files are logged and skipped."""
         async with self._lock:
@@ -152,6 +162,7 @@ class KnowledgeService:
 
     async def reload(self) -> ReloadResult:
         """Re-read the files; a file that broke keeps its last good version online."""
+        await self.ready()
         async with self._lock:
             previous = self._library
             report = await asyncio.to_thread(self._build, previous)
@@ -187,6 +198,7 @@ class KnowledgeService:
 
     async def lookup(self, guild_id: int, query: str) -> Answer:
         """Resolve a `/learn` query; a query that found nothing is counted for moderators."""
+        await self.ready()
         async with self._sessions.begin() as session:
             if await session.get(GuildConfig, guild_id) is None:
                 raise NotConfigured()

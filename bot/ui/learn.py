@@ -144,18 +144,32 @@ def reload_embed(report: LoadReport, changes: LibraryChanges) -> discord.Embed:
 
 class PageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"nx:learn:(?P<dir>prev|next):(?P<slug>{SLUG}):(?P<page>\d+):(?P<owner>{SNOWFLAKE})",
+    template=(
+        rf"nx:learn:(?P<dir>prev|next)(?P<shared>-shared)?:(?P<slug>{SLUG}):(?P<page>\d+)"
+        rf":(?P<owner>{SNOWFLAKE})"
+    ),
 ):
-    """Previous / Next: the custom_id carries the page it leads to."""
+    """Previous / Next, on a private card or on a page shared in the channel: the custom_id
+    carries the page it leads to."""
 
-    def __init__(self, direction: str, slug: str, page: int, owner_id: int, *, disabled: bool):
-        self.slug, self.page, self.owner_id = slug, page, owner_id
+    def __init__(
+        self,
+        direction: str,
+        slug: str,
+        page: int,
+        owner_id: int,
+        *,
+        disabled: bool = False,
+        shared: bool = False,
+    ) -> None:
+        self.slug, self.page, self.owner_id, self.shared = slug, page, owner_id, shared
         label = "◀ Previous" if direction == "prev" else "Next ▶"
+        kind = f"{direction}-shared" if shared else direction
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"nx:learn:{direction}:{slug}:{page}:{owner_id}",
+                custom_id=f"nx:learn:{kind}:{slug}:{page}:{owner_id}",
                 disabled=disabled,
                 row=0,
             )
@@ -166,12 +180,21 @@ class PageButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> PageButton:
         return cls(
-            match["dir"], match["slug"], int(match["page"]), int(match["owner"]), disabled=False
+            match["dir"],
+            match["slug"],
+            int(match["page"]),
+            int(match["owner"]),
+            shared=bool(match["shared"]),
         )
 
     async def callback(self, interaction: discord.Interaction) -> None:
         async def show() -> None:
-            embed, view = article_card(_knowledge(interaction), self.slug, self.page, self.owner_id)
+            knowledge = _knowledge(interaction)
+            if self.shared:
+                by = user_text(interaction.user.display_name, 60)
+                embed, view = shared_card(knowledge, self.slug, self.page, self.owner_id, by)
+            else:
+                embed, view = article_card(knowledge, self.slug, self.page, self.owner_id)
             await interaction.response.edit_message(embed=embed, view=view)
 
         await _guarded(interaction, self.owner_id, show)
@@ -203,17 +226,12 @@ class PostButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         async def post() -> None:
-            knowledge = _knowledge(interaction)
-            article = knowledge.article(self.slug)
-            pages = knowledge.pages(article)
-            page = pages[min(self.page, len(pages) - 1)]
             by = user_text(interaction.user.display_name, 60)
-            view = discord.ui.View(timeout=None)
-            view.add_item(OpenButton(article.slug, page.number))
+            embed, view = shared_card(
+                _knowledge(interaction), self.slug, self.page, self.owner_id, by
+            )
             await interaction.response.send_message(
-                embed=article_embed(article, page, len(pages), shared_by=by),
-                view=view,
-                allowed_mentions=discord.AllowedMentions.none(),
+                embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
             )
 
         await _guarded(interaction, self.owner_id, post)
@@ -229,10 +247,11 @@ class OpenButton(
         self.slug, self.page = slug, page
         super().__init__(
             discord.ui.Button(
-                label="Read the whole article",
+                label="My own copy",
                 emoji="📖",
-                style=discord.ButtonStyle.secondary,
+                style=discord.ButtonStyle.primary,
                 custom_id=f"nx:learn:open:{slug}:{page}",
+                row=0,
             )
         )
 
@@ -381,6 +400,27 @@ def article_card(
     if related:
         view.add_item(TopicSelect(owner_id, related, placeholder="Related topics…"))
     return article_embed(article, current, len(pages)), view
+
+
+def shared_card(
+    knowledge: KnowledgeService, slug: str, page: int, owner_id: int, shared_by: str
+) -> tuple[discord.Embed, discord.ui.View]:
+    """A page posted in the channel: its poster pages it, anyone can open a private copy."""
+    article = knowledge.article(slug)
+    pages = knowledge.pages(article)
+    current = pages[max(0, min(page, len(pages) - 1))]
+    last = len(pages) - 1
+    view = discord.ui.View(timeout=None)
+    if last > 0:
+        n = current.number
+        view.add_item(
+            PageButton("prev", slug, max(n - 1, 0), owner_id, disabled=n == 0, shared=True)
+        )
+        view.add_item(
+            PageButton("next", slug, min(n + 1, last), owner_id, disabled=n == last, shared=True)
+        )
+    view.add_item(OpenButton(slug, current.number))
+    return article_embed(article, current, len(pages), shared_by=shared_by), view
 
 
 def candidates_card(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
+from rapidfuzz import fuzz
+
 from bot.domain.knowledge.articles import Article
 from bot.domain.knowledge.fulltext import FullTextIndex, TextHit
 from bot.domain.knowledge.names import NameHit, NameIndex, NameKind
@@ -29,6 +31,7 @@ TEXT_BAND_ONE_WORD = (50.0, 76.0)
 TEXT_LEAD = 2.0  # a phrase's best article is shown directly when it scores this many times
 #                  the runner-up and contains every word of the query
 MAX_CANDIDATES = 5
+MISSPELLING = 75.0  # an alias this close to the title (or a word of it) is a spelling variant
 MAX_QUERY = 100
 
 
@@ -70,9 +73,19 @@ def normalize_query(query: str) -> str:
     return " ".join(fold(query).split())[:MAX_QUERY]
 
 
+def _explains(alias: str, title: str) -> bool:
+    """Whether showing `alias` next to `title` tells the reader something: not when the title
+    already says it, nor when it is one of the misspellings curators list ("djnago")."""
+    alias_key, title_key = name_key(alias), name_key(title)
+    if alias_key in title_key:
+        return False
+    words = [title_key, *title_key.split()]
+    return all(fuzz.ratio(alias_key, word) < MISSPELLING for word in words)
+
+
 def _choice_name(hit: Hit) -> str:
     name = hit.title
-    if hit.matched and name_key(hit.matched) not in name_key(hit.title):
+    if hit.matched and _explains(hit.matched, hit.title):
         name = f"{hit.title} ({hit.matched})"
     return name if len(name) <= CHOICE_LENGTH else name[: CHOICE_LENGTH - 1] + "…"
 
