@@ -37,12 +37,14 @@ async def _guarded(
     owner_id: int | None,
     action: Callable[[], Awaitable[None]],
 ) -> None:
-    """Run a component's action for its owner only; any error reaches the one error handler.
+    """Run a component's action for its owner only, once the knowledge base is loaded (a click
+    can arrive right after a restart); any error reaches the one error handler.
 
     Dynamic items don't go through a View's `on_error`, so errors are reported here."""
     try:
         if owner_id is not None and interaction.user.id != owner_id:
             raise NotYourCard()
+        await _knowledge(interaction).ready()
         await action()
     except Exception as error:  # reported to the user, logged with a reference
         await report_error(interaction, error)
