@@ -1,8 +1,10 @@
 """A small BM25 full-text index over weighted fields (title, aliases, tags, body).
 
-Term weights are computed once at build time, so a query is a handful of dictionary walks.
-Query words missing from the vocabulary are corrected to the closest known word ("celary"),
-and, for autocomplete, the last word may be a prefix still being typed ("pagin").
+The build only counts each document's words; a term's BM25 weights are computed the first time
+it is searched and kept, and `warm` (run in the background) finishes the inverted lists, so a
+query is a handful of dictionary walks. Query words missing from the vocabulary are corrected
+to the closest known word ("celary"), and, for autocomplete, the last word may be a prefix
+still being typed ("pagin").
 """
 
 from __future__ import annotations

@@ -52,7 +52,6 @@ class NameHit(NamedTuple):
     slug: str
     score: float  # 0..100
     entry: NameEntry
-    exact: bool
 
 
 def _names(slug: str, title: str, aliases: Iterable[str]) -> Iterable[tuple[str, str, NameKind]]:
@@ -122,7 +121,6 @@ class NameIndex:
         forms = {key, compact(key)}
         entries = self._entries
         best: dict[str, tuple[float, NameEntry]] = {}
-        exact: set[str] = set()
 
         def offer(form: str, score: float) -> None:
             for entry in entries[form]:
@@ -134,7 +132,6 @@ class NameIndex:
         for form in forms:
             if form in entries:
                 offer(form, 100.0)
-                exact.update(e.slug for e in entries[form] if e.kind.whole)
             for candidate in self._prefixed(form):
                 if candidate != form:
                     offer(candidate, 75.0 + 25.0 * len(form) / len(candidate))
@@ -145,7 +142,4 @@ class NameIndex:
                 if score < 100.0:
                     offer(candidate, score)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1].kind, item[0]))
-        return [
-            NameHit(slug, score, entry, slug in exact and score >= 100.0 - entry.penalty)
-            for slug, (score, entry) in ranked
-        ]
+        return [NameHit(slug, score, entry) for slug, (score, entry) in ranked]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 
 # A word, optionally joined to more words by _ / + - . # ("select_related", "ci/cd", "n+1").
@@ -109,14 +108,3 @@ def words(text: str) -> list[str]:
 def tokens(text: str) -> list[str]:
     """Search terms for a text, in order, stop words dropped (duplicates kept for counting)."""
     return [term for found in words(text) for term in word_terms(found)]
-
-
-def term_counts(text: str) -> tuple[Counter[str], int]:
-    """(how often each search term occurs, number of terms): `tokens` counted, but faster."""
-    counts: Counter[str] = Counter()
-    total = 0
-    for found, n in Counter(words(text)).items():
-        for term in word_terms(found):
-            counts[term] += n
-            total += n
-    return counts, total
