@@ -1,10 +1,10 @@
 """A small BM25 full-text index over weighted fields (title, aliases, tags, body).
 
-The build only counts each document's words; a term's BM25 weights are computed the first time
-it is searched and kept, and `warm` (run in the background) finishes the inverted lists, so a
-query is a handful of dictionary walks. Query words missing from the vocabulary are corrected
-to the closest known word ("celary"), and, for autocomplete, the last word may be a prefix
-still being typed ("pagin").
+The build only counts each document's words; `warm` (run in the background once the index
+serves) builds the inverted lists and BM25 weights, which until then are computed for a term
+the first time it is searched. Either way a query is a handful of dictionary walks.
+Query words missing from the vocabulary are corrected to the closest known word ("celary"),
+and, for autocomplete, the last word may be a prefix still being typed ("pagin").
 """
 
 from __future__ import annotations
@@ -85,12 +85,15 @@ class FullTextIndex:
         return len(self._vocabulary)
 
     def warm(self) -> None:
-        """Build the inverted lists in one pass, so no query has to scan every document."""
+        """Build the inverted lists in one pass, then every term's weights, so that no query
+        scans every document or computes weights (meant for a background thread)."""
         inverted: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for doc, counts in enumerate(self._counts):
             for word, n in counts.items():
                 inverted[word].append((doc, n))
         self._inverted = dict(inverted)
+        for term in self._vocabulary:
+            self._weights(term)
 
     def _documents(self, word: str) -> list[tuple[int, int]]:
         """(document, weighted count) of every document containing the raw `word`."""
