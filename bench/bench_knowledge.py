@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -161,6 +162,7 @@ def timed(fn: Callable[[str], Any], queries: list[str], rounds: int) -> dict[str
 
 
 async def main() -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     rng = random.Random(20261122)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -205,6 +207,8 @@ async def main() -> dict[str, Any]:
         "learn_resolve": resolve,
         "targets": {"index_build_s": 1.0, "autocomplete_p99_ms": 5.0, "fulltext_p99_ms": 10.0},
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # Other processes' load when the run started: wall-clock figures include their share.
+        "load_average_1min": round(load_before, 2),
     }
     return results
 
@@ -247,7 +251,10 @@ def report(results: dict[str, Any]) -> bool:
                 figures["p99_ms"] < target,
             )
         )
-    print(f"knowledge base: {results['articles']} articles (shipped + {GENERATED} generated)")
+    print(
+        f"knowledge base: {results['articles']} articles (shipped + {GENERATED} generated); "
+        f"machine load average {results['load_average_1min']}"
+    )
     print(f"{'measure':30} {'typical':>14} {'worst':>15} {'cpu only':>15} {'target':>12}  ok")
     for name, typical, worst, cpu, target, ok in rows:
         mark = "✓" if ok else "✗"
