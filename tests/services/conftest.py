@@ -1,4 +1,5 @@
-"""A migrated SQLite database per test, a movable clock, and a configured server."""
+"""A migrated database per test (SQLite, and PostgreSQL when the machine has it), a movable
+clock, and a configured server."""
 
 from __future__ import annotations
 
@@ -31,9 +32,16 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 23, 19, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-async def sessions(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Sessions]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def sessions(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[Sessions]:
+    postgres = request.param == "postgresql"
+    if postgres:
+        engine = create_engine(request.getfixturevalue("postgres_url"))
+        await migrate.downgrade(engine, "base")  # the database is shared by the session
+    else:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
     await migrate.upgrade(engine)
     factory = create_sessionmaker(engine)
     async with factory.begin() as session:
@@ -53,4 +61,6 @@ async def sessions(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Sessions]:
     try:
         yield factory
     finally:
+        if postgres:
+            await migrate.downgrade(engine, "base")
         await engine.dispose()
