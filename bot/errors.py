@@ -48,3 +48,20 @@ class UnknownProject(InvalidInput):
 
 class NotAnnounced(NexusError):
     """The member has no announced project yet."""
+
+
+class ArticleNotFound(NexusError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That article is no longer in the knowledge base. Run `/learn` again to find it."
+        )
+
+
+class NotYourCard(NexusError):
+    """Someone pressed the buttons of a `/learn` card that another member opened."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "These buttons belong to whoever opened this article. Press 📖 on a shared page, or "
+            "run `/learn`, to get your own copy to page through."
+        )

@@ -11,7 +11,9 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.services.catalog import CatalogService
 from bot.services.guilds import GuildService
+from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
+from bot.services.stats import StatsService
 from bot.settings import DEFAULT_DATA_DIR, Settings
 
 
@@ -24,6 +26,8 @@ class Services:
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
+    knowledge: KnowledgeService
+    stats: StatsService
 
 
 def catalog_file(settings: Settings) -> Path:
@@ -47,4 +51,6 @@ def build_services(
         guilds=guilds,
         catalog=catalog,
         learners=learners,
+        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
+        stats=StatsService(sessions, clock),
     )
