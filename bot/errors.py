@@ -34,6 +34,39 @@ class InvalidInput(NexusError):
     """Bad user input; nothing was changed."""
 
 
+class UnknownProject(InvalidInput):
+    """A project name that matches nothing in the server's catalog (nothing was changed)."""
+
+    def __init__(self, typed: str, did_you_mean: str = "") -> None:
+        text = f"{typed} is not a project in this server's catalog."
+        if did_you_mean:
+            text += f" Did you mean {did_you_mean}?"
+        else:
+            text += " Pick a project from the list that appears as you type."
+        super().__init__(text)
+
+
+class NotAnnounced(NexusError):
+    """The member has no announced project yet."""
+
+
+class ArticleNotFound(NexusError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That article is no longer in the knowledge base. Run `/learn` again to find it."
+        )
+
+
+class NotYourCard(NexusError):
+    """Someone pressed the buttons of a `/learn` card that another member opened."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "These buttons belong to whoever opened this article. Press 📖 on a shared page, or "
+            "run `/learn`, to get your own copy to page through."
+        )
+
+
 class NoCohort(NexusError):
     """No (running) cohort on this server."""
 

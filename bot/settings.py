@@ -45,10 +45,6 @@ class Settings:
     def learnings_dir(self) -> Path:
         return self.data_dir / "learnings"
 
-    @property
-    def first_week_plan(self) -> Path:
-        return self.data_dir / "first_week.yaml"
-
 
 def default_database_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{data_dir / 'nexus.db'}"

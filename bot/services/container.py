@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
+from bot.services.catalog import CatalogService
 from bot.services.cohort_members import CohortRoster, SimpleSuggestions
 from bot.services.cohorts import CohortService
 from bot.services.guilds import GuildService
+from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderEngine
-from bot.settings import Settings
+from bot.services.stats import StatsService
+from bot.settings import DEFAULT_DATA_DIR, Settings
 
 
 @dataclass
@@ -23,16 +27,33 @@ class Services:
     clock: Clock
     scheduler: AsyncIOScheduler
     guilds: GuildService
+    catalog: CatalogService
     learners: LearnerService
+    knowledge: KnowledgeService
+    stats: StatsService
     reminders: ReminderEngine
     cohorts: CohortService
+
+
+def catalog_file(settings: Settings) -> Path:
+    """The operator's catalog when their data directory has one, else the shipped one."""
+    own = settings.data_dir / "catalog.yaml"
+    return own if own.exists() else DEFAULT_DATA_DIR / "catalog.yaml"
+
+
+def plan_file(settings: Settings) -> Path:
+    """The operator's first-week plan when their data directory has one, else the shipped one."""
+    own = settings.data_dir / "first_week.yaml"
+    return own if own.exists() else DEFAULT_DATA_DIR / "first_week.yaml"
 
 
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
     guilds = GuildService(sessions, clock)
-    learners = LearnerService(sessions, clock)
+    catalog = CatalogService(sessions, clock, catalog_file(settings))
+    guilds.add_setup_hook(catalog.seed_on_setup)
+    learners = LearnerService(sessions, clock, catalog)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,
@@ -42,14 +63,16 @@ def build_services(
         SimpleSuggestions(sessions),
         sweep_seconds=settings.reminder_sweep_seconds,
     )
-    cohorts = CohortService(sessions, clock, reminders, roster, settings.first_week_plan)
     return Services(
         settings=settings,
         sessions=sessions,
         clock=clock,
         scheduler=scheduler,
         guilds=guilds,
+        catalog=catalog,
         learners=learners,
+        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
+        stats=StatsService(sessions, clock),
         reminders=reminders,
-        cohorts=cohorts,
+        cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings)),
     )

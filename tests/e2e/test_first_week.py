@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Learner, Pairing, Project
-from bot.services.learners import get_or_create_learner
+from bot.db.models import Learner, Pairing
 from tests.e2e.harness import Nexus, no_pings
 from tests.fakediscord import FakeDiscord, Member, Message
 
@@ -36,17 +35,6 @@ async def week(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Nexus]:
         try:
             await nexus.setup(learner_role=nexus.learner_role)
             await nexus.invoke("mod", "nexus settings", timezone="Africa/Lagos")
-            async with nexus.session() as session:
-                for key, name in (("ecommerce", "E-Commerce"), ("job-board", "Job Board")):
-                    session.add(
-                        Project(
-                            guild_id=nexus.guild.id,
-                            key=key,
-                            name=name,
-                            aliases=[],
-                            created_at=nexus.clock.now(),
-                        )
-                    )
             yield nexus
         finally:
             await nexus.stop()
@@ -67,18 +55,17 @@ async def learner(
     reminders: str | None = None,
     in_cohort: bool = True,
 ) -> Member:
-    """A member with the learner role; announced when `project` is given."""
+    """A member with the learner role; announced (`/announce-project`) when `project` is given."""
     member = nexus.member(name, roles=[nexus.learner_role] if in_cohort else [])
+    await nexus.fake.flush()
     if reminders:
         reply = await nexus.invoke(member, "reminders", setting=reminders)
         assert reply.ephemeral
     if project:
-        async with nexus.session() as session:
-            row = await get_or_create_learner(session, nexus.guild.id, member.id, name, nexus.clock)
-            row.project_id = await session.scalar(select(Project.id).where(Project.name == project))
-            row.role = role
-            row.announced_at = nexus.clock.now()
-    await nexus.fake.flush()
+        reply = await nexus.invoke(member, "announce-project", project=project, role=role)
+        if reply.deferred:
+            await reply.wait_final()
+        assert reply.ephemeral
     return member
 
 
@@ -120,7 +107,8 @@ async def start_cohort(nexus: Nexus, **options: str) -> str:
 
 
 def reminders_in(nexus: Nexus, channel: object = None) -> list[Message]:
-    return [m for m in nexus.posts(channel) if not m.ephemeral]  # type: ignore[arg-type]
+    """What the bot posted in plain text (announcements are embeds)."""
+    return [m for m in nexus.posts(channel) if not m.embeds]  # type: ignore[arg-type]
 
 
 async def test_cohort_commands_are_moderator_subcommands(week: Nexus) -> None:
@@ -214,7 +202,7 @@ async def test_big_cohorts_are_mentioned_in_chunks_of_fifty(week: Nexus) -> None
 
 
 async def test_preview_is_a_dry_run(week: Nexus) -> None:
-    await learner(week, "halima", project="Job Board", role="backend")
+    await learner(week, "halima", project="Job Board Backend", role="backend")
     await learner(week, "ike", reminders="off")
     await learner(week, "jide", reminders="dm")
     await start_cohort(week, timezone="UTC+3")

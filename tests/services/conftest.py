@@ -1,110 +1,98 @@
-"""A migrated SQLite database, a clock tests move by hand, and a fake reminder transport."""
+"""Services against a real, migrated database per test (SQLite, and PostgreSQL when the
+machine has it), with a clock the test controls and one configured server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import migrate
 from bot.db.engine import Sessions, create_engine, create_sessionmaker
-from bot.services.reminders import DmClosed, Undeliverable
+from bot.db.models import GuildConfig
+from bot.services.container import Services, build_services
+from bot.services.guilds import SetupRoles
+from bot.settings import Settings
+
+GUILD = 1000
+CHANNEL = 2000
 
 
-class ManualClock:
-    def __init__(self, start: datetime) -> None:
-        self.current = start
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+    @property
+    def at(self) -> datetime:
+        return self.current
 
     def now(self) -> datetime:
         return self.current
 
-    def set(self, moment: datetime) -> None:
-        self.current = moment
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
 
 
-@dataclass
-class Sent:
-    kind: str  # post | dm | notice
-    target: int
-    content: str
-    mentions: tuple[int, ...] = ()
-    nonce: str | None = None
-
-
-@dataclass
-class FakeTransport:
-    """Records what would reach Discord; de-duplicates nonces like Discord does."""
-
-    dm_closed: set[int] = field(default_factory=set)
-    refuse_channel: bool = False
-    crash_after_posts: int | None = None  # raise (after Discord created it) on the Nth post
-    sent: list[Sent] = field(default_factory=list)
-    nonces: dict[str, int] = field(default_factory=dict)
-    requests: int = 0
-
-    def _create(self, record: Sent) -> int:
-        assert record.nonce is not None
-        if record.nonce in self.nonces:
-            return self.nonces[record.nonce]
-        self.sent.append(record)
-        self.nonces[record.nonce] = len(self.sent)
-        return len(self.sent)
-
-    async def post(
-        self, channel_id: int, content: str, mention_ids: Sequence[int], nonce: str
-    ) -> int:
-        self.requests += 1
-        if self.refuse_channel:
-            raise Undeliverable("no permission to post in the channel")
-        assert len(content) <= 2000 and len(mention_ids) <= 50
-        message_id = self._create(Sent("post", channel_id, content, tuple(mention_ids), nonce))
-        if self.crash_after_posts is not None:
-            self.crash_after_posts -= 1
-            if self.crash_after_posts == 0:
-                raise ConnectionResetError("process died after Discord created the message")
-        return message_id
-
-    async def dm(self, user_id: int, content: str, nonce: str) -> int:
-        self.requests += 1
-        if user_id in self.dm_closed:
-            raise DmClosed("DMs closed")
-        return self._create(Sent("dm", user_id, content, (), nonce))
-
-    async def notify(self, channel_id: int, content: str) -> None:
-        self.sent.append(Sent("notice", channel_id, content))
-
-    def of(self, kind: str) -> list[Sent]:
-        return [s for s in self.sent if s.kind == kind]
-
-    def mentioned(self) -> list[int]:
-        return [u for s in self.of("post") for u in s.mentions]
+StepClock = FakeClock
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path) -> AsyncIterator[Sessions]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}")
-    await migrate.upgrade(engine)
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A migrated database: SQLite, and PostgreSQL when the machine has it."""
+    postgres = request.param == "postgresql"
+    if postgres:
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'nexus.db'}"
+    created = create_engine(url)
+    if postgres:
+        await migrate.downgrade(created, "base")  # one database serves the whole session
+    await migrate.upgrade(created)
     try:
-        yield create_sessionmaker(engine)
+        yield created
     finally:
-        await engine.dispose()
+        if postgres:
+            await migrate.downgrade(created, "base")  # the next test starts from empty
+        await created.dispose()
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+async def services(engine: AsyncEngine, clock: FakeClock) -> Services:
+    """Every service, built as the bot builds them, with a server set up (catalog seeded)."""
+    url = engine.url.render_as_string(hide_password=False)
+    settings = Settings(token="t" * 40, database_url=url)
+    built = build_services(settings, create_sessionmaker(engine), clock, AsyncIOScheduler())
+    await built.guilds.setup(
+        GUILD, CHANNEL, SetupRoles(backend_role_id=11, frontend_role_id=12), by_user=1
+    )
+    return built
 
 
 @pytest.fixture
-async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.start(paused=True)  # timers are armed but never fire: tests call sweep()
-    yield scheduler
-    scheduler.shutdown(wait=False)
+async def sessions(engine: AsyncEngine, clock: FakeClock) -> Sessions:
+    """A session factory with one configured server and an empty catalog."""
+    factory = create_sessionmaker(engine)
+    async with factory.begin() as session:
+        session.add(
+            GuildConfig(
+                guild_id=GUILD,
+                channel_id=1,
+                timezone="UTC",
+                allow_custom_projects=False,
+                max_partners=1,
+                request_expiry_hours=24,
+                reminder_grace_hours=12,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+    return factory

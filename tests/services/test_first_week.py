@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,10 +17,11 @@ from bot.errors import InvalidInput, NoCohort, NotConfigured
 from bot.services.cohort_members import CohortRoster, SimpleSuggestions
 from bot.services.cohorts import CohortService
 from bot.services.reminders import NONCE_WINDOW, ReminderEngine
-from tests.services.conftest import FakeTransport, ManualClock
+from tests.services.conftest import GUILD, FakeClock
+from tests.services.reminder_fakes import FakeTransport
 
 PLAN = Path(__file__).resolve().parents[2] / "data" / "first_week.yaml"
-GUILD, CHANNEL, MOD_LOG, LEARNER_ROLE = 1000, 2000, 3000, 4000
+CHANNEL, MOD_LOG, LEARNER_ROLE = 2000, 3000, 4000
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -34,7 +36,7 @@ class Directory:
 @dataclass
 class World:
     sessions: Sessions
-    clock: ManualClock
+    clock: FakeClock
     scheduler: AsyncIOScheduler
     transport: FakeTransport
     directory: Directory
@@ -46,13 +48,13 @@ class World:
         return build(self.sessions, self.clock, self.scheduler, transport or self.transport)
 
     async def run_until(self, moment: datetime) -> None:
-        self.clock.set(moment)
+        self.clock.current = moment
         await self.engine.sweep()
         await self.engine.idle()
 
 
 def build(
-    sessions: Sessions, clock: ManualClock, scheduler: AsyncIOScheduler, transport: FakeTransport
+    sessions: Sessions, clock: FakeClock, scheduler: AsyncIOScheduler, transport: FakeTransport
 ) -> World:
     roster = CohortRoster()
     engine = ReminderEngine(sessions, clock, scheduler, roster, SimpleSuggestions(sessions))
@@ -62,20 +64,26 @@ def build(
     return World(sessions, clock, scheduler, transport, directory, engine, cohorts)
 
 
+def set_clock(clock: FakeClock, moment: datetime) -> None:
+    clock.current = moment
+
+
 @pytest.fixture
-async def world(sessions: Sessions, clock: ManualClock, scheduler: AsyncIOScheduler) -> World:
+async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)  # timers are armed but never fire: tests call sweep()
+    yield scheduler
+    scheduler.shutdown(wait=False)
+
+
+@pytest.fixture
+async def world(sessions: Sessions, clock: FakeClock, scheduler: AsyncIOScheduler) -> World:
     async with sessions.begin() as session:
-        session.add(
-            GuildConfig(
-                guild_id=GUILD,
-                channel_id=CHANNEL,
-                mod_log_channel_id=MOD_LOG,
-                timezone="Africa/Lagos",
-                reminder_grace_hours=12,
-                created_at=T0,
-                updated_at=T0,
-            )
-        )
+        config = await session.get(GuildConfig, GUILD)
+        assert config is not None
+        config.channel_id = CHANNEL
+        config.mod_log_channel_id = MOD_LOG
+        config.timezone = "Africa/Lagos"
         for key, name in (("ecommerce", "E-Commerce"), ("job-board", "Job Board")):
             session.add(Project(guild_id=GUILD, key=key, name=name, aliases=[], created_at=T0))
     return build(sessions, clock, scheduler, FakeTransport())
@@ -237,7 +245,7 @@ async def test_partner_nudge_chunks_by_length(world: World) -> None:
     for i in range(3):
         await add_learner(world, 900 + i, "F" * 60 + str(i), project="Job Board", role="frontend")
     await world.cohorts.start(GUILD, "2026-03-02", None, by_user=9)
-    world.clock.set(lagos(5) - timedelta(minutes=1))
+    set_clock(world.clock, lagos(5) - timedelta(minutes=1))
     await world.run_until(lagos(5))
     nudges = [p for p in world.transport.of("post") if "Still without" in p.content]
     assert all(len(p.content) <= 2000 for p in nudges) and len(nudges) > 2
@@ -404,13 +412,13 @@ async def test_start_validation(world: World) -> None:
 
 async def test_past_steps_within_grace_go_out_late_at_start(world: World) -> None:
     await add_learner(world, 81, "Jide")
-    world.clock.set(lagos(1) + timedelta(hours=2))
+    set_clock(world.clock, lagos(1) + timedelta(hours=2))
     overview = await world.cohorts.start(GUILD, "2026-03-02", None, by_user=9)
     assert overview.reminders[0].status == "scheduled"
     await world.run_until(world.clock.now())
     assert (await statuses(world))["welcome"] == "late"
     await world.cohorts.cancel(GUILD)
-    world.clock.set(lagos(2))
+    set_clock(world.clock, lagos(2))
     overview = await world.cohorts.start(GUILD, "2026-03-01", None, by_user=9)
     assert overview.reminders[0].status == "skipped"
     assert overview.reminders[0].note == "already past when the cohort was started"

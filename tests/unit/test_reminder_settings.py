@@ -15,7 +15,6 @@ def test_production_defaults() -> None:
     settings = load_settings({"DISCORD_TOKEN": TOKEN})
     assert settings.reminder_sweep_seconds == 60.0 and settings.clock_file is None
     assert isinstance(clock_for(settings.clock_file), SystemClock)
-    assert settings.first_week_plan.name == "first_week.yaml"
 
 
 @pytest.mark.parametrize("value", ["0", "abc", "7200", "-1"])
