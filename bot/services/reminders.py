@@ -1,147 +1,42 @@
-"""First-week reminder delivery. The database is the truth; APScheduler only wakes us up.
+"""First-week reminders over time: the database is the truth, APScheduler only wakes us up.
 
 Life of a reminder: `scheduled` → (due) `sending` → `sent`, or `late` when it started more than
 `LATE_AFTER` behind its time (the bot was down); `skipped` when the bot comes back after the
 grace period (reported to the mod-log, never silently dropped); `cancelled` by
 `/nexus cohort cancel` or a restarted plan.
 
-At most once, and everything eventually
----------------------------------------
-Starting a reminder writes one `deliveries` row per recipient (unique per reminder and user) in
-the same transaction that moves it to `sending`, so its audience is fixed once. Then, batch by
-batch (a channel message mentions up to 50 learners; a DM is a batch of one):
-
-1. claim: one committed transaction moves the batch's `pending` rows to `claimed` under a fresh
-   random `batch_key`;
-2. send: one Discord message with `nonce=batch_key` (discord.py adds `enforce_nonce`);
-3. mark: one transaction moves the batch to `sent` with the message id.
-
-A process killed between 1 and 3 leaves the batch `claimed`, and nobody knows whether Discord
-created the message. On restart that batch is sent again with the SAME nonce: Discord answers
-with the message it already created instead of posting a second one, so the batch lands exactly
-once. That de-duplication only lasts a few minutes, so a claimed batch older than
-`NONCE_WINDOW` is never resent: it is marked `failed` ("outcome unknown") and reported to the
-moderators — at most once wins over at least once. Rows still `pending` were never attempted
-and are simply sent. A definite refusal of a DM (closed DMs) puts the row back to `pending` for
-the channel; other definite refusals mark it `failed`; errors that leave the outcome open
-(timeouts, 5xx after discord.py's retries) keep the batch `claimed` for the next sweep.
-
-Only one bot process per database sends reminders (it is also the only gateway connection);
-status changes are still compare-and-set so a stray second process cannot double a batch.
+How each step is delivered at most once, and completely, is `bot.services.reminder_delivery`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol, cast
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Update
+from sqlalchemy import and_, insert, or_, select, update
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import Cohort, Delivery, GuildConfig, Project, Reminder
-from bot.domain.first_week import (
-    LATE_AFTER,
-    CohortMember,
-    route,
-    select_audience,
-    tally,
-    timeliness,
-)
-from bot.domain.reminder_text import (
-    COUNTS,
-    LATE_NOTE,
-    MAX_MENTIONS,
-    MESSAGE_CHARS,
-    fit,
-    mentions,
-    project_list,
-    render,
-    suggestion_line,
-    summary_text,
-    template_fields,
-    truncate,
-)
-from bot.domain.timezones import to_tzinfo
+from bot.db.models import Delivery, GuildConfig, Reminder
+from bot.domain.first_week import route, select_audience, timeliness
+from bot.domain.reminder_text import truncate
 from bot.services.cohort_members import CohortRoster, MemberDirectory, SuggestionSource
-from bot.ui.text import user_text
+from bot.services.reminder_delivery import (
+    MODERATORS_POST,
+    BatchDelivery,
+    ReminderTransport,
+    changed,
+)
 
 log = logging.getLogger(__name__)
 
-NONCE_WINDOW = timedelta(minutes=2)  # well inside the "few minutes" Discord de-duplicates
-MODERATORS_POST = 0  # user_id of the single delivery row of a `moderators` step (pings nobody)
 SWEEP_JOB = "reminders:sweep"
 TIMER_SLACK = timedelta(seconds=2)  # wall-clock timers and the monotonic loop clock drift apart
 DEFAULT_GRACE_HOURS = 12
-
-
-class DmClosed(Exception):
-    """The learner does not take DMs from the bot; nothing was sent."""
-
-
-class Undeliverable(Exception):
-    """Discord refused the message for good (missing access, unknown channel); nothing sent."""
-
-
-class ReminderTransport(Protocol):
-    async def post(
-        self, channel_id: int, content: str, mention_ids: Sequence[int], nonce: str
-    ) -> int:
-        """Post in a channel pinging exactly `mention_ids`; the new (or de-duplicated) id."""
-        ...
-
-    async def dm(self, user_id: int, content: str, nonce: str) -> int:
-        """DM a learner; raise `DmClosed` when they don't accept DMs."""
-        ...
-
-    async def notify(self, channel_id: int, content: str) -> None:
-        """A best-effort notice for moderators, pinging nobody."""
-        ...
-
-
-@dataclass(frozen=True)
-class Batch:
-    key: str
-    via: str  # channel | dm
-    user_ids: tuple[int, ...]
-    claimed_at: datetime
-
-
-@dataclass
-class FanOut:
-    """What rendering any batch of one reminder needs, computed once per fan-out."""
-
-    reminder_id: int
-    guild_id: int
-    step_key: str
-    audience: str
-    template: str
-    channel_id: int  # where channel batches go (the mod-log for a moderators step)
-    mod_log_channel_id: int | None
-    late: bool
-    values: dict[str, str]
-    suggestions: dict[int, list[str]] = field(default_factory=dict)
-
-    def content(self, user_ids: Sequence[int]) -> str:
-        values = dict(self.values)
-        learners = [u for u in user_ids if u != MODERATORS_POST]
-        values["mentions"] = mentions(learners)
-        if self.audience == "not_paired":
-            values["suggestions"] = "\n".join(
-                suggestion_line(u, self.suggestions.get(u, [])) for u in learners
-            )
-        text = render(self.template, values)
-        return f"{LATE_NOTE}\n{text}" if self.late else text
 
 
 class ReminderEngine:
@@ -161,25 +56,26 @@ class ReminderEngine:
         self._clock = clock
         self._scheduler = scheduler
         self._roster = roster
-        self._suggestions = suggestions
+        self._delivery = BatchDelivery(sessions, clock, roster, suggestions)
         self._sweep_seconds = sweep_seconds
-        self._transport: ReminderTransport | None = None
         self._lock = asyncio.Lock()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wakers: set[asyncio.Task[None]] = set()
 
     def attach(self, transport: ReminderTransport, directory: MemberDirectory) -> None:
         """Give the engine its way to Discord (once the gateway is ready)."""
-        self._transport = transport
+        self._delivery.transport = transport
         self._roster.attach(directory)
 
     def use_suggestions(self, source: SuggestionSource) -> None:
         """Swap the source of day-5 partner suggestions (e.g. the full matching ranking)."""
-        self._suggestions = source
+        self._delivery.suggestions = source
 
     @property
     def started(self) -> bool:
-        return self._transport is not None and self._scheduler.get_job(SWEEP_JOB) is not None
+        return (
+            self._delivery.transport is not None and self._scheduler.get_job(SWEEP_JOB) is not None
+        )
 
     async def start(self) -> None:
         """Arm the timers from the database and catch up on anything missed while down."""
@@ -251,7 +147,7 @@ class ReminderEngine:
 
     async def sweep(self) -> None:
         """Start what is due, skip what is too late, resume what a crash interrupted."""
-        if self._transport is None:
+        if self._delivery.transport is None:
             return
         async with self._lock:
             now = self._clock.now()
@@ -291,7 +187,7 @@ class ReminderEngine:
                 self._launch(reminder.id)
 
     def _launch(self, reminder_id: int) -> None:
-        task = asyncio.get_running_loop().create_task(self._fan_out(reminder_id))
+        task = asyncio.get_running_loop().create_task(self._delivery.run(reminder_id))
         self._tasks[reminder_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(reminder_id, None))
 
@@ -307,7 +203,7 @@ class ReminderEngine:
         else:
             why = "the server is no longer configured"
         async with self._sessions.begin() as session:
-            done = await _changed(
+            done = await changed(
                 session,
                 update(Reminder)
                 .where(Reminder.id == reminder.id, Reminder.status == "scheduled")
@@ -318,7 +214,7 @@ class ReminderEngine:
             config = await session.get(GuildConfig, reminder.guild_id)
         log.warning("reminder %s (%s) skipped: %s", reminder.id, reminder.step_key, why)
         if config is not None:
-            await self._report(
+            await self._delivery.report(
                 config.mod_log_channel_id,
                 f"⏭️ First-week step `{reminder.step_key}` (due <t:{_unix(reminder.due_at)}:f>) "
                 f"was **skipped**: {why}.",
@@ -327,7 +223,7 @@ class ReminderEngine:
     async def _begin(self, reminder_id: int, now: datetime) -> bool:
         """Fix the audience and move to `sending`, atomically; False if someone else did."""
         async with self._sessions.begin() as session:
-            moved = await _changed(
+            moved = await changed(
                 session,
                 update(Reminder)
                 .where(Reminder.id == reminder_id, Reminder.status == "scheduled")
@@ -353,306 +249,6 @@ class ReminderEngine:
                 await session.execute(insert(Delivery), rows)
         log.info("reminder %s started: %d recipients", reminder_id, len(rows))
         return True
-
-    async def _fan_out(self, reminder_id: int) -> None:
-        try:
-            plan = await self._prepare(reminder_id)
-            if plan is None or not await self._resolve_claimed(plan):
-                return
-            while (batch := await self._claim(plan)) is not None:
-                if not await self._send(plan, batch):
-                    return  # outcome unknown: the next sweep resends it with the same nonce
-            await self._finish(plan)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("reminder %s: fan-out stopped; the next sweep resumes it", reminder_id)
-
-    async def _prepare(self, reminder_id: int) -> FanOut | None:
-        async with self._sessions() as session:
-            reminder = await session.get(Reminder, reminder_id)
-            if reminder is None or reminder.status != "sending":
-                return None
-            cohort = await session.get(Cohort, reminder.cohort_id)
-            config = await session.get(GuildConfig, reminder.guild_id)
-            if cohort is None or config is None:
-                return None
-            members: list[CohortMember] = []
-            if template_fields(reminder.template) & COUNTS:  # the cohort again, only if shown
-                members = await self._roster.members(session, config)
-            projects = await _project_names(session, reminder.guild_id)
-            waiting = (
-                await session.scalars(
-                    select(Delivery.user_id).where(
-                        Delivery.reminder_id == reminder_id,
-                        Delivery.status.in_(("pending", "claimed")),
-                    )
-                )
-            ).all()
-        local_due = reminder.due_at.astimezone(to_tzinfo(cohort.timezone))
-        plan = FanOut(
-            reminder_id=reminder_id,
-            guild_id=reminder.guild_id,
-            step_key=reminder.step_key,
-            audience=reminder.audience,
-            template=reminder.template,
-            channel_id=(
-                (config.mod_log_channel_id or config.channel_id)
-                if reminder.audience == "moderators"
-                else config.channel_id
-            ),
-            mod_log_channel_id=config.mod_log_channel_id,
-            late=reminder.started_at is not None
-            and reminder.started_at - reminder.due_at > LATE_AFTER,
-            values=_values(config, cohort, members, projects, local_due.date()),
-        )
-        if reminder.audience == "not_paired" and waiting:
-            found = await self._suggestions.suggest(reminder.guild_id, list(waiting))
-            plan.suggestions = {
-                user_id: [user_text(name, 80) for name in names[:3]]
-                for user_id, names in found.items()
-            }
-        return plan
-
-    async def _resolve_claimed(self, plan: FanOut) -> bool:
-        """Batches claimed before a crash: resend with their nonce, or give up if too old."""
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(Delivery.batch_key, Delivery.via, Delivery.user_id, Delivery.claimed_at)
-                    .where(Delivery.reminder_id == plan.reminder_id, Delivery.status == "claimed")
-                    .order_by(Delivery.batch_key, Delivery.user_id)
-                )
-            ).all()
-        batches: dict[str, Batch] = {}
-        for key, via, user_id, claimed_at in rows:
-            assert key is not None and claimed_at is not None  # set together when claimed
-            old = batches.get(key)
-            users = (*old.user_ids, user_id) if old else (user_id,)
-            batches[key] = Batch(key, via, users, claimed_at)
-        now = self._clock.now()
-        for batch in batches.values():
-            if now - batch.claimed_at > NONCE_WINDOW:
-                log.warning("reminder %s batch %s: outcome unknown", plan.reminder_id, batch.key)
-                await self._mark_failed(
-                    batch, "outcome unknown: interrupted while sending; not resent"
-                )
-            elif not await self._send(plan, batch):
-                return False
-        return True
-
-    async def _claim(self, plan: FanOut) -> Batch | None:
-        """Claim the next batch in one committed transaction (channel first, then DMs)."""
-        async with self._sessions.begin() as session:
-            status = await session.scalar(
-                select(Reminder.status).where(Reminder.id == plan.reminder_id)
-            )
-            if status != "sending":
-                return None
-            via = "channel"
-            rows = await _pending(session, plan.reminder_id, "channel", MAX_MENTIONS)
-            if not rows:
-                via = "dm"
-                rows = await _pending(session, plan.reminder_id, "dm", 1)
-            if not rows:
-                return None
-            if via == "channel":
-                user_ids = [user_id for _, user_id in rows]
-                rows = rows[: fit(len(rows), lambda k: plan.content(user_ids[:k]))]
-            key = secrets.token_hex(12)  # also the Discord nonce: ≤ 25 characters
-            now = self._clock.now()
-            claimed = await _changed(
-                session,
-                update(Delivery)
-                .where(Delivery.id.in_([i for i, _ in rows]), Delivery.status == "pending")
-                .values(status="claimed", batch_key=key, claimed_at=now),
-            )
-            if claimed != len(rows):
-                raise RuntimeError("deliveries claimed concurrently")  # rolls back
-        return Batch(key, via, tuple(user_id for _, user_id in rows), now)
-
-    async def _send(self, plan: FanOut, batch: Batch) -> bool:
-        """Send one claimed batch; False when the outcome is unknown (left claimed)."""
-        assert self._transport is not None
-        content = truncate(plan.content(batch.user_ids), MESSAGE_CHARS)
-        try:
-            if batch.via == "dm":
-                message_id = await self._transport.dm(batch.user_ids[0], content, batch.key)
-            else:
-                pinged = [u for u in batch.user_ids if u != MODERATORS_POST]
-                message_id = await self._transport.post(plan.channel_id, content, pinged, batch.key)
-        except DmClosed:
-            await self._back_to_channel(batch)
-            return True
-        except Undeliverable as error:
-            await self._mark_failed(batch, str(error), rest_of_channel=batch.via == "channel")
-            return True
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            log.warning(
-                "reminder %s batch %s: send outcome unknown (%s); will retry with the same nonce",
-                plan.reminder_id,
-                batch.key,
-                error,
-            )
-            return False
-        async with self._sessions.begin() as session:
-            await _changed(
-                session,
-                update(Delivery)
-                .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(status="sent", sent_at=self._clock.now(), message_id=message_id),
-            )
-        return True
-
-    async def _back_to_channel(self, batch: Batch) -> None:
-        """A DM was refused (nothing sent): the learner gets the channel message instead."""
-        async with self._sessions.begin() as session:
-            await _changed(
-                session,
-                update(Delivery)
-                .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(
-                    status="pending",
-                    via="channel",
-                    batch_key=None,
-                    claimed_at=None,
-                    error="DMs closed; sent in the channel",
-                ),
-            )
-
-    async def _mark_failed(
-        self, batch: Batch, error: str, *, rest_of_channel: bool = False
-    ) -> None:
-        """Mark a batch failed; for a channel refusal, the rest of the channel rows too (the
-        same refusal would repeat, and repeated 4xx count against the bot's invalid quota)."""
-        async with self._sessions.begin() as session:
-            await _changed(
-                session,
-                update(Delivery)
-                .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(status="failed", error=truncate(error, 300)),
-            )
-            if rest_of_channel:
-                reminder_id = await session.scalar(
-                    select(Delivery.reminder_id).where(Delivery.batch_key == batch.key).limit(1)
-                )
-                await _changed(
-                    session,
-                    update(Delivery)
-                    .where(
-                        Delivery.reminder_id == reminder_id,
-                        Delivery.status == "pending",
-                        Delivery.via == "channel",
-                    )
-                    .values(status="failed", error=truncate(error, 300)),
-                )
-
-    async def _finish(self, plan: FanOut) -> None:
-        now = self._clock.now()
-        async with self._sessions.begin() as session:
-            counts = dict(
-                (
-                    await session.execute(
-                        select(Delivery.status, func.count())
-                        .where(Delivery.reminder_id == plan.reminder_id)
-                        .group_by(Delivery.status)
-                    )
-                ).all()
-            )
-            if counts.get("pending") or counts.get("claimed"):
-                return
-            reminder = await session.get(Reminder, plan.reminder_id)
-            if reminder is None or reminder.status != "sending":
-                return
-            reminder.status = "late" if plan.late else "sent"
-            reminder.finished_at = now
-            failed = counts.get("failed", 0)
-            error = None
-            if failed:
-                error = await session.scalar(
-                    select(Delivery.error)
-                    .where(Delivery.reminder_id == plan.reminder_id, Delivery.status == "failed")
-                    .limit(1)
-                )
-                notes = [reminder.note] if reminder.note else []
-                reminder.note = truncate("; ".join([*notes, f"{failed} not delivered"]), 300)
-        log.info("reminder %s %s", plan.reminder_id, reminder.status)
-        if failed:
-            total = sum(counts.values())
-            await self._report(
-                plan.mod_log_channel_id,
-                f"⚠️ First-week step `{plan.step_key}`: {failed} of {total} reminders could not "
-                f"be delivered ({error}).",
-            )
-
-    async def _report(self, channel_id: int | None, text: str) -> None:
-        log.warning("moderator notice: %s", text)
-        if channel_id is None or self._transport is None:
-            return
-        try:
-            await self._transport.notify(channel_id, truncate(text, MESSAGE_CHARS))
-        except Exception as error:  # a notice must never break delivery
-            log.warning("could not post the moderator notice in %s: %s", channel_id, error)
-
-
-async def _changed(session: AsyncSession, statement: Update) -> int:
-    """Run an UPDATE; the rows it changed (the engine's compare-and-set primitive). No ORM
-    objects are kept in these sessions, so there is nothing to synchronise."""
-    result = await session.execute(statement, execution_options={"synchronize_session": False})
-    return cast(CursorResult[Any], result).rowcount
-
-
-async def _pending(
-    session: AsyncSession, reminder_id: int, via: str, limit: int
-) -> list[tuple[int, int]]:
-    rows = await session.execute(
-        select(Delivery.id, Delivery.user_id)
-        .where(
-            Delivery.reminder_id == reminder_id,
-            Delivery.status == "pending",
-            Delivery.via == via,
-        )
-        .order_by(Delivery.user_id)
-        .limit(limit)
-    )
-    return [(delivery_id, user_id) for delivery_id, user_id in rows]
-
-
-async def _project_names(session: AsyncSession, guild_id: int) -> list[str]:
-    names = await session.scalars(
-        select(Project.name)
-        .where(Project.guild_id == guild_id, Project.active.is_(True), Project.custom.is_(False))
-        .order_by(Project.name)
-    )
-    return [user_text(name, 100) for name in names]
-
-
-def _values(
-    config: GuildConfig,
-    cohort: Cohort,
-    members: Sequence[CohortMember],
-    projects: Sequence[str],
-    local_day: date,
-) -> dict[str, str]:
-    counts = tally(members)
-    day = (local_day - cohort.start_date).days + 1
-    start = cohort.start_date
-    return {
-        "channel": f"<#{config.channel_id}>",
-        "project_list": project_list(projects),
-        "start_date": f"{start:%A} {start.day} {start:%B %Y}",
-        "day": str(day),
-        "cohort_size": str(counts.size),
-        "announced": str(counts.announced),
-        "paired": str(counts.paired),
-        "alone": str(counts.alone),
-        "not_announced": str(counts.not_announced),
-        "summary": summary_text(counts),
-        "mentions": "",
-        "suggestions": "",
-    }
 
 
 def _unix(moment: datetime) -> int:

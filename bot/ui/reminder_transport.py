@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.services.reminders import DmClosed, Undeliverable
+from bot.services.reminder_delivery import DmClosed, Undeliverable
 
 CANNOT_DM = 50007
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.services.reminders import DmClosed, Undeliverable
+from bot.services.reminder_delivery import DmClosed, Undeliverable
 
 
 @dataclass

@@ -16,7 +16,8 @@ from bot.db.models import Cohort, Delivery, GuildConfig, Learner, Pairing, Proje
 from bot.errors import InvalidInput, NoCohort, NotConfigured
 from bot.services.cohort_members import CohortRoster, SimpleSuggestions
 from bot.services.cohorts import CohortService
-from bot.services.reminders import NONCE_WINDOW, ReminderEngine
+from bot.services.reminder_delivery import NONCE_WINDOW
+from bot.services.reminders import ReminderEngine
 from tests.services.conftest import GUILD, FakeClock
 from tests.services.reminder_fakes import FakeTransport
 
