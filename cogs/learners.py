@@ -105,10 +105,9 @@ class LearnersCog(commands.Cog):
             reply = ui.announce_reply(
                 outcome, guild_id=member.guild.id, post=post, notes=notes + role_notes
             )
-            await asyncio.gather(
-                interaction.followup.send(embed=reply, ephemeral=True),
-                self._remember_post(outcome, post),
-            )
+            # Remember the post before answering, so what the learner sees is already stored.
+            await self._remember_post(outcome, post)
+            await interaction.followup.send(embed=reply, ephemeral=True)
         self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
 
     async def _remember_post(self, outcome: AnnounceOutcome, post: PostLocation | None) -> None:
