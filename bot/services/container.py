@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.services.guilds import GuildService
 from bot.services.learners import LearnerService
+from bot.services.matching import MatchingService
 from bot.settings import Settings
 
 
@@ -21,6 +22,7 @@ class Services:
     scheduler: AsyncIOScheduler
     guilds: GuildService
     learners: LearnerService
+    matching: MatchingService
 
 
 def build_services(
@@ -35,4 +37,5 @@ def build_services(
         scheduler=scheduler,
         guilds=guilds,
         learners=learners,
+        matching=MatchingService(sessions, clock),
     )

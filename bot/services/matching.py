@@ -1,0 +1,611 @@
+"""Matching: suggestions, pair requests, pairings, the waiting list and unpairing.
+
+Every change that touches a pairing (the pairing row, the request's status, waiting flags,
+requests withdrawn because someone is now full) happens in ONE transaction, under a
+per-server lock (one process on SQLite) and with the two learner rows locked FOR UPDATE
+(several processes on PostgreSQL). Capacity is always re-checked inside that transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.engine import Sessions
+from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
+from bot.domain.matching import DEFAULT_LIMIT, rank, why_not
+from bot.errors import (
+    InvalidInput,
+    NoRoom,
+    NotAMatch,
+    NotAnnounced,
+    NotConfigured,
+    NotPaired,
+    NotYourButton,
+    RequestClosed,
+    UnknownProject,
+)
+from bot.services.matching_data import (
+    FindResult,
+    PairingInfo,
+    PairResult,
+    RequestInfo,
+    WaitMatch,
+    active_partner_ids,
+    as_candidate,
+    candidate_pool,
+    involves,
+    learner_info,
+    project_info,
+    seeker_for,
+    sync_window,
+)
+
+REASON_LIMIT = 300
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().replace("-", " ").split())
+
+
+class MatchingService:
+    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def _lock(self, guild_id: int) -> asyncio.Lock:
+        """Serialises pairing decisions within one server (one bot process)."""
+        return self._locks[guild_id]
+
+    # ----- suggestions -------------------------------------------------------------------
+
+    async def suggest(
+        self, guild_id: int, user_id: int, project: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> FindResult:
+        """The caller's best candidates; with none, the caller joins the waiting list."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            config = await _config(session, guild_id)
+            me = await _announced(session, guild_id, user_id)
+            own = project_info(await session.get(Project, me.project_id))
+            if project:
+                wanted = await resolve_project(session, guild_id, project)
+                if wanted.id != me.project_id:
+                    raise NotAMatch(
+                        f"You announced **{own.name}**, and partners come from the same project. "
+                        f"To look on **{wanted.name}**, run `/announce-project` with it first."
+                    )
+            seeker = await seeker_for(session, me, config)
+            if seeker.learner.partners >= config.max_partners:
+                raise NoRoom(await _full_message(session, me, config))
+            pool = await candidate_pool(session, config, me)
+            suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
+            if not suggestions and me.waiting_since is None:
+                me.waiting_since = now
+            info = learner_info(me, config)
+            return FindResult(
+                info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
+            )
+
+    # ----- requests ----------------------------------------------------------------------
+
+    async def request(self, requester_user_id: int, candidate_id: int) -> RequestInfo:
+        """Ask `candidate_id` (a learner id) to pair; they have the server's expiry to answer."""
+        guild_id = await self._guild_of_learner(candidate_id)
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await _config(session, guild_id)
+            me = await _announced(session, guild_id, requester_user_id)
+            other = await session.get(Learner, candidate_id)
+            if other is None or other.announced_at is None:
+                raise NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
+            await _check_pairable(session, config, me, other)
+            open_requests = await session.scalars(
+                select(PairRequest).where(
+                    PairRequest.status == "pending",
+                    or_(
+                        and_(PairRequest.requester_id == me.id, PairRequest.invitee_id == other.id),
+                        and_(PairRequest.requester_id == other.id, PairRequest.invitee_id == me.id),
+                    ),
+                )
+            )
+            for existing in open_requests:
+                if existing.requester_id == me.id:
+                    raise RequestClosed(
+                        f"You already asked **{other.display_name}**; they have until "
+                        f"<t:{int(existing.expires_at.timestamp())}:f> to answer."
+                    )
+                raise NotAMatch(
+                    f"**{other.display_name}** already asked you to pair! Accept their request "
+                    "in your DMs (or in the Nexus channel)."
+                )
+            request = PairRequest(
+                guild_id=guild_id,
+                requester_id=me.id,
+                invitee_id=other.id,
+                project_id=me.project_id,
+                status="pending",
+                created_at=now,
+                expires_at=now + timedelta(hours=config.request_expiry_hours),
+            )
+            session.add(request)
+            await session.flush()
+            return await _request_info(session, request, config)
+
+    async def record_notification(self, request_id: int, channel_id: int, message_id: int) -> None:
+        """Where the invitation was posted (a DM or the Nexus channel), to edit it later."""
+        async with self._sessions.begin() as session:
+            request = await session.get(PairRequest, request_id)
+            if request is not None:
+                request.notify_channel_id = channel_id
+                request.notify_message_id = message_id
+
+    async def accept(self, request_id: int, by_user_id: int) -> PairResult:
+        """The invitee accepts: the pairing is created, or nothing changes."""
+        guild_id = await self._guild_of_request(request_id)
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await _config(session, guild_id)
+            request = await session.scalar(
+                select(PairRequest).where(PairRequest.id == request_id).with_for_update()
+            )
+            assert request is not None
+            requester, invitee = await _lock_learners(
+                session, request.requester_id, request.invitee_id
+            )
+            if invitee.user_id != by_user_id:
+                raise NotYourButton()
+            await _check_open(session, request, requester, config, now)
+            await _check_pairable(session, config, invitee, requester)
+            request.status = "accepted"
+            request.decided_at = now
+            return await _pair(session, config, requester, invitee, now, created_by=None)
+
+    async def decline(self, request_id: int, by_user_id: int) -> RequestInfo:
+        """The invitee declines: neither will be proposed to the other again."""
+        guild_id = await self._guild_of_request(request_id)
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await _config(session, guild_id)
+            request = await session.scalar(
+                select(PairRequest).where(PairRequest.id == request_id).with_for_update()
+            )
+            assert request is not None
+            requester, invitee = await _lock_learners(
+                session, request.requester_id, request.invitee_id
+            )
+            if invitee.user_id != by_user_id:
+                raise NotYourButton()
+            await _check_open(session, request, requester, config, now)
+            request.status = "declined"
+            request.decided_at = now
+            return await _request_info(session, request, config)
+
+    async def expire_requests(self, now: datetime) -> list[RequestInfo]:
+        """Close every pending request whose time is up; the requesters are to be told."""
+        async with self._sessions.begin() as session:
+            due = list(
+                await session.scalars(
+                    select(PairRequest)
+                    .where(PairRequest.status == "pending", PairRequest.expires_at <= now)
+                    .order_by(PairRequest.id)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            expired = []
+            for request in due:
+                request.status = "expired"
+                request.decided_at = now
+                config = await session.get(GuildConfig, request.guild_id)
+                if config is not None:
+                    expired.append(await _request_info(session, request, config))
+            return expired
+
+    # ----- pairings ----------------------------------------------------------------------
+
+    async def set_thread(self, pairing_id: int, thread_id: int) -> None:
+        async with self._sessions.begin() as session:
+            pairing = await session.get(Pairing, pairing_id)
+            if pairing is not None:
+                pairing.thread_id = thread_id
+
+    async def pairings_without_thread(self, created_before: datetime) -> list[PairingInfo]:
+        """Active pairings whose private thread could not be created yet (to retry)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Pairing)
+                .where(
+                    Pairing.ended_at.is_(None),
+                    Pairing.thread_id.is_(None),
+                    Pairing.created_at <= created_before,
+                )
+                .order_by(Pairing.id)
+                .limit(20)
+            )
+            result = []
+            for pairing in rows.all():
+                config = await session.get(GuildConfig, pairing.guild_id)
+                if config is not None:
+                    result.append(await _pairing_info(session, pairing, config))
+            return result
+
+    async def active_pairings(self, guild_id: int, user_id: int) -> list[PairingInfo]:
+        """The caller's current pairings."""
+        async with self._sessions() as session:
+            config = await _config(session, guild_id)
+            me = await _learner(session, guild_id, user_id)
+            if me is None:
+                return []
+            rows = await session.scalars(
+                select(Pairing).where(Pairing.ended_at.is_(None), involves(me.id))
+            )
+            return [await _pairing_info(session, p, config) for p in rows.all()]
+
+    async def unpair(
+        self, guild_id: int, user_id: int, reason: str | None, *, by_user_id: int | None = None
+    ) -> list[PairingInfo]:
+        """End every current pairing of `user_id`; both sides go back to looking, with priority.
+
+        `by_user_id` is the moderator doing it for them, if any."""
+        if reason and len(reason) > REASON_LIMIT:
+            raise InvalidInput(f"Please keep the reason under {REASON_LIMIT} characters.")
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await _config(session, guild_id)
+            me = await _learner(session, guild_id, user_id)
+            pairings = []
+            if me is not None:
+                pairings = list(
+                    await session.scalars(
+                        select(Pairing)
+                        .where(Pairing.ended_at.is_(None), involves(me.id))
+                        .order_by(Pairing.id)
+                        .with_for_update()
+                    )
+                )
+            if not pairings:
+                if by_user_id is None:
+                    raise NotPaired()
+                raise NotPaired("That member has no partner right now: nothing to end.")
+            ended = []
+            for pairing in pairings:
+                pairing.ended_at = now
+                pairing.ended_by = by_user_id or user_id
+                pairing.end_reason = reason or None
+                for learner_id in (pairing.backend_id, pairing.frontend_id):
+                    learner = await session.get(Learner, learner_id)
+                    if learner is not None:
+                        learner.partner_left_at = now
+                        learner.waiting_since = learner.waiting_since or now
+                ended.append(await _pairing_info(session, pairing, config))
+            return ended
+
+    async def moderator_pair(
+        self, guild_id: int, backend_user_id: int, frontend_user_id: int, *, by_user_id: int
+    ) -> PairResult:
+        """Pair two learners by hand: same project and tracks as always; may exceed capacity."""
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await _config(session, guild_id)
+            found = [
+                await _learner(session, guild_id, u) for u in (backend_user_id, frontend_user_id)
+            ]
+            for learner, role in zip(found, ("backend", "frontend"), strict=True):
+                if learner is None or learner.announced_at is None or learner.role is None:
+                    raise NotAMatch(
+                        f"The {role} member hasn't announced a project with `/announce-project`."
+                    )
+                if learner.role != role:
+                    raise NotAMatch(
+                        f"**{learner.display_name}** announced as {learner.role}, not {role}."
+                    )
+            backend, frontend = found
+            assert backend is not None and frontend is not None
+            backend, frontend = await _lock_learners(session, backend.id, frontend.id)
+            if backend.project_id != frontend.project_id:
+                raise NotAMatch(
+                    f"**{backend.display_name}** and **{frontend.display_name}** announced "
+                    "different projects: partners share a project."
+                )
+            if not backend.active or not frontend.active:
+                raise NotAMatch("One of them is no longer active on Nexus.")
+            if frontend.id in await active_partner_ids(session, backend.id):
+                raise NotAMatch("They are already paired together.")
+            notes = []
+            for learner in (backend, frontend):
+                count = len(await active_partner_ids(session, learner.id)) + 1
+                if count > config.max_partners:
+                    notes.append(
+                        f"**{learner.display_name}** now has {count} partners "
+                        f"(the server's limit is {config.max_partners})."
+                    )
+            result = await _pair(session, config, backend, frontend, now, created_by=by_user_id)
+            return PairResult(result.pairing, result.withdrawn, notes)
+
+    # ----- waiting list ------------------------------------------------------------------
+
+    async def announced(self, guild_id: int, learner_id: int) -> WaitMatch | None:
+        """A learner announced: the waiting learners they fit, each recorded so it's told once."""
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await session.get(GuildConfig, guild_id)
+            newcomer = await session.get(Learner, learner_id)
+            if config is None or newcomer is None or newcomer.guild_id != guild_id:
+                return None
+            if newcomer.role is None or newcomer.project_id is None or not newcomer.active:
+                return None
+            seeker = await seeker_for(session, newcomer, config)
+            if seeker.learner.partners >= config.max_partners:
+                return None
+            told = set(
+                await session.scalars(
+                    select(WaitNotice.waiter_id).where(WaitNotice.newcomer_id == newcomer.id)
+                )
+            )
+            pool = {c.learner_id: c for c in await candidate_pool(session, config, newcomer)}
+            waiters = list(
+                await session.scalars(
+                    select(Learner)
+                    .where(Learner.id.in_(pool), Learner.waiting_since.is_not(None))
+                    .order_by(Learner.waiting_since, Learner.id)
+                )
+            )
+            fresh = [
+                w
+                for w in waiters
+                if w.id not in told and why_not(seeker, pool[w.id], config.max_partners) is None
+            ]
+            for waiter in fresh:
+                session.add(
+                    WaitNotice(waiter_id=waiter.id, newcomer_id=newcomer.id, created_at=now)
+                )
+            if not fresh:
+                return None
+            project = project_info(await session.get(Project, newcomer.project_id))
+            return WaitMatch(
+                config.channel_id,
+                project,
+                learner_info(newcomer, config),
+                [learner_info(w, config) for w in fresh],
+            )
+
+    # ----- helpers -----------------------------------------------------------------------
+
+    async def _guild_of_learner(self, learner_id: int) -> int:
+        async with self._sessions() as session:
+            guild_id = await session.scalar(
+                select(Learner.guild_id).where(Learner.id == learner_id)
+            )
+        if guild_id is None:
+            raise NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
+        return guild_id
+
+    async def _guild_of_request(self, request_id: int) -> int:
+        async with self._sessions() as session:
+            guild_id = await session.scalar(
+                select(PairRequest.guild_id).where(PairRequest.id == request_id)
+            )
+        if guild_id is None:
+            raise RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
+        return guild_id
+
+
+# ----- unit-of-work helpers (inside a transaction) -----------------------------------------
+
+
+async def _config(session: AsyncSession, guild_id: int) -> GuildConfig:
+    config = await session.get(GuildConfig, guild_id)
+    if config is None:
+        raise NotConfigured()
+    return config
+
+
+async def _learner(session: AsyncSession, guild_id: int, user_id: int) -> Learner | None:
+    return await session.scalar(
+        select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
+    )
+
+
+async def _announced(session: AsyncSession, guild_id: int, user_id: int) -> Learner:
+    learner = await _learner(session, guild_id, user_id)
+    if learner is None or learner.announced_at is None or learner.role is None:
+        raise NotAnnounced()
+    if learner.project_id is None:
+        raise NotAMatch(
+            "Your project was removed from the catalog. Announce again with `/announce-project`."
+        )
+    return learner
+
+
+async def _lock_learners(session: AsyncSession, first: int, second: int) -> tuple[Learner, Learner]:
+    """Both learner rows, locked in id order (no deadlocks between two accepts)."""
+    rows = await session.scalars(
+        select(Learner)
+        .where(Learner.id.in_((first, second)))
+        .order_by(Learner.id)
+        .with_for_update()
+    )
+    by_id = {row.id: row for row in rows.all()}
+    return by_id[first], by_id[second]
+
+
+async def resolve_project(session: AsyncSession, guild_id: int, text: str) -> Project:
+    """A catalog entry from either track title, its name, key, an alias, or its id."""
+    wanted = _normalise(text)
+    projects = await session.scalars(
+        select(Project).where(Project.guild_id == guild_id, Project.active.is_(True))
+    )
+    for project in projects.all():
+        names = [project.key, project.name, project.backend_title, project.frontend_title]
+        names += list(project.aliases or [])
+        if wanted == str(project.id) or wanted in {_normalise(n) for n in names if n}:
+            return project
+    raise UnknownProject(text)
+
+
+async def _full_message(session: AsyncSession, me: Learner, config: GuildConfig) -> str:
+    partners = await active_partner_ids(session, me.id)
+    names = [
+        (await session.get(Learner, pid)).display_name  # type: ignore[union-attr]
+        for pid in partners
+    ]
+    who = ", ".join(f"**{n}**" for n in names) or "a partner"
+    limit = config.max_partners
+    allowed = f"{limit} partners" if limit > 1 else "one partner"
+    return (
+        f"You're already paired with {who} (this server allows {allowed} each). "
+        "Use `/unpair` first if you want a different partner."
+    )
+
+
+async def _check_pairable(
+    session: AsyncSession, config: GuildConfig, me: Learner, other: Learner
+) -> None:
+    """Raise the reason `me` and `other` can't pair now (hard rules, capacity re-checked)."""
+    seeker = await seeker_for(session, me, config)
+    partners = len(await active_partner_ids(session, other.id))
+    reason = why_not(seeker, as_candidate(other, config, partners), config.max_partners)
+    name = f"**{other.display_name}**"
+    if reason is None:
+        return
+    if reason == "seeker-full":
+        raise NoRoom(await _full_message(session, me, config))
+    if reason == "full":
+        raise NoRoom(
+            f"{name} has just paired with someone else. Run `/find-partner` to see who else "
+            "is looking."
+        )
+    messages = {
+        "self": "You can't pair with yourself 🙂",
+        "other-project": f"{name} is no longer on your project. Run `/find-partner` again.",
+        "same-role": f"{name} is on the same track as you: a pair is one backend and one "
+        "frontend learner.",
+        "inactive": f"{name} is not looking for a partner any more.",
+        "past-partner": f"You and {name} have already been partners. Nexus looks for a new "
+        "partner; a moderator can pair you again with `/nexus pair`.",
+        "declined": f"A request between you and {name} was declined, so Nexus won't propose "
+        "it again. Run `/find-partner` to see others.",
+    }
+    raise NotAMatch(messages.get(reason, f"You can't pair with {name} right now."))
+
+
+async def _check_open(
+    session: AsyncSession,
+    request: PairRequest,
+    requester: Learner,
+    config: GuildConfig,
+    now: datetime,
+) -> None:
+    """Raise a clear message when the request can no longer be answered."""
+    name = f"**{requester.display_name}**"
+    if request.status == "accepted":
+        raise RequestClosed(f"You already accepted this request: you and {name} are partners 🎉")
+    if request.status == "declined":
+        raise RequestClosed(f"You already declined {name}'s request.")
+    if request.status == "expired" or (request.status == "pending" and now >= request.expires_at):
+        raise RequestClosed(
+            f"This request from {name} has expired. You can ask them yourself with `/find-partner`."
+        )
+    if request.status != "pending":
+        partners = len(await active_partner_ids(session, requester.id))
+        if partners >= config.max_partners:
+            raise RequestClosed(
+                f"{name} has just paired with someone else, so this request is closed. Run "
+                "`/find-partner` to see who else is looking."
+            )
+        raise RequestClosed(
+            "This request was withdrawn because you have since paired. Use `/unpair` first if "
+            "you want a different partner."
+        )
+
+
+async def _pair(
+    session: AsyncSession,
+    config: GuildConfig,
+    one: Learner,
+    other: Learner,
+    now: datetime,
+    *,
+    created_by: int | None,
+) -> PairResult:
+    """Create the pairing and settle both learners' waiting state, in the caller's transaction."""
+    backend, frontend = (one, other) if one.role == "backend" else (other, one)
+    pairing = Pairing(
+        guild_id=config.guild_id,
+        project_id=backend.project_id,
+        backend_id=backend.id,
+        frontend_id=frontend.id,
+        created_by=created_by,
+        created_at=now,
+    )
+    session.add(pairing)
+    await session.flush()
+    withdrawn: list[RequestInfo] = []
+    for learner in (backend, frontend):
+        learner.partner_left_at = None
+        if len(await active_partner_ids(session, learner.id)) < config.max_partners:
+            continue
+        learner.waiting_since = None
+        stale = await session.scalars(
+            select(PairRequest).where(
+                PairRequest.status == "pending",
+                or_(PairRequest.requester_id == learner.id, PairRequest.invitee_id == learner.id),
+            )
+        )
+        for request in stale.all():
+            request.status = "cancelled"
+            request.decided_at = now
+            withdrawn.append(await _request_info(session, request, config))
+    return PairResult(await _pairing_info(session, pairing, config), withdrawn)
+
+
+async def _request_info(
+    session: AsyncSession, request: PairRequest, config: GuildConfig
+) -> RequestInfo:
+    requester = await session.get(Learner, request.requester_id)
+    invitee = await session.get(Learner, request.invitee_id)
+    assert requester is not None and invitee is not None
+    project = project_info(await session.get(Project, request.project_id))
+    one, two = learner_info(requester, config), learner_info(invitee, config)
+    return RequestInfo(
+        request_id=request.id,
+        guild_id=request.guild_id,
+        channel_id=config.channel_id,
+        status=request.status,
+        requester=one,
+        invitee=two,
+        project=project,
+        expires_at=request.expires_at,
+        overlap=sync_window(one, two, request.created_at),
+        notify_channel_id=request.notify_channel_id,
+        notify_message_id=request.notify_message_id,
+    )
+
+
+async def _pairing_info(
+    session: AsyncSession, pairing: Pairing, config: GuildConfig
+) -> PairingInfo:
+    backend = await session.get(Learner, pairing.backend_id)
+    frontend = await session.get(Learner, pairing.frontend_id)
+    assert backend is not None and frontend is not None
+    one, two = learner_info(backend, config), learner_info(frontend, config)
+    return PairingInfo(
+        pairing_id=pairing.id,
+        guild_id=pairing.guild_id,
+        channel_id=config.channel_id,
+        project=project_info(await session.get(Project, pairing.project_id)),
+        backend=one,
+        frontend=two,
+        created_at=pairing.created_at,
+        sync_window=sync_window(one, two, pairing.created_at),
+        thread_id=pairing.thread_id,
+        created_by=pairing.created_by,
+        ended_at=pairing.ended_at,
+        end_reason=pairing.end_reason,
+    )
