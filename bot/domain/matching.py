@@ -58,6 +58,7 @@ class Candidate:
     partners: int = 0  # active pairings
     pending_invites: int = 0  # pending requests this learner has received
     active: bool = True
+    user_id: int = 0  # the Discord user, for mentions
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from bot.services.matching_data import (
     FindResult,
     PairingInfo,
     PairResult,
+    PartnerStatus,
     RequestInfo,
     WaitMatch,
     active_partner_ids,
@@ -165,7 +166,9 @@ class MatchingService:
             await _check_pairable(session, config, invitee, requester)
             request.status = "accepted"
             request.decided_at = now
-            return await _pair(session, config, requester, invitee, now, created_by=None)
+            result = await _pair(session, config, requester, invitee, now, created_by=None)
+            info = await _request_info(session, request, config)
+            return PairResult(result.pairing, result.withdrawn, request=info)
 
     async def decline(self, request_id: int, by_user_id: int) -> RequestInfo:
         """The invitee declines: neither will be proposed to the other again."""
@@ -215,8 +218,10 @@ class MatchingService:
             if pairing is not None:
                 pairing.thread_id = thread_id
 
-    async def pairings_without_thread(self, created_before: datetime) -> list[PairingInfo]:
-        """Active pairings whose private thread could not be created yet (to retry)."""
+    async def pairings_without_thread(
+        self, created_before: datetime, created_after: datetime
+    ) -> list[PairingInfo]:
+        """Recent active pairings whose private thread could not be created yet (to retry)."""
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(Pairing)
@@ -224,6 +229,7 @@ class MatchingService:
                     Pairing.ended_at.is_(None),
                     Pairing.thread_id.is_(None),
                     Pairing.created_at <= created_before,
+                    Pairing.created_at >= created_after,
                 )
                 .order_by(Pairing.id)
                 .limit(20)
@@ -246,6 +252,23 @@ class MatchingService:
                 select(Pairing).where(Pairing.ended_at.is_(None), involves(me.id))
             )
             return [await _pairing_info(session, p, config) for p in rows.all()]
+
+    async def partners_of(self, guild_id: int, learner_ids: list[int]) -> dict[int, PartnerStatus]:
+        """Each learner's announcement post and current partners, to show on the post."""
+        async with self._sessions() as session:
+            config = await _config(session, guild_id)
+            result: dict[int, PartnerStatus] = {}
+            for learner_id in learner_ids:
+                learner = await session.get(Learner, learner_id)
+                if learner is None:
+                    continue
+                partners = []
+                for partner_id in await active_partner_ids(session, learner_id):
+                    partner = await session.get(Learner, partner_id)
+                    if partner is not None:
+                        partners.append(learner_info(partner, config))
+                result[learner_id] = PartnerStatus(learner_info(learner, config), partners)
+            return result
 
     async def unpair(
         self, guild_id: int, user_id: int, reason: str | None, *, by_user_id: int | None = None

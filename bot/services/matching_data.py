@@ -89,6 +89,15 @@ class PairResult:
     pairing: PairingInfo
     withdrawn: list[RequestInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    request: RequestInfo | None = None  # the accepted request, when there was one
+
+
+@dataclass(frozen=True)
+class PartnerStatus:
+    """A learner and who they are paired with now (empty: looking)."""
+
+    learner: LearnerInfo
+    partners: list[LearnerInfo]
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,7 @@ def as_candidate(
         partners=partners,
         pending_invites=invites,
         active=learner.active,
+        user_id=learner.user_id,
     )
 
 
@@ -202,6 +212,7 @@ async def candidate_pool(
     rows = await session.execute(
         select(
             Learner.id,
+            Learner.user_id,
             Learner.display_name,
             Learner.timezone,
             Learner.waiting_since,
@@ -223,13 +234,14 @@ async def candidate_pool(
     return [
         Candidate(
             learner_id=row[0],
-            name=row[1],
+            user_id=row[1],
+            name=row[2],
             project_id=seeker.project_id,
             role=role,
-            timezone=row[2] or default_zone,
-            looking_since=row[3] or row[4],
-            partner_left_at=row[5],
-            partners=row[6],
+            timezone=row[3] or default_zone,
+            looking_since=row[4] or row[5],
+            partner_left_at=row[6],
+            partners=row[7],
             pending_invites=invites.get(row[0], 0),
         )
         for row in rows.all()
