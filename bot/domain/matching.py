@@ -37,6 +37,7 @@ PENDING_PENALTY = 8.0
 PENDING_PENALTY_CAP = 3
 
 DEFAULT_LIMIT = 5
+NEVER = float("inf")  # sorts learners with no start date after everyone else
 
 
 def opposite(role: str) -> str:
@@ -120,23 +121,36 @@ def waiting_text(since: datetime | None, now: datetime) -> str:
 
 def score(seeker: Seeker, candidate: Candidate, *, now: datetime) -> Suggestion:
     """The soft score of an eligible candidate, with the reasons shown to the learner."""
-    overlap = overlap_minutes(seeker.learner.timezone, candidate.timezone, now.date())
-    return _suggestion(candidate, overlap, now)
+    return _suggestion(seeker, candidate, now)
 
 
-def _points(candidate: Candidate, overlap: int, now: datetime) -> float:
+def _points(overlap: int, since: float | None, left: bool, pending: int, now: float) -> float:
+    """The soft score from plain numbers (timestamps in seconds); see the module docstring."""
     points = OVERLAP_POINTS_PER_HOUR * overlap / 60
-    if candidate.looking_since is not None:
-        days = max(0.0, (now - candidate.looking_since).total_seconds() / 86400)
-        points += WAIT_POINTS_PER_DAY * min(days, WAIT_CAP_DAYS)
-    if candidate.partner_left_at is not None:
+    if since is not None:
+        days = (now - since) / 86400
+        if days > 0:
+            points += WAIT_POINTS_PER_DAY * min(days, WAIT_CAP_DAYS)
+    if left:
         points += PARTNER_LEFT_POINTS
-    if candidate.pending_invites:
-        points -= PENDING_PENALTY * min(candidate.pending_invites, PENDING_PENALTY_CAP)
-    return round(points, 6)
+    if pending:
+        points -= PENDING_PENALTY * min(pending, PENDING_PENALTY_CAP)
+    return points
 
 
-def _suggestion(candidate: Candidate, overlap: int, now: datetime) -> Suggestion:
+def _candidate_points(candidate: Candidate, overlap: int, now: float) -> float:
+    since = candidate.looking_since
+    return _points(
+        overlap,
+        since.timestamp() if since is not None else None,
+        candidate.partner_left_at is not None,
+        candidate.pending_invites,
+        now,
+    )
+
+
+def _suggestion(seeker: Seeker, candidate: Candidate, now: datetime) -> Suggestion:
+    overlap = overlap_minutes(seeker.learner.timezone, candidate.timezone, now.date())
     waiting = waiting_text(candidate.looking_since, now)
     reasons = ["same project", describe_overlap(overlap), waiting]
     if candidate.partner_left_at is not None:
@@ -144,7 +158,8 @@ def _suggestion(candidate: Candidate, overlap: int, now: datetime) -> Suggestion
     if candidate.pending_invites:
         plural = "s" if candidate.pending_invites > 1 else ""
         reasons.append(f"{candidate.pending_invites} request{plural} pending")
-    return Suggestion(candidate, _points(candidate, overlap, now), overlap, tuple(reasons))
+    points = _candidate_points(candidate, overlap, now.timestamp())
+    return Suggestion(candidate, points, overlap, tuple(reasons))
 
 
 def rank(
@@ -155,34 +170,57 @@ def rank(
     max_partners: int = 1,
     limit: int = DEFAULT_LIMIT,
 ) -> list[Suggestion]:
-    """Best partners for `seeker` from `pool`: only those passing every hard rule, best first."""
-    if limit <= 0:
-        return []
-    today = now.date()
+    """Best partners for `seeker` from `pool`: only those passing every hard rule, best first.
+
+    This runs over thousands of learners per call, so the loop inlines `why_not` and
+    `_points` (same rules, same arithmetic) and keeps only the best `limit` in a heap."""
     me = seeker.learner
-    overlaps: dict[str, int] = {}  # per candidate time zone: computed once, not per learner
-    keyed: list[tuple[float, float, int, int, int, Candidate]] = []
+    if limit <= 0 or me.role not in ROLES or me.project_id is None:
+        return []
+    if not me.active or me.partners >= max_partners:
+        return []
+    wanted_role, project = opposite(me.role), me.project_id
+    excluded = seeker.past_partners | seeker.declined | {me.learner_id}
+    today, now_ts = now.date(), now.timestamp()
+    zone_points: dict[str, float] = {}  # per time zone: computed once, not per learner
+    # The heap holds inverted sort keys, so heap[0] is the worst of the best kept so far.
+    heap: list[tuple[float, float, int, int]] = []
+    kept: dict[int, Candidate] = {}
     for position, candidate in enumerate(pool):
-        if why_not(seeker, candidate, max_partners) is not None:
+        if (
+            candidate.role != wanted_role
+            or candidate.project_id != project
+            or not candidate.active
+            or candidate.partners >= max_partners
+            or candidate.learner_id in excluded
+        ):
             continue
-        overlap = overlaps.get(candidate.timezone)
-        if overlap is None:
-            overlap = overlaps[candidate.timezone] = overlap_minutes(
-                me.timezone, candidate.timezone, today
-            )
+        points = zone_points.get(candidate.timezone)
+        if points is None:
+            overlap = overlap_minutes(me.timezone, candidate.timezone, today)
+            points = zone_points[candidate.timezone] = OVERLAP_POINTS_PER_HOUR * overlap / 60
         since = candidate.looking_since
-        keyed.append(
-            (
-                -_points(candidate, overlap, now),
-                since.timestamp() if since is not None else float("inf"),
-                candidate.learner_id,
-                position,  # keeps tuples comparable without comparing Candidates
-                overlap,
-                candidate,
-            )
-        )
-    best = heapq.nsmallest(limit, keyed)
-    return [_suggestion(candidate, overlap, now) for *_, overlap, candidate in best]
+        since_ts = NEVER if since is None else since.timestamp()
+        if since is not None:
+            days = (now_ts - since_ts) / 86400
+            if days > 0:
+                points += WAIT_POINTS_PER_DAY * (days if days < WAIT_CAP_DAYS else WAIT_CAP_DAYS)
+        if candidate.partner_left_at is not None:
+            points += PARTNER_LEFT_POINTS
+        if candidate.pending_invites:
+            pending = candidate.pending_invites
+            capped = pending if pending < PENDING_PENALTY_CAP else PENDING_PENALTY_CAP
+            points -= PENDING_PENALTY * capped
+        inverted = (points, -since_ts, -candidate.learner_id, -position)
+        if len(heap) < limit:
+            heapq.heappush(heap, inverted)
+        elif inverted > heap[0]:
+            heapq.heapreplace(heap, inverted)
+        else:
+            continue
+        kept[position] = candidate
+    best = sorted(heap, reverse=True)
+    return [_suggestion(seeker, kept[-position], now) for *_, position in best]
 
 
 def max_pairings(backend: int, frontend: int, max_partners: int = 1) -> int:

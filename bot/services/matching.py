@@ -39,13 +39,13 @@ from bot.services.matching_data import (
     WaitMatch,
     active_partner_ids,
     as_candidate,
-    candidate_pool,
     involves,
     learner_info,
     project_info,
     seeker_for,
     sync_window,
 )
+from bot.services.matching_pool import best_candidates, candidate_pool
 
 REASON_LIMIT = 300
 
@@ -59,6 +59,7 @@ class MatchingService:
         self._sessions = sessions
         self._clock = clock
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
 
     def _lock(self, guild_id: int) -> asyncio.Lock:
         """Serialises pairing decisions within one server (one bot process)."""
@@ -85,7 +86,8 @@ class MatchingService:
             seeker = await seeker_for(session, me, config)
             if seeker.learner.partners >= config.max_partners:
                 raise NoRoom(await _full_message(session, me, config))
-            pool = await candidate_pool(session, config, me)
+            zones = self._zones[guild_id]
+            pool = await best_candidates(session, config, seeker, me, now, limit, zones)
             suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
             if not suggestions and me.waiting_since is None:
                 me.waiting_since = now
@@ -371,11 +373,12 @@ class MatchingService:
                     select(WaitNotice.waiter_id).where(WaitNotice.newcomer_id == newcomer.id)
                 )
             )
-            pool = {c.learner_id: c for c in await candidate_pool(session, config, newcomer)}
+            waiting = await candidate_pool(session, config, newcomer, waiting_only=True)
+            pool = {c.learner_id: c for c in waiting}
             waiters = list(
                 await session.scalars(
                     select(Learner)
-                    .where(Learner.id.in_(pool), Learner.waiting_since.is_not(None))
+                    .where(Learner.id.in_(pool))
                     .order_by(Learner.waiting_since, Learner.id)
                 )
             )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project
 from bot.domain.evenings import Window, shared_evening
-from bot.domain.matching import Candidate, Seeker, Suggestion, opposite
+from bot.domain.matching import Candidate, Seeker, Suggestion
 
 
 @dataclass(frozen=True)
@@ -189,63 +189,6 @@ async def seeker_for(session: AsyncSession, learner: Learner, config: GuildConfi
         past_partners=frozenset(partners),
         declined=frozenset(declined),
     )
-
-
-async def candidate_pool(
-    session: AsyncSession, config: GuildConfig, seeker: Learner
-) -> list[Candidate]:
-    """Announced, active learners of the other track on the seeker's project who have room.
-
-    The hard rules are applied again by the ranking; filtering here keeps the rows few."""
-    assert seeker.role is not None
-    as_backend = (
-        select(func.count(Pairing.id))
-        .where(Pairing.backend_id == Learner.id, Pairing.ended_at.is_(None))
-        .scalar_subquery()
-    )
-    as_frontend = (
-        select(func.count(Pairing.id))
-        .where(Pairing.frontend_id == Learner.id, Pairing.ended_at.is_(None))
-        .scalar_subquery()
-    )
-    partners = (as_backend + as_frontend).label("partners")
-    rows = await session.execute(
-        select(
-            Learner.id,
-            Learner.user_id,
-            Learner.display_name,
-            Learner.timezone,
-            Learner.waiting_since,
-            Learner.announced_at,
-            Learner.partner_left_at,
-            partners,
-        ).where(
-            Learner.guild_id == config.guild_id,
-            Learner.project_id == seeker.project_id,
-            Learner.role == opposite(seeker.role),
-            Learner.active.is_(True),
-            Learner.announced_at.is_not(None),
-            partners < config.max_partners,
-        )
-    )
-    invites = await pending_invites(session, config.guild_id)
-    default_zone = config.timezone or "UTC"
-    role = opposite(seeker.role)
-    return [
-        Candidate(
-            learner_id=row[0],
-            user_id=row[1],
-            name=row[2],
-            project_id=seeker.project_id,
-            role=role,
-            timezone=row[3] or default_zone,
-            looking_since=row[4] or row[5],
-            partner_left_at=row[6],
-            partners=row[7],
-            pending_invites=invites.get(row[0], 0),
-        )
-        for row in rows.all()
-    ]
 
 
 async def pending_invites(session: AsyncSession, guild_id: int) -> Counter[int]:

@@ -53,21 +53,22 @@ class World:
         timezone: str | None = "Africa/Lagos",
         **kw: object,
     ) -> int:
+        fields: dict[str, object] = {
+            "guild_id": GUILD,
+            "user_id": user_id,
+            "display_name": f"user{user_id}",
+            "project_id": self.projects[project],
+            "role": role,
+            "timezone": timezone,
+            "announced_at": self.clock.now(),
+            "reminders": "on",
+            "active": True,
+            "first_seen_at": self.clock.now(),
+            "updated_at": self.clock.now(),
+        }
+        fields.update(kw)
         async with self.sessions.begin() as session:
-            row = Learner(
-                guild_id=GUILD,
-                user_id=user_id,
-                display_name=f"user{user_id}",
-                project_id=self.projects[project],
-                role=role,
-                timezone=timezone,
-                announced_at=self.clock.now(),
-                reminders="on",
-                active=True,
-                first_seen_at=self.clock.now(),
-                updated_at=self.clock.now(),
-                **kw,
-            )
+            row = Learner(**fields)
             session.add(row)
             await session.flush()
             return row.id
@@ -341,3 +342,88 @@ async def test_concurrent_accepts_for_one_requester_respect_capacity(world: Worl
     outcomes = await asyncio.gather(*(accept(i) for i in range(5)))
     assert outcomes.count(True) == 2
     assert await world.count(Pairing) == 2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_database_short_list_gives_the_full_ranking(
+    world: World, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suggestions equal ranking every stored candidate in Python (even with no slack)."""
+    import random
+
+    monkeypatch.setattr("bot.services.matching_pool.SLACK", 0)
+
+    from bot.domain.matching import rank
+    from bot.services.matching_data import seeker_for
+    from bot.services.matching_pool import candidate_pool
+
+    rng = random.Random(seed)
+    zones = ["Africa/Lagos", "Africa/Nairobi", "Africa/Cairo", "UTC-5", "Asia/Tokyo", None]
+    await world.settings(max_partners=rng.choice([1, 2]), timezone="Africa/Accra")
+    for user in range(1, 121):
+        started = START - timedelta(hours=rng.randint(0, 400))
+        await world.learner(
+            user,
+            rng.choice(["backend", "frontend"]),
+            timezone=rng.choice(zones),
+            waiting_since=started if rng.random() < 0.5 else None,
+            partner_left_at=START - timedelta(hours=3) if rng.random() < 0.1 else None,
+            active=rng.random() > 0.05,
+        )
+    for user in rng.sample(range(1, 121), 40):  # requests pending, some pairings formed
+        try:
+            found = await world.service.suggest(GUILD, user)
+        except NoRoom:
+            continue
+        if found.suggestions:
+            pick = rng.choice(found.suggestions).candidate
+            request = await world.service.request(user, pick.learner_id)
+            if rng.random() < 0.3:
+                await world.service.accept(request.request_id, pick.user_id)
+    world.clock.at = START + timedelta(hours=5)
+    checked = 0
+    for user in range(1, 121):
+        try:
+            result = await world.service.suggest(GUILD, user, limit=3)
+        except (NoRoom, NotAnnounced):
+            continue
+        async with world.sessions() as session:
+            config = await session.get(GuildConfig, GUILD)
+            learner = await session.scalar(select(Learner).where(Learner.user_id == user))
+            assert config is not None and learner is not None
+            seeker = await seeker_for(session, learner, config)
+            pool = await candidate_pool(session, config, learner)
+        expected = rank(
+            seeker, pool, now=world.clock.now(), max_partners=config.max_partners, limit=3
+        )
+        assert result.suggestions == expected
+        checked += 1
+    assert checked > 50
+
+
+async def test_short_list_learns_time_zones_it_has_not_seen(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.domain.matching import rank
+    from bot.services.matching_data import seeker_for
+    from bot.services.matching_pool import candidate_pool
+
+    monkeypatch.setattr("bot.services.matching_pool.SLACK", 0)
+    await world.learner(1, "backend")
+    for user in range(2, 12):
+        await world.learner(user, "frontend", waiting_since=START - timedelta(hours=user))
+    await world.service.suggest(GUILD, 1, limit=2)  # caches the zones seen so far
+    for user in range(20, 32):  # long-waiting, but far away: must not crowd the list
+        zone = "Asia/Kolkata" if user % 2 else "America/Sao_Paulo"
+        await world.learner(
+            user, "frontend", timezone=zone, waiting_since=START - timedelta(days=9)
+        )
+    result = await world.service.suggest(GUILD, 1, limit=2)
+    async with world.sessions() as session:
+        config = await session.get(GuildConfig, GUILD)
+        learner = await session.scalar(select(Learner).where(Learner.user_id == 1))
+        assert config is not None and learner is not None
+        pool = await candidate_pool(session, config, learner)
+        expected = rank(await seeker_for(session, learner, config), pool, now=START, limit=2)
+    assert result.suggestions == expected
+    assert {"Asia/Kolkata", "America/Sao_Paulo"} <= world.service._zones[GUILD]
