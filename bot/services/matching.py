@@ -165,10 +165,10 @@ class MatchingService:
             if invitee.user_id != by_user_id:
                 raise NotYourButton()
             await _check_open(session, request, requester, config, now)
-            await _check_pairable(session, config, invitee, requester)
+            partners = await _check_pairable(session, config, invitee, requester)
             request.status = "accepted"
             request.decided_at = now
-            result = await _pair(session, config, requester, invitee, now, created_by=None)
+            result = await _pair(session, config, requester, invitee, now, partners, None)
             info = await _request_info(session, request, config)
             return PairResult(result.pairing, result.withdrawn, request=info)
 
@@ -343,14 +343,15 @@ class MatchingService:
             if frontend.id in await active_partner_ids(session, backend.id):
                 raise NotAMatch("They are already paired together.")
             notes = []
+            partners = {}
             for learner in (backend, frontend):
-                count = len(await active_partner_ids(session, learner.id)) + 1
-                if count > config.max_partners:
+                partners[learner.id] = len(await active_partner_ids(session, learner.id))
+                if partners[learner.id] + 1 > config.max_partners:
                     notes.append(
-                        f"**{learner.display_name}** now has {count} partners "
+                        f"**{learner.display_name}** now has {partners[learner.id] + 1} partners "
                         f"(the server's limit is {config.max_partners})."
                     )
-            result = await _pair(session, config, backend, frontend, now, created_by=by_user_id)
+            result = await _pair(session, config, backend, frontend, now, partners, by_user_id)
             return PairResult(result.pairing, result.withdrawn, notes)
 
     # ----- waiting list ------------------------------------------------------------------
@@ -492,14 +493,15 @@ async def _full_message(session: AsyncSession, me: Learner, config: GuildConfig)
 
 async def _check_pairable(
     session: AsyncSession, config: GuildConfig, me: Learner, other: Learner
-) -> None:
-    """Raise the reason `me` and `other` can't pair now (hard rules, capacity re-checked)."""
+) -> dict[int, int]:
+    """Raise the reason `me` and `other` can't pair now (hard rules, capacity re-checked);
+    else return how many partners each has now."""
     seeker = await seeker_for(session, me, config)
     partners = len(await active_partner_ids(session, other.id))
     reason = why_not(seeker, as_candidate(other, config, partners), config.max_partners)
     name = f"**{other.display_name}**"
     if reason is None:
-        return
+        return {me.id: seeker.learner.partners, other.id: partners}
     if reason == "seeker-full":
         raise NoRoom(await _full_message(session, me, config))
     if reason == "full":
@@ -557,10 +559,12 @@ async def _pair(
     one: Learner,
     other: Learner,
     now: datetime,
-    *,
+    partners: dict[int, int],
     created_by: int | None,
 ) -> PairResult:
-    """Create the pairing and settle both learners' waiting state, in the caller's transaction."""
+    """Create the pairing and settle both learners' waiting state, in the caller's transaction.
+
+    `partners` is how many partners each had before this pairing."""
     backend, frontend = (one, other) if one.role == "backend" else (other, one)
     pairing = Pairing(
         guild_id=config.guild_id,
@@ -575,7 +579,7 @@ async def _pair(
     withdrawn: list[RequestInfo] = []
     for learner in (backend, frontend):
         learner.partner_left_at = None
-        if len(await active_partner_ids(session, learner.id)) < config.max_partners:
+        if partners[learner.id] + 1 < config.max_partners:
             continue
         learner.waiting_since = None
         stale = await session.scalars(
