@@ -29,6 +29,10 @@ from bot.ui.errors import NexusTree
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
+# discord.py waits this long after the last GUILD_CREATE before `on_ready` (its default is 2 s,
+# sized for bots in thousands of servers). Nexus serves a handful; a guild arriving later is
+# still picked up as `guild_available`.
+GUILD_READY_TIMEOUT = 0.5
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -49,8 +53,16 @@ def intents() -> discord.Intents:
 
 
 class NexusBot(commands.Bot):
-    def __init__(self, services: Services, engine: AsyncEngine, *, force_sync: bool = False):
+    def __init__(
+        self,
+        services: Services,
+        engine: AsyncEngine,
+        *,
+        force_sync: bool = False,
+        guild_ready_timeout: float = GUILD_READY_TIMEOUT,
+    ) -> None:
         super().__init__(
+            guild_ready_timeout=guild_ready_timeout,
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -128,7 +140,11 @@ class NexusBot(commands.Bot):
 
 
 async def build_bot(
-    settings: Settings, *, clock: Clock | None = None, force_sync: bool = False
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    force_sync: bool = False,
+    guild_ready_timeout: float = GUILD_READY_TIMEOUT,
 ) -> NexusBot:
     """Everything the bot needs, created once and injected. Migrates the database to head."""
     point_discord_at(settings)
@@ -139,7 +155,9 @@ async def build_bot(
     sessions = create_sessionmaker(engine)
     scheduler = AsyncIOScheduler(timezone=UTC)
     services = build_services(settings, sessions, clock or SystemClock(), scheduler)
-    return NexusBot(services, engine, force_sync=force_sync)
+    return NexusBot(
+        services, engine, force_sync=force_sync, guild_ready_timeout=guild_ready_timeout
+    )
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:

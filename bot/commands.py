@@ -31,12 +31,13 @@ async def moderator_check(interaction: discord.Interaction) -> bool:
     """Manage Server or the configured moderator role; raises so the user is told why."""
     member = interaction.user
     if interaction.guild_id is None or not isinstance(member, discord.Member):
-        raise GuildOnly()
+        raise app_commands.CheckFailure("guild only") from GuildOnly()
     bot: NexusBot = interaction.client  # type: ignore[assignment]
     role_ids = {role.id for role in member.roles}
     manage_guild = interaction.permissions.manage_guild or member.guild_permissions.manage_guild
     if not await bot.services.guilds.is_moderator(interaction.guild_id, role_ids, manage_guild):
-        raise NotModerator()
+        # discord.py only routes AppCommandErrors to the tree's handler; the cause carries the text
+        raise app_commands.CheckFailure("not a moderator") from NotModerator()
     return True
 
 

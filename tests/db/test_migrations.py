@@ -23,8 +23,8 @@ def _tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
 
 
-async def test_upgrade_gives_models_schema_and_downgrade_empties(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def _upgrade_downgrade_roundtrip(url: str) -> None:
+    engine = create_engine(url)
     try:
         await migrate.upgrade(engine)
         assert await migrate.current_revision(engine) == migrate.head_revision()
@@ -41,3 +41,13 @@ async def test_upgrade_gives_models_schema_and_downgrade_empties(tmp_path: Path)
             assert await connection.run_sync(_diff) == []
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_upgrade_gives_models_schema_and_downgrade_empties(tmp_path: Path) -> None:
+    await _upgrade_downgrade_roundtrip(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+
+
+async def test_postgres_upgrade_gives_models_schema_and_downgrade_empties(
+    postgres_url: str,
+) -> None:
+    await _upgrade_downgrade_roundtrip(postgres_url)

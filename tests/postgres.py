@@ -1,0 +1,88 @@
+"""A throwaway PostgreSQL server for tests, when the machine has one installed.
+
+`NEXUS_TEST_POSTGRES_URL` (a `postgresql+asyncpg://` URL to an empty database) wins; otherwise
+`initdb` + `pg_ctl` start a private cluster on a free port in a temporary folder, owned by the
+`postgres` user when running as root. Without either, PostgreSQL tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)
+    return str(candidates[0]) if candidates else None
+
+
+@contextmanager
+def postgres_server() -> Iterator[str | None]:
+    """Yields an asyncpg URL to a fresh database, or None when PostgreSQL is unavailable."""
+    url = os.environ.get("NEXUS_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        yield None
+        return
+    as_user: list[str] = []
+    folder = Path(tempfile.mkdtemp(prefix="nexus-pg-"))
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres")
+    data, port = folder / "data", _free_port()
+    try:
+        subprocess.run(
+            [*as_user, initdb, "-D", str(data), "-U", "nexus", "--auth=trust", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            [
+                *as_user,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(folder / "log"),
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    except (subprocess.SubprocessError, OSError):
+        shutil.rmtree(folder, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield f"postgresql+asyncpg://nexus@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
