@@ -60,21 +60,17 @@ class PairingEffects:
         """A notice for one learner: DM, else a mention of only them in the Nexus channel."""
         await dm_or_mention(self._client, user_id, channel_id, text, view=view)
 
-    async def after_pairing(self, result: PairResult, accepted_by: int | None = None) -> int | None:
-        """Open the pair thread, show both posts as paired, close withdrawn invitations."""
+    async def after_pairing(self, result: PairResult) -> None:
+        """Show both posts as paired and close the invitations the pairing withdrew (the
+        thread is opened first, by `open_thread`, so the learner isn't kept waiting)."""
         pairing = result.pairing
-        thread_id = await self.open_thread(pairing)
-        await self.refresh_posts(
-            pairing.guild_id, [pairing.backend.learner_id, pairing.frontend.learner_id]
-        )
-        paired = {pairing.backend.learner_id, pairing.frontend.learner_id}
+        paired = [pairing.backend.learner_id, pairing.frontend.learner_id]
+        await self.refresh_posts(pairing.guild_id, paired)
         for request in result.withdrawn:
             await self.close_invite(request, "withdrawn")
             if request.requester.learner_id not in paired:
-                await self.tell(
-                    request.requester.user_id, request.channel_id, ui.withdrawn_notice(request)
-                )
-        return thread_id
+                notice = ui.withdrawn_notice(request)
+                await self.tell(request.requester.user_id, request.channel_id, notice)
 
     async def open_thread(self, pairing: PairingInfo) -> int | None:
         """The private thread with both learners and the kickoff checklist; None if it failed
@@ -116,7 +112,8 @@ class PairingEffects:
         return thread.id
 
     async def close_thread(self, pairing: PairingInfo, ended_by: str) -> None:
-        """Say why the pairing ended, then archive and lock the thread."""
+        """Say why the pairing ended, then archive the thread (the bot owns it, so no Manage
+        Threads permission is needed)."""
         if pairing.thread_id is None:
             return
         thread = await resolve_channel(self._client, pairing.thread_id)
@@ -124,7 +121,7 @@ class PairingEffects:
             return
         try:
             await thread.send(ui.thread_closed_message(pairing, ended_by))
-            await thread.edit(archived=True, locked=True)
+            await thread.edit(archived=True)
         except discord.HTTPException as error:
             log.info("pairing %s: could not archive thread: %s", pairing.pairing_id, error)
 

@@ -113,10 +113,11 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         await interaction.response.defer()
         if accept:
             result = await self.matching.accept(request_id, interaction.user.id)
-            thread_id = await self.effects.after_pairing(result)
+            thread_id = await self.effects.open_thread(result.pairing)
             assert result.request is not None
             text = ui.invite_closed(result.request, "accepted", thread_id)
             await interaction.edit_original_response(content=text, embed=None, view=None)
+            await self.effects.after_pairing(result)
             return
         request = await self.matching.decline(request_id, interaction.user.id)
         await interaction.edit_original_response(
@@ -182,11 +183,12 @@ class MatchingModeratorCog(ModeratorCog):
         result = await self.matching.moderator_pair(
             guild_id, backend.id, frontend.id, by_user_id=interaction.user.id
         )
-        thread_id = await self.effects.after_pairing(result)
+        thread_id = await self.effects.open_thread(result.pairing)
         lines = [ui.moderator_paired_notice(result.pairing)]
         lines.append(f"Their thread: <#{thread_id}>" if thread_id else ui.THREAD_PENDING)
         lines += [f"⚠️ {note}" for note in result.notes]
         await interaction.followup.send("\n".join(lines), ephemeral=True)
+        await self.effects.after_pairing(result)
 
     @app_commands.command(name="unpair", description="End a member's pairing by hand")
     @app_commands.describe(member="The learner whose pairing ends (their partner is told too)")
