@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Float,
     Select,
     case,
@@ -63,16 +64,19 @@ def _waited_default(element: waited_days, compiler: Any, **kw: Any) -> str:
     return f"GREATEST(0.0, LEAST({cap}, EXTRACT(EPOCH FROM ({now} - {since})) / 86400.0))"
 
 
-def _full_learners(config: GuildConfig) -> Select:
+def _full_learners(config: GuildConfig) -> Select | CompoundSelect:
     """Ids of learners who already have `max_partners` active pairings (computed once)."""
     active = (Pairing.guild_id == config.guild_id, Pairing.ended_at.is_(None))
     legs = union_all(
         select(Pairing.backend_id.label("learner_id")).where(*active),
         select(Pairing.frontend_id.label("learner_id")).where(*active),
-    ).subquery()
+    )
+    if config.max_partners <= 1:
+        return legs  # anyone paired at all is full
+    subquery = legs.subquery()
     return (
-        select(legs.c.learner_id)
-        .group_by(legs.c.learner_id)
+        select(subquery.c.learner_id)
+        .group_by(subquery.c.learner_id)
         .having(func.count() >= config.max_partners)
     )
 
