@@ -34,19 +34,20 @@ class InvalidInput(NexusError):
     """Bad user input; nothing was changed."""
 
 
+class UnknownProject(InvalidInput):
+    """A project name that matches nothing in the server's catalog (nothing was changed)."""
+
+    def __init__(self, typed: str, did_you_mean: str = "") -> None:
+        text = f"{typed} is not a project in this server's catalog."
+        if did_you_mean:
+            text += f" Did you mean {did_you_mean}?"
+        else:
+            text += " Pick a project from the list that appears as you type."
+        super().__init__(text)
+
+
 class NotAnnounced(NexusError):
-    def __init__(self) -> None:
-        super().__init__(
-            "You haven't announced a project yet. Run `/announce-project` with your project and "
-            "role first, then `/find-partner`."
-        )
-
-
-class UnknownProject(NexusError):
-    def __init__(self, text: str) -> None:
-        super().__init__(
-            f"I don't know a project called `{text[:80]}`. Pick one from the list as you type."
-        )
+    """The member has no announced project yet."""
 
 
 class NotAMatch(NexusError):

@@ -4,14 +4,17 @@ undo or half-do a pairing, which is already committed when they run."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Literal
 
 import discord
 
 from bot.notify import Delivered, dm_or_mention, resolve_channel
+from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
-from bot.services.matching_data import PairingInfo, PairResult, PartnerStatus, RequestInfo
+from bot.services.matching_data import PairingInfo, PairResult, RequestInfo
+from bot.ui import learners as learner_ui
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -20,9 +23,12 @@ THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: threads stay open thro
 
 
 class PairingEffects:
-    def __init__(self, client: discord.Client, service: MatchingService) -> None:
+    def __init__(
+        self, client: discord.Client, service: MatchingService, learners: LearnerService
+    ) -> None:
         self._client = client
         self._service = service
+        self._learners = learners
 
     async def send_invite(self, request: RequestInfo) -> Delivered | None:
         """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed."""
@@ -65,12 +71,16 @@ class PairingEffects:
         thread is opened first, by `open_thread`, so the learner isn't kept waiting)."""
         pairing = result.pairing
         paired = [pairing.backend.learner_id, pairing.frontend.learner_id]
-        await self.refresh_posts(pairing.guild_id, paired)
-        for request in result.withdrawn:
-            await self.close_invite(request, "withdrawn")
-            if request.requester.learner_id not in paired:
-                notice = ui.withdrawn_notice(request)
-                await self.tell(request.requester.user_id, request.channel_id, notice)
+        await asyncio.gather(
+            self.refresh_posts(pairing.guild_id, paired),
+            *(self._withdraw(request, paired) for request in result.withdrawn),
+        )
+
+    async def _withdraw(self, request: RequestInfo, paired: list[int]) -> None:
+        await self.close_invite(request, "withdrawn")
+        if request.requester.learner_id not in paired:
+            notice = ui.withdrawn_notice(request)
+            await self.tell(request.requester.user_id, request.channel_id, notice)
 
     async def open_thread(self, pairing: PairingInfo) -> int | None:
         """The private thread with both learners and the kickoff checklist; None if it failed
@@ -126,23 +136,16 @@ class PairingEffects:
             log.info("pairing %s: could not archive thread: %s", pairing.pairing_id, error)
 
     async def refresh_posts(self, guild_id: int, learner_ids: list[int]) -> None:
-        """Show each learner's announcement post as paired (or looking again)."""
-        statuses = await self._service.partners_of(guild_id, learner_ids)
-        for status in statuses.values():
-            await self._show_status(status)
-
-    async def _show_status(self, status: PartnerStatus) -> None:
-        learner = status.learner
-        if learner.announcement_channel_id is None or learner.announcement_message_id is None:
-            return
-        channel = await resolve_channel(self._client, learner.announcement_channel_id)
-        if channel is None:
-            return
-        try:
-            message = await channel.fetch_message(learner.announcement_message_id)
-            if not message.embeds:
-                return
-            embed = ui.with_status(message.embeds[0], ui.paired_status(status.partners))
-            await message.edit(embeds=[embed, *message.embeds[1:]])
-        except discord.HTTPException as error:
-            log.info("could not update the announcement of %s: %s", learner.user_id, error)
+        """Re-render each learner's announcement post: paired, or looking again."""
+        for learner_id in learner_ids:
+            view = await self._learners.announcement_view(guild_id, learner_id)
+            if view is None or view.post is None:
+                continue
+            channel = await resolve_channel(self._client, view.post.channel_id)
+            if channel is None:
+                continue
+            try:
+                message = channel.get_partial_message(view.post.message_id)  # type: ignore[attr-defined]
+                await message.edit(embed=learner_ui.announcement_embed(view.announcement))
+            except (discord.HTTPException, AttributeError) as error:
+                log.info("could not update the announcement of learner %s: %s", learner_id, error)

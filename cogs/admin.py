@@ -86,6 +86,8 @@ class AdminCog(ModeratorCog):
         notes = permission_notes(
             interaction.guild, channel, [r for r in (backend_role, frontend_role) if r]
         )
+        catalog = await self.bot.services.catalog.index(interaction.guild.id)
+        notes.append(f"📚 Project catalog: {len(catalog)} projects (`/nexus projects list`).")
         title = "Nexus is set up" if created else "Nexus setup updated"
         await interaction.response.send_message(
             embed=ui.config_embed(config, title, notes), ephemeral=True

@@ -1,7 +1,9 @@
-"""Learner commands: /reminders (announce, profile and my-data live here too)."""
+"""Learner commands: /announce-project, /profile, /reminders, /my-data; members leaving."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Literal
 
 import discord
@@ -9,7 +11,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NexusBot
+from bot.domain.learners import profile_changes
+from bot.domain.timezones import suggest_timezones
 from bot.errors import GuildOnly
+from bot.services.learners import AnnounceOutcome, PostLocation
+from bot.ui import learners as ui
 
 REMINDER_REPLIES = {
     "on": "🔔 First-week reminders are **on**: you'll be mentioned in the Nexus channel.",
@@ -18,10 +24,109 @@ REMINDER_REPLIES = {
 }
 
 
+def _member(interaction: discord.Interaction) -> discord.Member:
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        raise GuildOnly()
+    return interaction.user
+
+
 class LearnersCog(commands.Cog):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.learners = bot.services.learners
+        self.catalog = bot.services.catalog
+        # One announce at a time per member, so a double submit can't post twice.
+        self._announcing: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ui.EraseButton, ui.KeepButton)
+        # Build the zone tables before the first keystroke, without delaying start-up.
+        self._warming = asyncio.create_task(asyncio.to_thread(suggest_timezones, "warm up"))
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ui.EraseButton, ui.KeepButton)
+
+    async def project_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        role = getattr(interaction.namespace, "role", None)
+        return [
+            app_commands.Choice(name=c.name, value=c.value)
+            for c in self.catalog.suggest(interaction.guild_id, current, role=role)
+        ]
+
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=n, value=n) for n in suggest_timezones(current)]
+
+    @app_commands.command(
+        name="announce-project", description="Say what you're building and find a partner"
+    )
+    @app_commands.describe(
+        project="Your project (either track's title works)",
+        role="The track you're on",
+        summary="A sentence or two about your plan (at most 300 characters)",
+        repo="Your repository link (https://…)",
+        timezone="Your time zone, e.g. Africa/Lagos or UTC+1 (default: the server's)",
+    )
+    @app_commands.autocomplete(project=project_autocomplete, timezone=timezone_autocomplete)
+    @app_commands.guild_only()
+    async def announce_project(
+        self,
+        interaction: discord.Interaction,
+        project: str,
+        role: Literal["backend", "frontend"],
+        summary: str | None = None,
+        repo: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        member = _member(interaction)
+        changes = profile_changes(project, role, summary, repo, timezone)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        lock = self._announcing.setdefault((member.guild.id, member.id), asyncio.Lock())
+        async with lock:
+            outcome = await self.learners.announce(
+                member.guild.id, member.id, member.display_name, changes
+            )
+            (post, notes), role_notes = await asyncio.gather(
+                ui.post_in_nexus_channel(
+                    member.guild,
+                    outcome.nexus_channel_id,
+                    outcome.previous_post,
+                    ui.announcement_embed(outcome.announcement),
+                ),
+                ui.swap_track_roles(
+                    member, outcome.give_role_id, outcome.remove_role_id, changes.role
+                ),
+            )
+            reply = ui.announce_reply(
+                outcome, guild_id=member.guild.id, post=post, notes=notes + role_notes
+            )
+            await asyncio.gather(
+                interaction.followup.send(embed=reply, ephemeral=True),
+                self._remember_post(outcome, post),
+            )
+        self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
+
+    async def _remember_post(self, outcome: AnnounceOutcome, post: PostLocation | None) -> None:
+        if post is not None and post != outcome.previous_post:
+            await self.learners.record_post(outcome.announcement.learner_id, post)
+
+    @app_commands.command(name="profile", description="Show a learner's Nexus card")
+    @app_commands.describe(member="Whose card to show (default: yours)")
+    @app_commands.guild_only()
+    async def profile(
+        self, interaction: discord.Interaction, member: discord.User | None = None
+    ) -> None:
+        caller = _member(interaction)
+        target = member or caller
+        profile = await self.learners.profile(caller.guild.id, target.id, viewer_id=caller.id)
+        own = target.id == caller.id
+        embed = ui.profile_embed(profile, guild_id=caller.guild.id, own=own)
+        await interaction.response.send_message(embed=embed, ephemeral=own)
 
     @app_commands.command(
         name="reminders", description="Turn first-week reminders on, off or to DMs"
@@ -31,12 +136,48 @@ class LearnersCog(commands.Cog):
     async def reminders(
         self, interaction: discord.Interaction, setting: Literal["on", "off", "dm"]
     ) -> None:
-        if interaction.guild_id is None:
-            raise GuildOnly()
-        await self.learners.set_reminders(
-            interaction.guild_id, interaction.user.id, interaction.user.display_name, setting
-        )
+        member = _member(interaction)
+        await self.learners.set_reminders(member.guild.id, member.id, member.display_name, setting)
         await interaction.response.send_message(REMINDER_REPLIES[setting], ephemeral=True)
+
+    @app_commands.command(
+        name="my-data", description="Export or delete what Nexus stores about you"
+    )
+    @app_commands.describe(action="export: a JSON file · delete: erase it (asks to confirm)")
+    @app_commands.guild_only()
+    async def my_data(
+        self, interaction: discord.Interaction, action: Literal["export", "delete"]
+    ) -> None:
+        member = _member(interaction)
+        if action == "export":
+            document = await self.learners.export(member.guild.id, member.id)
+            await interaction.response.send_message(
+                "📦 Everything Nexus stores about you on this server is in this file.",
+                file=ui.export_file(document, member.guild.id),
+                ephemeral=True,
+            )
+            return
+        await self.bot.services.guilds.require(member.guild.id)
+        expires = int(self.bot.services.clock.now().timestamp()) + ui.CONFIRM_SECONDS
+        await interaction.response.send_message(
+            ui.ERASE_PROMPT.format(minutes=ui.CONFIRM_SECONDS // 60),
+            view=ui.erase_prompt_view(member.id, expires),
+            ephemeral=True,
+        )
+
+    @commands.Cog.listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """Leavers stay in the stats but are no longer matched."""
+        learner_id = await self.learners.set_present(payload.guild_id, payload.user.id, False)
+        if learner_id is not None:
+            await ui.refresh_announcement(self.bot, payload.guild_id, learner_id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A learner who comes back is matched again."""
+        learner_id = await self.learners.set_present(member.guild.id, member.id, True)
+        if learner_id is not None:
+            await ui.refresh_announcement(self.bot, member.guild.id, learner_id)
 
 
 async def setup(bot: NexusBot) -> None:

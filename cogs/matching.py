@@ -55,10 +55,20 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         if self.bot.scheduler.get_job(SWEEP_JOB):
             self.bot.scheduler.remove_job(SWEEP_JOB)
 
+    async def project_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Catalog titles, from memory."""
+        return [
+            app_commands.Choice(name=choice.name, value=choice.value)
+            for choice in self.bot.services.catalog.suggest(interaction.guild_id, current)
+        ]
+
     @app_commands.command(
         name="find-partner", description="Find a partner from the other track on your project"
     )
     @app_commands.describe(project="Your announced project (the default)")
+    @app_commands.autocomplete(project=project_autocomplete)
     @app_commands.guild_only()
     async def find_partner(
         self, interaction: discord.Interaction, project: str | None = None
@@ -221,6 +231,6 @@ def _everyone(pairings: list[PairingInfo]) -> list[int]:
 
 
 async def setup(bot: NexusBot) -> None:
-    effects = PairingEffects(bot, bot.services.matching)
+    effects = PairingEffects(bot, bot.services.matching, bot.services.learners)
     await bot.add_cog(MatchingCog(bot, effects))
     await bot.add_cog(MatchingModeratorCog(bot, effects))

@@ -7,6 +7,8 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from rapidfuzz import fuzz, process
+
 from bot.errors import InvalidInput
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
@@ -34,6 +36,56 @@ def all_timezone_names() -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+@lru_cache(maxsize=1)
+def _by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in all_timezone_names()}
+
+
+@lru_cache(maxsize=1)
+def _search_forms() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names as typed, " africa dar es salaam" (leading space: word starts are " " + word),
+    and their last part alone ("dar es salaam"), for typos in the city name."""
+    full = tuple(" " + _plain(n) for n in all_timezone_names())
+    cities = tuple(_plain(n.rsplit("/", 1)[-1]) for n in all_timezone_names())
+    return full, cities
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("/", " ").split())
+
+
+def suggest_timezones(query: str, limit: int = 25) -> list[str]:
+    """Autocomplete: learners' common zones first, then names containing or resembling `query`.
+
+    An offset typed as `UTC+1` (or `+1`, `GMT-3:30`) is offered back in canonical form first.
+    """
+    text = query.strip()
+    if not text:
+        return list(COMMON_TIMEZONES[:limit])
+    found: list[str] = []
+    if _OFFSET.match(text) or text.upper() in ("UTC", "GMT", "Z"):
+        try:
+            found.append(normalize_timezone(text))
+        except InvalidInput:
+            pass
+    wanted = _plain(text)
+    if not wanted:
+        return found
+    names = all_timezone_names()
+    full, cities = _search_forms()
+    at_word = " " + wanted
+    found += [n for n in COMMON_TIMEZONES if at_word in " " + _plain(n)]
+    found += [names[i] for i, form in enumerate(full) if at_word in form]
+    found += [names[i] for i, form in enumerate(full) if wanted in form]
+    if len(set(found)) < limit and len(wanted) >= 3:
+        for forms in (cities, full):
+            for _, _, index in process.extract(
+                wanted, forms, scorer=fuzz.ratio, limit=limit, score_cutoff=70
+            ):
+                found.append(names[index])
+    return list(dict.fromkeys(found))[:limit]
+
+
 def normalize_timezone(text: str) -> str:
     """Canonical name for what a learner typed; raise `InvalidInput` when it is neither form."""
     value = text.strip()
@@ -49,8 +101,7 @@ def normalize_timezone(text: str) -> str:
         if hours == 0 and minutes == 0:
             return "UTC"
         return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
-    lookup = {n.lower(): n for n in all_timezone_names()}
-    canonical = lookup.get(value.lower().replace(" ", "_"))
+    canonical = _by_lower_name().get(value.lower().replace(" ", "_"))
     if canonical is None:
         raise InvalidInput(
             f"`{value[:40]}` is not a time zone I know. Use a name like `Africa/Nairobi` "

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
+from bot.services.catalog import CatalogService
 from bot.services.guilds import GuildService
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
-from bot.settings import Settings
+from bot.settings import DEFAULT_DATA_DIR, Settings
 
 
 @dataclass
@@ -21,21 +23,31 @@ class Services:
     clock: Clock
     scheduler: AsyncIOScheduler
     guilds: GuildService
+    catalog: CatalogService
     learners: LearnerService
     matching: MatchingService
+
+
+def catalog_file(settings: Settings) -> Path:
+    """The operator's catalog when their data directory has one, else the shipped one."""
+    own = settings.data_dir / "catalog.yaml"
+    return own if own.exists() else DEFAULT_DATA_DIR / "catalog.yaml"
 
 
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
     guilds = GuildService(sessions, clock)
-    learners = LearnerService(sessions, clock)
+    catalog = CatalogService(sessions, clock, catalog_file(settings))
+    guilds.add_setup_hook(catalog.seed_on_setup)
+    learners = LearnerService(sessions, clock, catalog)
     return Services(
         settings=settings,
         sessions=sessions,
         clock=clock,
         scheduler=scheduler,
         guilds=guilds,
+        catalog=catalog,
         learners=learners,
-        matching=MatchingService(sessions, clock),
+        matching=MatchingService(sessions, clock, catalog),
     )

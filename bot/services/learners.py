@@ -1,22 +1,57 @@
-"""Learners' own records: reminder preference (more in the learners capability)."""
+"""Learners' own records: announce, profile, reminder preference, data export and erasure."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import GuildConfig, Learner
-from bot.errors import InvalidInput, NotConfigured
+from bot.db.models import (
+    Delivery,
+    GuildConfig,
+    Learner,
+    LearnFeedback,
+    Pairing,
+    PairRequest,
+    Project,
+    WaitNotice,
+    as_dict,
+)
+from bot.domain.catalog import code, describe
+from bot.domain.learners import (
+    Announcement,
+    Person,
+    ProfileChanges,
+    ProjectTitles,
+    is_looking,
+    json_value,
+    opposite_role,
+)
+from bot.errors import InvalidInput, NotAnnounced, NotConfigured, UnknownProject
+from bot.services.catalog import CatalogService, find_or_create_custom
 
 REMINDER_SETTINGS = ("on", "off", "dm")
+LOOKING_SHOWN = 5
 
 
 async def get_or_create_learner(
-    session: AsyncSession, guild_id: int, user_id: int, display_name: str, clock: Clock
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    display_name: str,
+    clock: Clock,
+    *,
+    flush: bool = True,
 ) -> Learner:
-    """The learner row for a member, created on first use (they then count as 'used Nexus')."""
+    """The learner row for a member, created on first use (they then count as 'used Nexus').
+
+    `flush=False` leaves a new row pending, for callers that set more fields and flush once.
+    """
     learner = await session.scalar(
         select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
     )
@@ -32,16 +67,114 @@ async def get_or_create_learner(
             updated_at=now,
         )
         session.add(learner)
-        await session.flush()
+        if flush:
+            await session.flush()
     elif display_name and learner.display_name != display_name[:100]:
         learner.display_name = display_name[:100]
     return learner
 
 
+def _in_pairing(learner_id: Any) -> ColumnElement[bool]:
+    return or_(Pairing.backend_id == learner_id, Pairing.frontend_id == learner_id)
+
+
+# Hot-path statements, built once (building them costs more than running them on SQLite).
+_ACTIVE_PAIRINGS = (
+    select(func.count(Pairing.id))
+    .where(Pairing.ended_at.is_(None), _in_pairing(Learner.id))
+    .correlate(Learner)
+    .scalar_subquery()
+)
+STILL_LOOKING = (
+    select(Learner.user_id, Learner.display_name, func.count().over().label("total"))
+    .where(
+        Learner.guild_id == bindparam("guild_id"),
+        Learner.project_id == bindparam("project_id"),
+        Learner.role == bindparam("role"),
+        Learner.active.is_(True),
+        Learner.announced_at.is_not(None),
+        Learner.user_id != bindparam("user_id"),
+        _ACTIVE_PAIRINGS < bindparam("max_partners"),
+    )
+    .order_by(Learner.announced_at, Learner.id)
+    .limit(LOOKING_SHOWN)
+)
+"""Learners of `role` on a project who still have room, first few with the total count."""
+
+_PARTNER_IDS = union_all(
+    select(Pairing.frontend_id).where(
+        Pairing.backend_id == bindparam("learner_id"), Pairing.ended_at.is_(None)
+    ),
+    select(Pairing.backend_id).where(
+        Pairing.frontend_id == bindparam("learner_id"), Pairing.ended_at.is_(None)
+    ),
+)
+PARTNERS = (
+    select(Learner.user_id, Learner.display_name)
+    .where(Learner.id.in_(_PARTNER_IDS))
+    .order_by(Learner.id)
+)
+"""The learner's current partners (active pairings)."""
+
+
+@dataclass(frozen=True)
+class PostLocation:
+    channel_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Looking:
+    """Learners of the opposite track on the same project who still have room."""
+
+    role: str
+    count: int
+    first: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class AnnounceOutcome:
+    """What `/announce-project` stored, and what the Discord side must do next."""
+
+    announcement: Announcement
+    nexus_channel_id: int
+    previous_post: PostLocation | None
+    give_role_id: int | None
+    remove_role_id: int | None
+    first_time: bool
+    looking: Looking
+    custom_created: bool = False
+    near_misses: str = ""  # catalog entries close to a newly created custom project
+
+
+@dataclass(frozen=True)
+class PostedAnnouncement:
+    announcement: Announcement
+    post: PostLocation | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    announcement: Announcement
+    reminders: str
+    waiting_since: datetime | None
+    post: PostLocation | None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `/my-data delete` removed; the announcement post is deleted by the caller."""
+
+    removed: dict[str, int]
+    post: PostLocation | None
+    freed_partner_ids: tuple[int, ...] = field(default=())  # learner ids, now without us
+
+
 class LearnerService:
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._catalog = catalog
 
     async def set_reminders(
         self, guild_id: int, user_id: int, display_name: str, setting: str
@@ -57,3 +190,351 @@ class LearnerService:
             learner.reminders = setting
             learner.updated_at = self._clock.now()
         return learner
+
+    # ---- announce ----------------------------------------------------------------------------
+
+    async def announce(
+        self, guild_id: int, user_id: int, display_name: str, changes: ProfileChanges
+    ) -> AnnounceOutcome:
+        """Record (or update) the learner's project and role; one active project per server."""
+        index = await self._catalog.index(guild_id)
+        resolution = index.resolve(changes.project_text)
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            config = await session.get(GuildConfig, guild_id)
+            if config is None:
+                raise NotConfigured()
+            custom_created = False
+            project: Project | None = None
+            if resolution.entry is not None:
+                project = await session.scalar(
+                    select(Project).where(
+                        Project.guild_id == guild_id,
+                        Project.key == resolution.entry.key,
+                        Project.active.is_(True),
+                    )
+                )
+            if project is None:
+                if not config.allow_custom_projects:
+                    raise UnknownProject(
+                        code(changes.project_text), describe(resolution.suggestions)
+                    )
+                project, custom_created = await find_or_create_custom(
+                    session, guild_id, changes.project_text, user_id, now
+                )
+            learner = await get_or_create_learner(
+                session, guild_id, user_id, display_name, self._clock, flush=False
+            )
+            first_time = learner.announced_at is None
+            previous_post = _post(learner)
+            learner.project_id = project.id
+            learner.role = changes.role
+            if changes.summary is not None:
+                learner.summary = changes.summary or None
+            if changes.repo is not None:
+                learner.repo = changes.repo or None
+            if changes.timezone is not None:
+                learner.timezone = changes.timezone
+            learner.active = True
+            learner.announced_at = learner.announced_at or now
+            learner.updated_at = now
+            await session.flush()
+            announcement = await self._announcement(session, learner, project, config)
+            looking = await self._looking(session, learner, config)
+            role_ids = {"backend": config.backend_role_id, "frontend": config.frontend_role_id}
+            outcome = AnnounceOutcome(
+                announcement=announcement,
+                nexus_channel_id=config.channel_id,
+                previous_post=previous_post,
+                give_role_id=role_ids[changes.role],
+                remove_role_id=role_ids[opposite_role(changes.role)],
+                first_time=first_time,
+                looking=looking,
+                custom_created=custom_created,
+                near_misses=describe(resolution.suggestions) if custom_created else "",
+            )
+        if custom_created:
+            await self._catalog.reload(guild_id)
+        return outcome
+
+    async def record_post(self, learner_id: int, post: PostLocation | None) -> None:
+        """Remember where the learner's announcement is, so the next announce edits it."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Learner)
+                .where(Learner.id == learner_id)
+                .values(
+                    announcement_channel_id=post.channel_id if post else None,
+                    announcement_message_id=post.message_id if post else None,
+                )
+            )
+
+    async def announcement_view(self, guild_id: int, learner_id: int) -> PostedAnnouncement | None:
+        """The learner's current card and where it is posted (None if never announced).
+
+        Other capabilities call this after a pairing changes, then re-render the post with
+        `bot.ui.learners.announcement_embed`.
+        """
+        async with self._sessions() as session:
+            learner = await session.get(Learner, learner_id)
+            if learner is None or learner.guild_id != guild_id or learner.announced_at is None:
+                return None
+            config = await session.get(GuildConfig, guild_id)
+            project = await session.get(Project, learner.project_id) if learner.project_id else None
+            if config is None or project is None:
+                return None
+            announcement = await self._announcement(session, learner, project, config)
+            return PostedAnnouncement(announcement, _post(learner))
+
+    async def _announcement(
+        self, session: AsyncSession, learner: Learner, project: Project, config: GuildConfig
+    ) -> Announcement:
+        partners = await self._partners(session, learner.id)
+        assert learner.role is not None and learner.announced_at is not None
+        return Announcement(
+            learner_id=learner.id,
+            user_id=learner.user_id,
+            display_name=learner.display_name,
+            project=ProjectTitles(
+                project.name, project.backend_title, project.frontend_title, project.custom
+            ),
+            role=learner.role,
+            summary=learner.summary,
+            repo=learner.repo,
+            timezone=learner.timezone or config.timezone,
+            timezone_is_server_default=learner.timezone is None,
+            partners=partners,
+            looking=is_looking(len(partners), config.max_partners),
+            announced_at=learner.announced_at,
+            active=learner.active,
+        )
+
+    @staticmethod
+    async def _partners(session: AsyncSession, learner_id: int) -> tuple[Person, ...]:
+        rows = await session.execute(PARTNERS, {"learner_id": learner_id})
+        return tuple(Person(user_id, name) for user_id, name in rows)
+
+    @staticmethod
+    async def _looking(session: AsyncSession, learner: Learner, config: GuildConfig) -> Looking:
+        """Announced, active, same project, opposite role, with room for a partner."""
+        assert learner.role is not None
+        role = opposite_role(learner.role)
+        rows = (
+            await session.execute(
+                STILL_LOOKING,
+                {
+                    "guild_id": learner.guild_id,
+                    "project_id": learner.project_id,
+                    "role": role,
+                    "user_id": learner.user_id,
+                    "max_partners": config.max_partners,
+                },
+            )
+        ).all()
+        total = rows[0].total if rows else 0
+        return Looking(role, int(total), tuple(Person(r.user_id, r.display_name) for r in rows))
+
+    # ---- profile -----------------------------------------------------------------------------
+
+    async def profile(self, guild_id: int, user_id: int, *, viewer_id: int) -> Profile:
+        """A learner's card; `NotAnnounced` (worded for the viewer) if they never announced."""
+        async with self._sessions() as session:
+            config = await session.get(GuildConfig, guild_id)
+            if config is None:
+                raise NotConfigured()
+            learner = await session.scalar(
+                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
+            )
+            project = (
+                await session.get(Project, learner.project_id)
+                if learner is not None and learner.project_id is not None
+                else None
+            )
+            if learner is None or learner.announced_at is None or project is None:
+                if user_id == viewer_id:
+                    raise NotAnnounced(
+                        "You haven't announced a project yet. Use `/announce-project` to say "
+                        "what you're building and find a partner."
+                    )
+                raise NotAnnounced(f"<@{user_id}> hasn't announced a project yet.")
+            announcement = await self._announcement(session, learner, project, config)
+            return Profile(announcement, learner.reminders, learner.waiting_since, _post(learner))
+
+    # ---- membership --------------------------------------------------------------------------
+
+    async def set_present(self, guild_id: int, user_id: int, present: bool) -> int | None:
+        """A member left (inactive: not matched, kept for stats) or came back.
+
+        Returns the learner id when something changed, else None.
+        """
+        async with self._sessions.begin() as session:
+            learner = await session.scalar(
+                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
+            )
+            if learner is None or learner.active == present:
+                return None
+            learner.active = present
+            learner.updated_at = self._clock.now()
+            return learner.id
+
+    # ---- my data -----------------------------------------------------------------------------
+
+    async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """Everything stored about the member on this server, JSON-ready."""
+        async with self._sessions() as session:
+            if await session.get(GuildConfig, guild_id) is None:
+                raise NotConfigured()
+            learner = await session.scalar(
+                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
+            )
+            document: dict[str, Any] = {
+                "about": "Everything Nexus stores about you on this server.",
+                "exported_at": self._clock.now(),
+                "guild_id": guild_id,
+                "user_id": user_id,
+                "profile": None,
+                "project": None,
+                "pair_requests": [],
+                "pairings": [],
+                "wait_notices": [],
+            }
+            if learner is not None:
+                document.update(await self._learner_records(session, learner))
+            deliveries = await session.scalars(
+                select(Delivery)
+                .where(Delivery.guild_id == guild_id, Delivery.user_id == user_id)
+                .order_by(Delivery.id)
+            )
+            document["reminder_deliveries"] = [as_dict(row) for row in deliveries]
+            feedback = await session.scalars(
+                select(LearnFeedback)
+                .where(LearnFeedback.guild_id == guild_id, LearnFeedback.user_id == user_id)
+                .order_by(LearnFeedback.id)
+            )
+            document["learn_feedback"] = [as_dict(row) for row in feedback]
+        return _jsonable(document)
+
+    async def _learner_records(self, session: AsyncSession, learner: Learner) -> dict[str, Any]:
+        users = await self._user_ids(session, learner.guild_id)
+        project = await session.get(Project, learner.project_id) if learner.project_id else None
+        requests = await session.scalars(
+            select(PairRequest)
+            .where(
+                or_(PairRequest.requester_id == learner.id, PairRequest.invitee_id == learner.id)
+            )
+            .order_by(PairRequest.id)
+        )
+        pairings = await session.scalars(
+            select(Pairing).where(_in_pairing(learner.id)).order_by(Pairing.id)
+        )
+        notices = await session.scalars(
+            select(WaitNotice)
+            .where(or_(WaitNotice.waiter_id == learner.id, WaitNotice.newcomer_id == learner.id))
+            .order_by(WaitNotice.id)
+        )
+
+        def with_users(row: Any, *columns: str) -> dict[str, Any]:
+            data = as_dict(row)
+            for column in columns:
+                data[column.replace("_id", "_user_id")] = users.get(data[column])
+            return data
+
+        return {
+            "profile": as_dict(learner),
+            "project": (
+                {
+                    "name": project.name,
+                    "backend_title": project.backend_title,
+                    "frontend_title": project.frontend_title,
+                    "custom": project.custom,
+                }
+                if project
+                else None
+            ),
+            "pair_requests": [with_users(r, "requester_id", "invitee_id") for r in requests],
+            "pairings": [with_users(p, "backend_id", "frontend_id") for p in pairings],
+            "wait_notices": [with_users(n, "waiter_id", "newcomer_id") for n in notices],
+        }
+
+    @staticmethod
+    async def _user_ids(session: AsyncSession, guild_id: int) -> dict[int, int]:
+        rows = await session.execute(
+            select(Learner.id, Learner.user_id).where(Learner.guild_id == guild_id)
+        )
+        return {learner_id: user_id for learner_id, user_id in rows}
+
+    async def erase(self, guild_id: int, user_id: int) -> Erasure:
+        """Delete everything about the member on this server, in one transaction.
+
+        Pairings are deleted too (they are this learner's history as much as the partner's);
+        a partner of an active pairing is left free to pair again, with `partner_left_at`
+        set, and is not notified. The private thread, if any, stays as it is.
+        """
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            if await session.get(GuildConfig, guild_id) is None:
+                raise NotConfigured()
+            learner = await session.scalar(
+                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
+            )
+            removed: dict[str, int] = {}
+            post: PostLocation | None = None
+            freed: list[int] = []
+            if learner is not None:
+                post = _post(learner)
+                active = await session.scalars(
+                    select(Pairing).where(_in_pairing(learner.id), Pairing.ended_at.is_(None))
+                )
+                for pairing in active:
+                    partner_id = (
+                        pairing.frontend_id
+                        if pairing.backend_id == learner.id
+                        else pairing.backend_id
+                    )
+                    partner = await session.get(Learner, partner_id)
+                    if partner is not None:
+                        partner.partner_left_at = now
+                        freed.append(partner_id)
+                removed["pair_requests"] = await _delete(
+                    session,
+                    PairRequest,
+                    or_(
+                        PairRequest.requester_id == learner.id,
+                        PairRequest.invitee_id == learner.id,
+                    ),
+                )
+                removed["pairings"] = await _delete(session, Pairing, _in_pairing(learner.id))
+                removed["wait_notices"] = await _delete(
+                    session,
+                    WaitNotice,
+                    or_(WaitNotice.waiter_id == learner.id, WaitNotice.newcomer_id == learner.id),
+                )
+                removed["profile"] = await _delete(session, Learner, Learner.id == learner.id)
+            removed["reminder_deliveries"] = await _delete(
+                session, Delivery, and_(Delivery.guild_id == guild_id, Delivery.user_id == user_id)
+            )
+            removed["learn_feedback"] = await _delete(
+                session,
+                LearnFeedback,
+                and_(LearnFeedback.guild_id == guild_id, LearnFeedback.user_id == user_id),
+            )
+        return Erasure({k: v for k, v in removed.items() if v}, post, tuple(freed))
+
+
+async def _delete(session: AsyncSession, model: Any, condition: ColumnElement[bool]) -> int:
+    result = await session.execute(delete(model).where(condition))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _post(learner: Learner) -> PostLocation | None:
+    if learner.announcement_channel_id and learner.announcement_message_id:
+        return PostLocation(learner.announcement_channel_id, learner.announcement_message_id)
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return json_value(value)

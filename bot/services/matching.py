@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
+from bot.domain.catalog import CatalogEntry, code, describe
 from bot.domain.matching import DEFAULT_LIMIT, rank, why_not
 from bot.errors import (
     InvalidInput,
@@ -30,11 +31,11 @@ from bot.errors import (
     RequestClosed,
     UnknownProject,
 )
+from bot.services.catalog import CatalogService
 from bot.services.matching_data import (
     FindResult,
     PairingInfo,
     PairResult,
-    PartnerStatus,
     RequestInfo,
     WaitMatch,
     active_partner_ids,
@@ -50,14 +51,11 @@ from bot.services.matching_pool import best_candidates, candidate_pool
 REASON_LIMIT = 300
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.lower().replace("-", " ").split())
-
-
 class MatchingService:
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._catalog = catalog
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
 
@@ -72,12 +70,12 @@ class MatchingService:
     ) -> FindResult:
         """The caller's best candidates; with none, the caller joins the waiting list."""
         now = self._clock.now()
+        wanted = await self._resolve(guild_id, project) if project else None
         async with self._sessions.begin() as session:
             config = await _config(session, guild_id)
             me = await _announced(session, guild_id, user_id)
             own = project_info(await session.get(Project, me.project_id))
-            if project:
-                wanted = await resolve_project(session, guild_id, project)
+            if wanted is not None:
                 if wanted.id != me.project_id:
                     raise NotAMatch(
                         f"You announced **{own.name}**, and partners come from the same project. "
@@ -255,23 +253,6 @@ class MatchingService:
             )
             return [await _pairing_info(session, p, config) for p in rows.all()]
 
-    async def partners_of(self, guild_id: int, learner_ids: list[int]) -> dict[int, PartnerStatus]:
-        """Each learner's announcement post and current partners, to show on the post."""
-        async with self._sessions() as session:
-            config = await _config(session, guild_id)
-            result: dict[int, PartnerStatus] = {}
-            for learner_id in learner_ids:
-                learner = await session.get(Learner, learner_id)
-                if learner is None:
-                    continue
-                partners = []
-                for partner_id in await active_partner_ids(session, learner_id):
-                    partner = await session.get(Learner, partner_id)
-                    if partner is not None:
-                        partners.append(learner_info(partner, config))
-                result[learner_id] = PartnerStatus(learner_info(learner, config), partners)
-            return result
-
     async def unpair(
         self, guild_id: int, user_id: int, reason: str | None, *, by_user_id: int | None = None
     ) -> list[PairingInfo]:
@@ -404,6 +385,13 @@ class MatchingService:
 
     # ----- helpers -----------------------------------------------------------------------
 
+    async def _resolve(self, guild_id: int, text: str) -> CatalogEntry:
+        """The catalog entry for a typed project (either track title, an alias, a typo)."""
+        resolution = (await self._catalog.index(guild_id)).resolve(text)
+        if resolution.entry is None:
+            raise UnknownProject(code(text), describe(resolution.suggestions))
+        return resolution.entry
+
     async def _guild_of_learner(self, learner_id: int) -> int:
         async with self._sessions() as session:
             guild_id = await session.scalar(
@@ -442,7 +430,10 @@ async def _learner(session: AsyncSession, guild_id: int, user_id: int) -> Learne
 async def _announced(session: AsyncSession, guild_id: int, user_id: int) -> Learner:
     learner = await _learner(session, guild_id, user_id)
     if learner is None or learner.announced_at is None or learner.role is None:
-        raise NotAnnounced()
+        raise NotAnnounced(
+            "You haven't announced a project yet. Run `/announce-project` with your project and "
+            "role first, then `/find-partner`."
+        )
     if learner.project_id is None:
         raise NotAMatch(
             "Your project was removed from the catalog. Announce again with `/announce-project`."
@@ -460,20 +451,6 @@ async def _lock_learners(session: AsyncSession, first: int, second: int) -> tupl
     )
     by_id = {row.id: row for row in rows.all()}
     return by_id[first], by_id[second]
-
-
-async def resolve_project(session: AsyncSession, guild_id: int, text: str) -> Project:
-    """A catalog entry from either track title, its name, key, an alias, or its id."""
-    wanted = _normalise(text)
-    projects = await session.scalars(
-        select(Project).where(Project.guild_id == guild_id, Project.active.is_(True))
-    )
-    for project in projects.all():
-        names = [project.key, project.name, project.backend_title, project.frontend_title]
-        names += list(project.aliases or [])
-        if wanted == str(project.id) or wanted in {_normalise(n) for n in names if n}:
-            return project
-    raise UnknownProject(text)
 
 
 async def _full_message(session: AsyncSession, me: Learner, config: GuildConfig) -> str:

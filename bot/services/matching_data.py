@@ -93,14 +93,6 @@ class PairResult:
 
 
 @dataclass(frozen=True)
-class PartnerStatus:
-    """A learner and who they are paired with now (empty: looking)."""
-
-    learner: LearnerInfo
-    partners: list[LearnerInfo]
-
-
-@dataclass(frozen=True)
 class WaitMatch:
     """A newcomer who fits learners on the waiting list; `waiters` have not been told before."""
 

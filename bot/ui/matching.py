@@ -24,7 +24,6 @@ from bot.ui.errors import report_error
 from bot.ui.text import truncate, user_text
 
 COG_NAME = "Matching"
-STATUS_FIELD = "Status"
 
 
 def name(learner: LearnerInfo, limit: int = 80) -> str:
@@ -280,26 +279,6 @@ def newcomer_notice(match: WaitMatch) -> str:
         f"partner on **{project_title(match.project)}**. Press a button to ask, or run "
         "`/find-partner`."
     )
-
-
-# ----- announcement posts -------------------------------------------------------------------
-
-
-def paired_status(partners: list[LearnerInfo]) -> str:
-    if not partners:
-        return "🔎 Looking for a partner"
-    return "🤝 Paired with " + ", ".join(f"<@{p.user_id}>" for p in partners)
-
-
-def with_status(embed: discord.Embed, status: str) -> discord.Embed:
-    """The announcement embed with its status field set (added when missing)."""
-    for index, field in enumerate(embed.fields):
-        if (field.name or "").strip().lower() == STATUS_FIELD.lower():
-            embed.set_field_at(index, name=field.name, value=status, inline=field.inline)
-            return embed
-    if len(embed.fields) < limits.EMBED_FIELDS:
-        embed.add_field(name=STATUS_FIELD, value=status, inline=False)
-    return embed
 
 
 # ----- buttons ------------------------------------------------------------------------------

@@ -37,3 +37,29 @@ def test_offsets_and_names_give_the_right_local_time() -> None:
     assert noon.astimezone(to_tzinfo("UTC+1")).hour == 13
     assert noon.astimezone(to_tzinfo("UTC-3:30")).utcoffset() == -timedelta(hours=3, minutes=30)
     assert noon.astimezone(to_tzinfo("Africa/Nairobi")).hour == 15
+
+
+def test_suggestions_start_with_where_learners_are() -> None:
+    from bot.domain.timezones import COMMON_TIMEZONES, suggest_timezones
+
+    assert suggest_timezones("") == list(COMMON_TIMEZONES)
+    assert suggest_timezones("nairbi")[0] == "Africa/Nairobi"  # typo
+    assert suggest_timezones("lag")[0] == "Africa/Lagos"
+    assert suggest_timezones("new york")[0] == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"), [("utc+1", "UTC+1"), ("+3", "UTC+3"), ("GMT-3:30", "UTC-3:30")]
+)
+def test_offsets_are_offered_in_canonical_form(typed: str, first: str) -> None:
+    from bot.domain.timezones import suggest_timezones
+
+    assert suggest_timezones(typed)[0] == first
+
+
+def test_suggestions_stay_within_discord_limits() -> None:
+    from bot.domain.timezones import suggest_timezones
+
+    for typed in ("a", "america", "x" * 100, "/"):
+        names = suggest_timezones(typed)
+        assert len(names) <= 25 and all(len(n) <= 100 for n in names)

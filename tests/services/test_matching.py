@@ -1,18 +1,17 @@
-"""MatchingService against a real SQLite database, with learners inserted directly."""
+"""MatchingService against a real database (SQLite, and PostgreSQL when the machine has it),
+with the seeded catalog and learners inserted directly."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.db.base import Base
-from bot.db.engine import Sessions, create_engine, create_sessionmaker
+from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
 from bot.errors import (
     NoRoom,
@@ -23,25 +22,17 @@ from bot.errors import (
     RequestClosed,
     UnknownProject,
 )
+from bot.services.container import Services
 from bot.services.matching import MatchingService
+from tests.services.conftest import GUILD, StepClock
 
-GUILD = 10
-CHANNEL = 11
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.at = START
-
-    def now(self) -> datetime:
-        return self.at
+START = StepClock().at
 
 
 @dataclass
 class World:
     sessions: Sessions
-    clock: FakeClock
+    clock: StepClock
     service: MatchingService
     projects: dict[str, int]
 
@@ -75,7 +66,8 @@ class World:
 
     async def count(self, model: type[Base], *where: object) -> int:
         async with self.sessions() as session:
-            return int(await session.scalar(select(func.count()).select_from(model).where(*where)))  # type: ignore[arg-type]
+            query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
+            return int(await session.scalar(query) or 0)
 
     async def settings(self, **values: object) -> None:
         async with self.sessions.begin() as session:
@@ -85,45 +77,15 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    sessions = create_sessionmaker(engine)
-    clock = FakeClock()
-    projects: dict[str, int] = {}
-    async with sessions.begin() as session:
-        session.add(
-            GuildConfig(
-                guild_id=GUILD,
-                channel_id=CHANNEL,
-                timezone="UTC",
-                allow_custom_projects=False,
-                max_partners=1,
-                request_expiry_hours=24,
-                reminder_grace_hours=12,
-                created_at=START,
-                updated_at=START,
-            )
+async def world(services: Services, clock: StepClock) -> World:
+    """A configured server with the seeded catalog (E-Commerce, Job Board, ...)."""
+    async with services.sessions() as session:
+        rows = await session.execute(
+            select(Project.key, Project.id).where(Project.guild_id == GUILD)
         )
-        for key, back, front in (
-            ("ecommerce", "E-Commerce Backend", "Dynamic E-Commerce Product Catalog"),
-            ("job-board", "Job Board Backend", "Job Board Platform"),
-        ):
-            project = Project(
-                guild_id=GUILD,
-                key=key,
-                name=key.title(),
-                backend_title=back,
-                frontend_title=front,
-                aliases=[key],
-                created_at=START,
-            )
-            session.add(project)
-            await session.flush()
-            projects[key] = project.id
-    yield World(sessions, clock, MatchingService(sessions, clock), projects)
-    await engine.dispose()
+        projects = {key: project_id for key, project_id in rows.all()}
+    assert {"ecommerce", "job-board"} <= set(projects)
+    return World(services.sessions, clock, services.matching, projects)
 
 
 async def test_suggest_ranks_opposite_track_on_same_project(world: World) -> None:

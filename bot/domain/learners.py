@@ -1,0 +1,144 @@
+"""What a learner tells Nexus about themselves, validated: role, summary, repository link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.domain.timezones import normalize_timezone
+from bot.errors import InvalidInput
+
+ROLES = ("backend", "frontend")
+SUMMARY_MAX = 300
+REPO_MAX = 200
+# Typing this for `summary` or `repo` on a re-announce clears the earlier value.
+CLEAR = "-"
+# Characters that would let a link break out of an embed's markdown, or are never in a real URL.
+_URL_FORBIDDEN = set(" \t\r\n<>\"'`{}|\\^[]()*")
+
+
+def opposite_role(role: str) -> str:
+    """The track a learner pairs with."""
+    return "frontend" if role == "backend" else "backend"
+
+
+def clean_role(role: str) -> str:
+    value = role.strip().lower()
+    if value not in ROLES:
+        raise InvalidInput("Your role must be `backend` or `frontend`.")
+    return value
+
+
+def clean_summary(text: str | None) -> str | None:
+    """One paragraph of at most 300 characters; `None` when left out."""
+    if text is None:
+        return None
+    value = " ".join(text.split())
+    if not value:
+        return None
+    if len(value) > SUMMARY_MAX:
+        raise InvalidInput(
+            f"Your summary is {len(value)} characters long; please keep it to {SUMMARY_MAX}."
+        )
+    return value
+
+
+def clean_repo(text: str | None) -> str | None:
+    """An https link of at most 200 characters, without credentials; `None` when left out."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    example = "e.g. `https://github.com/you/your-project`"
+    if len(value) > REPO_MAX:
+        raise InvalidInput(
+            f"Your repo link is longer than {REPO_MAX} characters. Use a shorter link, {example}."
+        )
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if (
+        parts.scheme.lower() != "https"
+        or "." not in host
+        or "@" in parts.netloc
+        or any(c in _URL_FORBIDDEN for c in value)
+    ):
+        raise InvalidInput(f"Your repo must be a plain `https://` link, {example}.")
+    return value
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    """A validated `/announce-project`. `None` keeps the earlier value; `""` clears it."""
+
+    project_text: str
+    role: str
+    summary: str | None = None
+    repo: str | None = None
+    timezone: str | None = None
+
+
+def profile_changes(
+    project: str,
+    role: str,
+    summary: str | None,
+    repo: str | None,
+    timezone: str | None,
+) -> ProfileChanges:
+    """Validate every option before anything is stored (`-` clears summary or repo)."""
+    project_text = " ".join(project.split())
+    if not project_text:
+        raise InvalidInput("Tell me which project you are building (pick one from the list).")
+    return ProfileChanges(
+        project_text=project_text[:200],
+        role=clean_role(role),
+        summary="" if summary is not None and summary.strip() == CLEAR else clean_summary(summary),
+        repo="" if repo is not None and repo.strip() == CLEAR else clean_repo(repo),
+        timezone=normalize_timezone(timezone) if timezone and timezone.strip() else None,
+    )
+
+
+def is_looking(active_pairings: int, max_partners: int) -> bool:
+    """A learner still looks for a partner while they have room for one more."""
+    return active_pairings < max_partners
+
+
+def json_value(value: object) -> object:
+    """A value made JSON-friendly for data exports (datetimes as ISO 8601 UTC)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class ProjectTitles:
+    """How a project is shown: its name and the title each track uses."""
+
+    name: str
+    backend_title: str | None
+    frontend_title: str | None
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """Everything the announcement post and the profile card show about one learner."""
+
+    learner_id: int
+    user_id: int
+    display_name: str
+    project: ProjectTitles
+    role: str
+    summary: str | None
+    repo: str | None
+    timezone: str
+    timezone_is_server_default: bool
+    partners: tuple[Person, ...]
+    looking: bool
+    announced_at: datetime
+    active: bool = True

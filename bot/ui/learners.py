@@ -1,0 +1,376 @@
+"""Announcement posts, profile cards, `/announce-project` replies and `/my-data` pieces."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import discord
+
+from bot.domain.learners import Announcement, Person, ProjectTitles, opposite_role
+from bot.errors import NexusError
+from bot.services.learners import AnnounceOutcome, Erasure, PostLocation, Profile
+from bot.ui import embeds, limits
+from bot.ui.errors import report_error
+from bot.ui.text import truncate, user_text
+
+if TYPE_CHECKING:
+    from bot.app import NexusBot
+
+log = logging.getLogger(__name__)
+
+ROLE_ICON = {"backend": "🛠️", "frontend": "🎨"}
+ROLE_COLOUR = {"backend": discord.Colour(0x3498DB), "frontend": discord.Colour(0x9B59B6)}
+NAMES_SHOWN = 5
+CONFIRM_SECONDS = 300
+
+
+def jump_url(guild_id: int, post: PostLocation) -> str:
+    return f"https://discord.com/channels/{guild_id}/{post.channel_id}/{post.message_id}"
+
+
+def mention(person: Person) -> str:
+    """A mention renders as the member's name; the bot's messages never ping by default."""
+    return f"<@{person.user_id}>"
+
+
+def people(persons: Sequence[Person], total: int | None = None) -> str:
+    shown = ", ".join(mention(p) for p in persons[:NAMES_SHOWN])
+    more = (total if total is not None else len(persons)) - min(len(persons), NAMES_SHOWN)
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def project_name(project: ProjectTitles) -> str:
+    return user_text(project.name, limits.EMBED_TITLE - 10)
+
+
+def track_titles(project: ProjectTitles) -> str:
+    if project.custom:
+        return "💡 A learner's own project idea"
+    lines = [
+        f"{ROLE_ICON[role]} {role.title()}: {user_text(title, 120)}"
+        for role, title in (
+            ("backend", project.backend_title),
+            ("frontend", project.frontend_title),
+        )
+        if title
+    ]
+    return "\n".join(lines) or "—"
+
+
+def repo_link(url: str) -> str:
+    """A masked link (the URL was validated: https, no markdown characters)."""
+    parts = urlsplit(url)
+    label = user_text(truncate((parts.netloc + parts.path).rstrip("/"), 80))
+    return f"[{label}]({url})"
+
+
+def status_line(data: Announcement) -> str:
+    wanted = opposite_role(data.role)
+    if not data.active:
+        return "💤 Not in the server any more"
+    if data.partners and data.looking:
+        return f"🤝 Paired with {people(data.partners)} · open to another {wanted} partner"
+    if data.partners:
+        return f"🤝 Paired with {people(data.partners)}"
+    return f"🔎 Looking for a {wanted} partner"
+
+
+def announcement_embed(data: Announcement) -> discord.Embed:
+    """The post in the Nexus channel; re-rendered whenever the learner's status changes."""
+    icon = ROLE_ICON[data.role]
+    paired = bool(data.partners) and not data.looking
+    embed = discord.Embed(
+        title=f"{icon} {project_name(data.project)}",
+        colour=embeds.SUCCESS if paired else ROLE_COLOUR[data.role],
+        timestamp=data.announced_at,
+    )
+    lines = [f"<@{data.user_id}> is building this on the **{data.role}** track."]
+    if data.summary:
+        lines.append(f"> {user_text(data.summary, 400)}")
+    embed.description = "\n\n".join(lines)
+    embed.add_field(name="Project", value=track_titles(data.project), inline=False)
+    embed.add_field(name="Role", value=f"{icon} {data.role.title()}", inline=True)
+    zone = user_text(data.timezone, 64) + (
+        " (server default)" if data.timezone_is_server_default else ""
+    )
+    embed.add_field(name="Time zone", value=zone, inline=True)
+    embed.add_field(name="Status", value=truncate(status_line(data), 1024), inline=False)
+    if data.repo:
+        embed.add_field(name="Repo", value=repo_link(data.repo), inline=False)
+    embed.set_footer(text="Announced with /announce-project · run it again to update this post")
+    return embed
+
+
+def profile_embed(profile: Profile, *, guild_id: int, own: bool) -> discord.Embed:
+    """`/profile`: the announcement card plus waiting state (and, for yourself, reminders)."""
+    data = profile.announcement
+    embed = announcement_embed(data)
+    embed.title = f"{user_text(data.display_name, 80)} · {project_name(data.project)}"
+    embed.set_footer(text="Nexus profile")
+    if profile.waiting_since is not None and data.looking:
+        since = int(profile.waiting_since.timestamp())
+        embed.add_field(name="Waiting list", value=f"Waiting since <t:{since}:R>", inline=True)
+    if own:
+        embed.add_field(name="Reminders", value=f"`{profile.reminders}`", inline=True)
+    if profile.post is not None:
+        embed.add_field(
+            name="Announcement", value=f"[Jump to the post]({jump_url(guild_id, profile.post)})"
+        )
+    return embed
+
+
+def looking_text(outcome: AnnounceOutcome) -> str:
+    looking = outcome.looking
+    if looking.count == 0:
+        return (
+            f"No {looking.role} learner on this project is looking yet. Use `/find-partner` to "
+            "join the waiting list: you'll be told as soon as one announces."
+        )
+    someone = "learner is" if looking.count == 1 else "learners are"
+    return (
+        f"**{looking.count}** {looking.role} {someone} looking for a partner: "
+        f"{people(looking.first, looking.count)}. Use `/find-partner` to send a request."
+    )
+
+
+def announce_reply(
+    outcome: AnnounceOutcome, *, guild_id: int, post: PostLocation | None, notes: Sequence[str]
+) -> discord.Embed:
+    """The private reply to `/announce-project`."""
+    data = outcome.announcement
+    title = "✅ You're announced" if outcome.first_time else "✅ Announcement updated"
+    where = f" · [see your post]({jump_url(guild_id, post)})" if post else ""
+    embed = embeds.success(
+        title,
+        f"{ROLE_ICON[data.role]} **{project_name(data.project)}** on the **{data.role}** track"
+        f"{where}",
+    )
+    embed.add_field(name="Partners", value=truncate(looking_text(outcome), 1024), inline=False)
+    all_notes = list(notes)
+    if outcome.custom_created:
+        custom = f"💡 **{project_name(data.project)}** is new: I added it as a custom project."
+        if outcome.near_misses:
+            custom += f" If you meant {outcome.near_misses}, announce again with that one."
+        all_notes.insert(0, custom)
+    if not outcome.first_time:
+        all_notes.append(
+            "Options you leave out keep their earlier value (`-` clears summary or repo)."
+        )
+    if all_notes:
+        embed.add_field(name="Notes", value=truncate("\n".join(all_notes), 1024), inline=False)
+    return embed
+
+
+# ---- Discord side effects ----------------------------------------------------------------------
+
+
+async def publish_announcement(
+    channel: discord.TextChannel, previous: PostLocation | None, embed: discord.Embed
+) -> discord.Message:
+    """Edit the learner's earlier post in `channel`, or post anew if there is none any more."""
+    if previous is not None and previous.channel_id == channel.id:
+        try:
+            return await channel.get_partial_message(previous.message_id).edit(embed=embed)
+        except discord.NotFound:
+            pass
+    return await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+
+
+async def post_in_nexus_channel(
+    guild: discord.Guild, channel_id: int, previous: PostLocation | None, embed: discord.Embed
+) -> tuple[PostLocation | None, list[str]]:
+    """Publish the announcement; (where it is, notes for the learner when that failed)."""
+    channel = guild.get_channel(channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        return None, [
+            "⚠️ The Nexus channel is gone, so I couldn't post your announcement. Your project "
+            "is saved; ask a moderator to run `/nexus setup`."
+        ]
+    try:
+        message = await publish_announcement(channel, previous, embed)
+    except discord.HTTPException as error:
+        log.warning("could not post announcement in %s: %s", channel_id, error)
+        return None, [
+            f"⚠️ I couldn't post in <#{channel_id}>. Your project is saved; ask a moderator to "
+            "check my permissions there (`/nexus show`)."
+        ]
+    if previous is not None and previous.channel_id != channel.id:  # the channel was changed
+        await delete_post(guild, previous)
+    return PostLocation(channel.id, message.id), []
+
+
+async def delete_post(where: discord.Client | discord.Guild, post: PostLocation | None) -> None:
+    """Best effort: the post may already be gone, or the channel with it."""
+    if post is None:
+        return
+    channel = where.get_channel(post.channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        return
+    try:
+        await channel.get_partial_message(post.message_id).delete()
+    except discord.HTTPException as error:
+        log.info("could not delete announcement %s: %s", post.message_id, error)
+
+
+async def refresh_announcement(bot: NexusBot, guild_id: int, learner_id: int) -> None:
+    """Re-render a learner's existing post in place (after their pairing changed)."""
+    found = await bot.services.learners.announcement_view(guild_id, learner_id)
+    if found is None or found.post is None:
+        return
+    data, post = found.announcement, found.post
+    channel = bot.get_channel(post.channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        return
+    try:
+        await channel.get_partial_message(post.message_id).edit(embed=announcement_embed(data))
+    except discord.HTTPException as error:
+        log.info("could not refresh announcement %s: %s", post.message_id, error)
+
+
+async def swap_track_roles(
+    member: discord.Member, give_id: int | None, remove_id: int | None, role: str
+) -> list[str]:
+    """Give the configured role of the learner's track, take the other; notes for the reply."""
+    guild = member.guild
+    give = guild.get_role(give_id) if give_id else None
+    remove = guild.get_role(remove_id) if remove_id else None
+    notes: list[str] = []
+    if give_id and give is None:
+        notes.append(f"⚠️ The {role} role set up for Nexus no longer exists; tell a moderator.")
+    try:
+        if give is not None and give not in member.roles:
+            await member.add_roles(give, reason=f"Nexus: announced as {role}")
+        if remove is not None and remove in member.roles:
+            await member.remove_roles(remove, reason=f"Nexus: switched to {role}")
+    except discord.Forbidden:
+        notes.append(
+            "⚠️ I couldn't update your backend/frontend role: I need **Manage Roles** and my "
+            "role must be above it. A moderator can fix this; your announcement is saved."
+        )
+    except discord.HTTPException as error:
+        log.warning("role update failed for %s: %s", member.id, error)
+        notes.append("⚠️ Discord didn't let me update your role just now; try again later.")
+    return notes
+
+
+# ---- /my-data ----------------------------------------------------------------------------------
+
+
+def export_file(document: dict[str, Any], guild_id: int) -> discord.File:
+    raw = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+    return discord.File(io.BytesIO(raw), filename=f"nexus-my-data-{guild_id}.json")
+
+
+ERASE_PROMPT = (
+    "⚠️ This erases your Nexus profile, announcement post, pairings, pair requests and reminder "
+    "history on this server. It can't be undone. Your partner (if any) is not notified; your "
+    "private thread stays. The button works for {minutes} minutes."
+)
+
+
+def erase_prompt_view(user_id: int, expires_at: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(EraseButton(user_id, expires_at))
+    view.add_item(KeepButton(user_id))
+    return view
+
+
+def erasure_summary(erasure: Erasure) -> str:
+    if not erasure.removed:
+        return "Nexus had nothing stored about you on this server."
+    parts = ", ".join(
+        f"{label.replace('_', ' ')} ({count})" for label, count in erasure.removed.items()
+    )
+    return f"🗑️ Done. I erased: {parts}."
+
+
+def _owned(interaction: discord.Interaction, user_id: int) -> None:
+    if interaction.user.id != user_id:
+        raise NexusError("This button isn't for you: run `/my-data delete` yourself.")
+
+
+class EraseButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"nexus:mydata:erase:(?P<user_id>\d+):(?P<expires>\d+)",
+):
+    """Confirms `/my-data delete`; only for the caller, and only until it expires."""
+
+    def __init__(self, user_id: int, expires_at: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Delete my data",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"nexus:mydata:erase:{user_id}:{expires_at}",
+            )
+        )
+        self.user_id = user_id
+        self.expires_at = expires_at
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> EraseButton:
+        return cls(int(match["user_id"]), int(match["expires"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self._erase(interaction)
+        except Exception as error:  # DynamicItem errors bypass the view's on_error
+            await report_error(interaction, error)
+
+    async def _erase(self, interaction: discord.Interaction) -> None:
+        _owned(interaction, self.user_id)
+        bot: NexusBot = interaction.client  # type: ignore[assignment]
+        if bot.services.clock.now().timestamp() > self.expires_at or interaction.guild_id is None:
+            await interaction.response.edit_message(
+                content="⌛ This confirmation expired. Run `/my-data delete` again.", view=None
+            )
+            return
+        await interaction.response.defer()
+        erasure = await bot.services.learners.erase(interaction.guild_id, self.user_id)
+        await delete_post(bot, erasure.post)
+        for partner_id in erasure.freed_partner_ids:
+            await refresh_announcement(bot, interaction.guild_id, partner_id)
+        await interaction.edit_original_response(content=erasure_summary(erasure), view=None)
+
+
+class KeepButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"nexus:mydata:keep:(?P<user_id>\d+)",
+):
+    """Cancels `/my-data delete`."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Keep my data",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nexus:mydata:keep:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> KeepButton:
+        return cls(int(match["user_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            _owned(interaction, self.user_id)
+            await interaction.response.edit_message(content="👍 Nothing was deleted.", view=None)
+        except Exception as error:
+            await report_error(interaction, error)
