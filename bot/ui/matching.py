@@ -53,7 +53,7 @@ def suggestions_embed(result: FindResult) -> discord.Embed:
     for position, suggestion in enumerate(result.suggestions, start=1):
         candidate = suggestion.candidate
         embed.add_field(
-            name=truncate(f"{position}. {candidate.name}", limits.EMBED_FIELD_NAME),
+            name=f"{position}. {user_text(candidate.name, 100)}",
             value=truncate(
                 f"<@{candidate.user_id}> · `{candidate.timezone}`\n{suggestion.explanation}",
                 limits.EMBED_FIELD_VALUE,
@@ -87,7 +87,7 @@ def request_sent(request: RequestInfo, delivered_by_dm: bool) -> str:
 def invite_embed(request: RequestInfo) -> discord.Embed:
     requester = request.requester
     embed = embeds.info(
-        truncate(f"🤝 {requester.name} would like to pair with you", limits.EMBED_TITLE),
+        f"🤝 {name(requester)} would like to pair with you",
         f"**{name(requester)}** ({requester.role}) is building "
         f"**{project_title(request.project)}** and asks you to be their "
         f"{request.invitee.role} partner.",
@@ -152,9 +152,10 @@ def withdrawn_notice(request: RequestInfo) -> str:
 
 
 def thread_name(pairing: PairingInfo) -> str:
-    """'E-Commerce · Amina & Tobi', at most 100 characters."""
-    people = f"{pairing.backend.name} & {pairing.frontend.name}"
-    return truncate(f"{pairing.project.name} · {people}", 100)
+    """'E-Commerce · Amina & Tobi', within Discord's 100 characters (each part shortened)."""
+    people = f"{truncate(pairing.backend.name, 28)} & {truncate(pairing.frontend.name, 28)}"
+    project = truncate(pairing.project.name, limits.CHANNEL_NAME - len(people) - 3)
+    return truncate(f"{project} · {people}", limits.CHANNEL_NAME)
 
 
 def _local_slot(window: Window, learner: LearnerInfo, on: date) -> str:
@@ -200,7 +201,7 @@ def kickoff_embed(pairing: PairingInfo) -> discord.Embed:
         "the backend enables CORS for the frontend's dev URL and shares the deployed base URL.",
     ]
     embed = embeds.success(
-        truncate(f"Kickoff checklist · {pairing.project.name}", limits.EMBED_TITLE),
+        f"Kickoff checklist · {project_title(pairing.project)}",
         "\n\n".join(steps),
     )
     embed.add_field(

@@ -180,6 +180,16 @@ async def test_find_partner_before_announcing_and_other_project(nexus: Nexus) ->
     assert reply.ephemeral and "waiting list" in reply.text
 
 
+async def test_find_partner_project_autocomplete_offers_both_titles(nexus: Nexus) -> None:
+    tobi = nexus.member("tobi")
+    choices = await nexus.fake.autocomplete(
+        tobi, "find-partner", channel=nexus.channel, focused="project", value="e-com"
+    )
+    names = [c["name"] for c in choices]
+    assert "E-Commerce Backend" in names and "Dynamic E-Commerce Product Catalog" in names
+    assert len(choices) <= 25
+
+
 async def test_find_partner_before_setup(bare_nexus: Nexus) -> None:
     reply = await bare_nexus.invoke("tobi", "find-partner")
     assert reply.ephemeral and "/nexus setup" in reply.text
