@@ -33,7 +33,9 @@ from bot.db.engine import Sessions, create_engine, create_sessionmaker
 from bot.db.models import GuildConfig, Learner, Pairing, Project
 from bot.domain.matching import Candidate, Seeker, max_pairings, rank
 from bot.errors import NexusError
+from bot.services.catalog import CatalogService
 from bot.services.matching import MatchingService
+from bot.settings import DEFAULT_DATA_DIR
 
 RESULTS = Path(__file__).resolve().parent / "results" / "matching.json"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -251,27 +253,21 @@ async def bench_find_partner(runs: int = 200) -> list[Timing]:
                 members = [nexus.member(f"seeker{i}") for i in range(runs)]
                 await fake.flush()
                 async with nexus.session() as session:
-                    project = Project(
-                        guild_id=nexus.guild.id,
-                        key="ecommerce",
-                        name="E-Commerce",
-                        backend_title="E-Commerce Backend",
-                        frontend_title="Dynamic E-Commerce Product Catalog",
-                        aliases=[],
-                        created_at=nexus.clock.now(),
+                    project_id = await session.scalar(  # seeded by /nexus setup
+                        select(Project.id).where(
+                            Project.guild_id == nexus.guild.id, Project.key == "ecommerce"
+                        )
                     )
-                    session.add(project)
-                    await session.flush()
+                    assert project_id is not None
                     rows = learner_rows(
                         nexus.guild.id,
-                        [project.id],
+                        [project_id],
                         STORED,
                         rng,
                         nexus.clock.now(),
                         user_ids=[m.id for m in members],
                     )
                     await session.execute(insert(Learner), rows)
-                    project_id = project.id
                 await pair_some(nexus.bot.services.sessions, nexus.guild.id, project_id, 0.3)
 
                 matching = nexus.bot.services.matching
@@ -324,7 +320,8 @@ async def bench_cohort() -> dict[str, Any]:
             backend = sum(1 for r in rows if r["project_id"] == project and r["role"] == "backend")
             possible += max_pairings(backend, 200 - backend, 1)
         clock = FixedClock(NOW)
-        service = MatchingService(sessions, clock)
+        catalog = CatalogService(sessions, clock, DEFAULT_DATA_DIR / "catalog.yaml")
+        service = MatchingService(sessions, clock, catalog)
         looking = [r["user_id"] for r in rows]
         rng.shuffle(looking)
         paired: set[int] = set()
