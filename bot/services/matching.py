@@ -13,7 +13,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
@@ -24,8 +23,6 @@ from bot.errors import (
     InvalidInput,
     NoRoom,
     NotAMatch,
-    NotAnnounced,
-    NotConfigured,
     NotPaired,
     NotYourButton,
     RequestClosed,
@@ -39,14 +36,24 @@ from bot.services.matching_data import (
     RequestInfo,
     WaitMatch,
     active_partner_ids,
-    as_candidate,
     involves,
     learner_info,
+    pairing_info,
     project_info,
+    request_info,
     seeker_for,
-    sync_window,
 )
 from bot.services.matching_pool import best_candidates, candidate_pool
+from bot.services.matching_steps import (
+    announced_learner,
+    check_open,
+    check_pairable,
+    config_for,
+    create_pairing,
+    full_message,
+    learner_by_user,
+    lock_learners,
+)
 
 REASON_LIMIT = 300
 
@@ -72,8 +79,8 @@ class MatchingService:
         now = self._clock.now()
         wanted = await self._resolve(guild_id, project) if project else None
         async with self._sessions.begin() as session:
-            config = await _config(session, guild_id)
-            me = await _announced(session, guild_id, user_id)
+            config = await config_for(session, guild_id)
+            me = await announced_learner(session, guild_id, user_id)
             own = project_info(await session.get(Project, me.project_id))
             if wanted is not None:
                 if wanted.id != me.project_id:
@@ -83,7 +90,7 @@ class MatchingService:
                     )
             seeker = await seeker_for(session, me, config)
             if seeker.learner.partners >= config.max_partners:
-                raise NoRoom(await _full_message(session, me, config))
+                raise NoRoom(await full_message(session, me, config))
             zones = self._zones[guild_id]
             pool = await best_candidates(session, config, seeker, me, now, limit, zones)
             suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
@@ -101,12 +108,12 @@ class MatchingService:
         guild_id = await self._guild_of_learner(candidate_id)
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await _config(session, guild_id)
-            me = await _announced(session, guild_id, requester_user_id)
+            config = await config_for(session, guild_id)
+            me = await announced_learner(session, guild_id, requester_user_id)
             other = await session.get(Learner, candidate_id)
             if other is None or other.announced_at is None:
                 raise NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
-            await _check_pairable(session, config, me, other)
+            await check_pairable(session, config, me, other)
             open_requests = await session.scalars(
                 select(PairRequest).where(
                     PairRequest.status == "pending",
@@ -137,7 +144,7 @@ class MatchingService:
             )
             session.add(request)
             await session.flush()
-            return await _request_info(session, request, config)
+            return await request_info(session, request, config)
 
     async def record_notification(self, request_id: int, channel_id: int, message_id: int) -> None:
         """Where the invitation was posted (a DM or the Nexus channel), to edit it later."""
@@ -152,22 +159,22 @@ class MatchingService:
         guild_id = await self._guild_of_request(request_id)
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await _config(session, guild_id)
+            config = await config_for(session, guild_id)
             request = await session.scalar(
                 select(PairRequest).where(PairRequest.id == request_id).with_for_update()
             )
             assert request is not None
-            requester, invitee = await _lock_learners(
+            requester, invitee = await lock_learners(
                 session, request.requester_id, request.invitee_id
             )
             if invitee.user_id != by_user_id:
                 raise NotYourButton()
-            await _check_open(session, request, requester, config, now)
-            partners = await _check_pairable(session, config, invitee, requester)
+            await check_open(session, request, requester, config, now)
+            partners = await check_pairable(session, config, invitee, requester)
             request.status = "accepted"
             request.decided_at = now
-            result = await _pair(session, config, requester, invitee, now, partners, None)
-            info = await _request_info(session, request, config)
+            result = await create_pairing(session, config, requester, invitee, now, partners, None)
+            info = await request_info(session, request, config)
             return PairResult(result.pairing, result.withdrawn, request=info)
 
     async def decline(self, request_id: int, by_user_id: int) -> RequestInfo:
@@ -175,20 +182,20 @@ class MatchingService:
         guild_id = await self._guild_of_request(request_id)
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await _config(session, guild_id)
+            config = await config_for(session, guild_id)
             request = await session.scalar(
                 select(PairRequest).where(PairRequest.id == request_id).with_for_update()
             )
             assert request is not None
-            requester, invitee = await _lock_learners(
+            requester, invitee = await lock_learners(
                 session, request.requester_id, request.invitee_id
             )
             if invitee.user_id != by_user_id:
                 raise NotYourButton()
-            await _check_open(session, request, requester, config, now)
+            await check_open(session, request, requester, config, now)
             request.status = "declined"
             request.decided_at = now
-            return await _request_info(session, request, config)
+            return await request_info(session, request, config)
 
     async def expire_requests(self, now: datetime) -> list[RequestInfo]:
         """Close every pending request whose time is up; the requesters are to be told."""
@@ -207,7 +214,7 @@ class MatchingService:
                 request.decided_at = now
                 config = await session.get(GuildConfig, request.guild_id)
                 if config is not None:
-                    expired.append(await _request_info(session, request, config))
+                    expired.append(await request_info(session, request, config))
             return expired
 
     # ----- pairings ----------------------------------------------------------------------
@@ -238,20 +245,8 @@ class MatchingService:
             for pairing in rows.all():
                 config = await session.get(GuildConfig, pairing.guild_id)
                 if config is not None:
-                    result.append(await _pairing_info(session, pairing, config))
+                    result.append(await pairing_info(session, pairing, config))
             return result
-
-    async def active_pairings(self, guild_id: int, user_id: int) -> list[PairingInfo]:
-        """The caller's current pairings."""
-        async with self._sessions() as session:
-            config = await _config(session, guild_id)
-            me = await _learner(session, guild_id, user_id)
-            if me is None:
-                return []
-            rows = await session.scalars(
-                select(Pairing).where(Pairing.ended_at.is_(None), involves(me.id))
-            )
-            return [await _pairing_info(session, p, config) for p in rows.all()]
 
     async def unpair(
         self, guild_id: int, user_id: int, reason: str | None, *, by_user_id: int | None = None
@@ -263,8 +258,8 @@ class MatchingService:
             raise InvalidInput(f"Please keep the reason under {REASON_LIMIT} characters.")
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await _config(session, guild_id)
-            me = await _learner(session, guild_id, user_id)
+            config = await config_for(session, guild_id)
+            me = await learner_by_user(session, guild_id, user_id)
             pairings = []
             if me is not None:
                 pairings = list(
@@ -289,7 +284,7 @@ class MatchingService:
                     if learner is not None:
                         learner.partner_left_at = now
                         learner.waiting_since = learner.waiting_since or now
-                ended.append(await _pairing_info(session, pairing, config))
+                ended.append(await pairing_info(session, pairing, config))
             return ended
 
     async def moderator_pair(
@@ -298,9 +293,10 @@ class MatchingService:
         """Pair two learners by hand: same project and tracks as always; may exceed capacity."""
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await _config(session, guild_id)
+            config = await config_for(session, guild_id)
             found = [
-                await _learner(session, guild_id, u) for u in (backend_user_id, frontend_user_id)
+                await learner_by_user(session, guild_id, u)
+                for u in (backend_user_id, frontend_user_id)
             ]
             for learner, role in zip(found, ("backend", "frontend"), strict=True):
                 if learner is None or learner.announced_at is None or learner.role is None:
@@ -313,7 +309,7 @@ class MatchingService:
                     )
             backend, frontend = found
             assert backend is not None and frontend is not None
-            backend, frontend = await _lock_learners(session, backend.id, frontend.id)
+            backend, frontend = await lock_learners(session, backend.id, frontend.id)
             if backend.project_id != frontend.project_id:
                 raise NotAMatch(
                     f"**{backend.display_name}** and **{frontend.display_name}** announced "
@@ -332,7 +328,9 @@ class MatchingService:
                         f"**{learner.display_name}** now has {partners[learner.id] + 1} partners "
                         f"(the server's limit is {config.max_partners})."
                     )
-            result = await _pair(session, config, backend, frontend, now, partners, by_user_id)
+            result = await create_pairing(
+                session, config, backend, frontend, now, partners, by_user_id
+            )
             return PairResult(result.pairing, result.withdrawn, notes)
 
     # ----- waiting list ------------------------------------------------------------------
@@ -409,210 +407,3 @@ class MatchingService:
         if guild_id is None:
             raise RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
         return guild_id
-
-
-# ----- unit-of-work helpers (inside a transaction) -----------------------------------------
-
-
-async def _config(session: AsyncSession, guild_id: int) -> GuildConfig:
-    config = await session.get(GuildConfig, guild_id)
-    if config is None:
-        raise NotConfigured()
-    return config
-
-
-async def _learner(session: AsyncSession, guild_id: int, user_id: int) -> Learner | None:
-    return await session.scalar(
-        select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-    )
-
-
-async def _announced(session: AsyncSession, guild_id: int, user_id: int) -> Learner:
-    learner = await _learner(session, guild_id, user_id)
-    if learner is None or learner.announced_at is None or learner.role is None:
-        raise NotAnnounced(
-            "You haven't announced a project yet. Run `/announce-project` with your project and "
-            "role first, then `/find-partner`."
-        )
-    if learner.project_id is None:
-        raise NotAMatch(
-            "Your project was removed from the catalog. Announce again with `/announce-project`."
-        )
-    return learner
-
-
-async def _lock_learners(session: AsyncSession, first: int, second: int) -> tuple[Learner, Learner]:
-    """Both learner rows, locked in id order (no deadlocks between two accepts)."""
-    rows = await session.scalars(
-        select(Learner)
-        .where(Learner.id.in_((first, second)))
-        .order_by(Learner.id)
-        .with_for_update()
-    )
-    by_id = {row.id: row for row in rows.all()}
-    return by_id[first], by_id[second]
-
-
-async def _full_message(session: AsyncSession, me: Learner, config: GuildConfig) -> str:
-    partners = await active_partner_ids(session, me.id)
-    names = [
-        (await session.get(Learner, pid)).display_name  # type: ignore[union-attr]
-        for pid in partners
-    ]
-    who = ", ".join(f"**{n}**" for n in names) or "a partner"
-    limit = config.max_partners
-    allowed = f"{limit} partners" if limit > 1 else "one partner"
-    return (
-        f"You're already paired with {who} (this server allows {allowed} each). "
-        "Use `/unpair` first if you want a different partner."
-    )
-
-
-async def _check_pairable(
-    session: AsyncSession, config: GuildConfig, me: Learner, other: Learner
-) -> dict[int, int]:
-    """Raise the reason `me` and `other` can't pair now (hard rules, capacity re-checked);
-    else return how many partners each has now."""
-    seeker = await seeker_for(session, me, config)
-    partners = len(await active_partner_ids(session, other.id))
-    reason = why_not(seeker, as_candidate(other, config, partners), config.max_partners)
-    name = f"**{other.display_name}**"
-    if reason is None:
-        return {me.id: seeker.learner.partners, other.id: partners}
-    if reason == "seeker-full":
-        raise NoRoom(await _full_message(session, me, config))
-    if reason == "full":
-        raise NoRoom(
-            f"{name} has just paired with someone else. Run `/find-partner` to see who else "
-            "is looking."
-        )
-    messages = {
-        "self": "You can't pair with yourself 🙂",
-        "other-project": f"{name} is no longer on your project. Run `/find-partner` again.",
-        "same-role": f"{name} is on the same track as you: a pair is one backend and one "
-        "frontend learner.",
-        "inactive": f"{name} is not looking for a partner any more.",
-        "past-partner": f"You and {name} have already been partners. Nexus looks for a new "
-        "partner; a moderator can pair you again with `/nexus pair`.",
-        "declined": f"A request between you and {name} was declined, so Nexus won't propose "
-        "it again. Run `/find-partner` to see others.",
-    }
-    raise NotAMatch(messages.get(reason, f"You can't pair with {name} right now."))
-
-
-async def _check_open(
-    session: AsyncSession,
-    request: PairRequest,
-    requester: Learner,
-    config: GuildConfig,
-    now: datetime,
-) -> None:
-    """Raise a clear message when the request can no longer be answered."""
-    name = f"**{requester.display_name}**"
-    if request.status == "accepted":
-        raise RequestClosed(f"You already accepted this request: you and {name} are partners 🎉")
-    if request.status == "declined":
-        raise RequestClosed(f"You already declined {name}'s request.")
-    if request.status == "expired" or (request.status == "pending" and now >= request.expires_at):
-        raise RequestClosed(
-            f"This request from {name} has expired. You can ask them yourself with `/find-partner`."
-        )
-    if request.status != "pending":
-        partners = len(await active_partner_ids(session, requester.id))
-        if partners >= config.max_partners:
-            raise RequestClosed(
-                f"{name} has just paired with someone else, so this request is closed. Run "
-                "`/find-partner` to see who else is looking."
-            )
-        raise RequestClosed(
-            "This request was withdrawn because you have since paired. Use `/unpair` first if "
-            "you want a different partner."
-        )
-
-
-async def _pair(
-    session: AsyncSession,
-    config: GuildConfig,
-    one: Learner,
-    other: Learner,
-    now: datetime,
-    partners: dict[int, int],
-    created_by: int | None,
-) -> PairResult:
-    """Create the pairing and settle both learners' waiting state, in the caller's transaction.
-
-    `partners` is how many partners each had before this pairing."""
-    backend, frontend = (one, other) if one.role == "backend" else (other, one)
-    pairing = Pairing(
-        guild_id=config.guild_id,
-        project_id=backend.project_id,
-        backend_id=backend.id,
-        frontend_id=frontend.id,
-        created_by=created_by,
-        created_at=now,
-    )
-    session.add(pairing)
-    await session.flush()
-    withdrawn: list[RequestInfo] = []
-    for learner in (backend, frontend):
-        learner.partner_left_at = None
-        if partners[learner.id] + 1 < config.max_partners:
-            continue
-        learner.waiting_since = None
-        stale = await session.scalars(
-            select(PairRequest).where(
-                PairRequest.status == "pending",
-                or_(PairRequest.requester_id == learner.id, PairRequest.invitee_id == learner.id),
-            )
-        )
-        for request in stale.all():
-            request.status = "cancelled"
-            request.decided_at = now
-            withdrawn.append(await _request_info(session, request, config))
-    return PairResult(await _pairing_info(session, pairing, config), withdrawn)
-
-
-async def _request_info(
-    session: AsyncSession, request: PairRequest, config: GuildConfig
-) -> RequestInfo:
-    requester = await session.get(Learner, request.requester_id)
-    invitee = await session.get(Learner, request.invitee_id)
-    assert requester is not None and invitee is not None
-    project = project_info(await session.get(Project, request.project_id))
-    one, two = learner_info(requester, config), learner_info(invitee, config)
-    return RequestInfo(
-        request_id=request.id,
-        guild_id=request.guild_id,
-        channel_id=config.channel_id,
-        status=request.status,
-        requester=one,
-        invitee=two,
-        project=project,
-        expires_at=request.expires_at,
-        overlap=sync_window(one, two, request.created_at),
-        notify_channel_id=request.notify_channel_id,
-        notify_message_id=request.notify_message_id,
-    )
-
-
-async def _pairing_info(
-    session: AsyncSession, pairing: Pairing, config: GuildConfig
-) -> PairingInfo:
-    backend = await session.get(Learner, pairing.backend_id)
-    frontend = await session.get(Learner, pairing.frontend_id)
-    assert backend is not None and frontend is not None
-    one, two = learner_info(backend, config), learner_info(frontend, config)
-    return PairingInfo(
-        pairing_id=pairing.id,
-        guild_id=pairing.guild_id,
-        channel_id=config.channel_id,
-        project=project_info(await session.get(Project, pairing.project_id)),
-        backend=one,
-        frontend=two,
-        created_at=pairing.created_at,
-        sync_window=sync_window(one, two, pairing.created_at),
-        thread_id=pairing.thread_id,
-        created_by=pairing.created_by,
-        ended_at=pairing.ended_at,
-        end_reason=pairing.end_reason,
-    )

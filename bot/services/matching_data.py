@@ -195,3 +195,47 @@ async def pending_invites(session: AsyncSession, guild_id: int) -> Counter[int]:
 
 def sync_window(a: LearnerInfo, b: LearnerInfo, now: datetime) -> Window | None:
     return shared_evening(a.timezone, b.timezone, now.date())
+
+
+async def request_info(
+    session: AsyncSession, request: PairRequest, config: GuildConfig
+) -> RequestInfo:
+    requester = await session.get(Learner, request.requester_id)
+    invitee = await session.get(Learner, request.invitee_id)
+    assert requester is not None and invitee is not None
+    project = project_info(await session.get(Project, request.project_id))
+    one, two = learner_info(requester, config), learner_info(invitee, config)
+    return RequestInfo(
+        request_id=request.id,
+        guild_id=request.guild_id,
+        channel_id=config.channel_id,
+        status=request.status,
+        requester=one,
+        invitee=two,
+        project=project,
+        expires_at=request.expires_at,
+        overlap=sync_window(one, two, request.created_at),
+        notify_channel_id=request.notify_channel_id,
+        notify_message_id=request.notify_message_id,
+    )
+
+
+async def pairing_info(session: AsyncSession, pairing: Pairing, config: GuildConfig) -> PairingInfo:
+    backend = await session.get(Learner, pairing.backend_id)
+    frontend = await session.get(Learner, pairing.frontend_id)
+    assert backend is not None and frontend is not None
+    one, two = learner_info(backend, config), learner_info(frontend, config)
+    return PairingInfo(
+        pairing_id=pairing.id,
+        guild_id=pairing.guild_id,
+        channel_id=config.channel_id,
+        project=project_info(await session.get(Project, pairing.project_id)),
+        backend=one,
+        frontend=two,
+        created_at=pairing.created_at,
+        sync_window=sync_window(one, two, pairing.created_at),
+        thread_id=pairing.thread_id,
+        created_by=pairing.created_by,
+        ended_at=pairing.ended_at,
+        end_reason=pairing.end_reason,
+    )
