@@ -126,11 +126,11 @@ class MatchingService:
             for existing in open_requests:
                 if existing.requester_id == me.id:
                     raise RequestClosed(
-                        f"You already asked **{other.display_name}**; they have until "
+                        f"You already asked <@{other.user_id}>; they have until "
                         f"<t:{int(existing.expires_at.timestamp())}:f> to answer."
                     )
                 raise NotAMatch(
-                    f"**{other.display_name}** already asked you to pair! Accept their request "
+                    f"<@{other.user_id}> already asked you to pair! Accept their request "
                     "in your DMs (or in the Nexus channel)."
                 )
             request = PairRequest(
@@ -305,14 +305,14 @@ class MatchingService:
                     )
                 if learner.role != role:
                     raise NotAMatch(
-                        f"**{learner.display_name}** announced as {learner.role}, not {role}."
+                        f"<@{learner.user_id}> announced as {learner.role}, not {role}."
                     )
             backend, frontend = found
             assert backend is not None and frontend is not None
             backend, frontend = await lock_learners(session, backend.id, frontend.id)
             if backend.project_id != frontend.project_id:
                 raise NotAMatch(
-                    f"**{backend.display_name}** and **{frontend.display_name}** announced "
+                    f"<@{backend.user_id}> and <@{frontend.user_id}> announced "
                     "different projects: partners share a project."
                 )
             if not backend.active or not frontend.active:
@@ -325,7 +325,7 @@ class MatchingService:
                 partners[learner.id] = len(await active_partner_ids(session, learner.id))
                 if partners[learner.id] + 1 > config.max_partners:
                     notes.append(
-                        f"**{learner.display_name}** now has {partners[learner.id] + 1} partners "
+                        f"<@{learner.user_id}> now has {partners[learner.id] + 1} partners "
                         f"(the server's limit is {config.max_partners})."
                     )
             result = await create_pairing(

@@ -65,12 +65,10 @@ async def lock_learners(session: AsyncSession, first: int, second: int) -> tuple
 
 
 async def full_message(session: AsyncSession, me: Learner, config: GuildConfig) -> str:
-    partners = await active_partner_ids(session, me.id)
-    names = [
-        (await session.get(Learner, pid)).display_name  # type: ignore[union-attr]
-        for pid in partners
-    ]
-    who = ", ".join(f"**{n}**" for n in names) or "a partner"
+    """Why a learner who already has all the partners allowed can't look for another."""
+    partner_ids = await active_partner_ids(session, me.id)
+    users = await session.scalars(select(Learner.user_id).where(Learner.id.in_(partner_ids)))
+    who = ", ".join(f"<@{user_id}>" for user_id in users) or "a partner"
     limit = config.max_partners
     allowed = f"{limit} partners" if limit > 1 else "one partner"
     return (
@@ -87,7 +85,7 @@ async def check_pairable(
     seeker = await seeker_for(session, me, config)
     partners = len(await active_partner_ids(session, other.id))
     reason = why_not(seeker, as_candidate(other, config, partners), config.max_partners)
-    name = f"**{other.display_name}**"
+    name = f"<@{other.user_id}>"
     if reason is None:
         return {me.id: seeker.learner.partners, other.id: partners}
     if reason == "seeker-full":
@@ -119,7 +117,7 @@ async def check_open(
     now: datetime,
 ) -> None:
     """Raise a clear message when the request can no longer be answered."""
-    name = f"**{requester.display_name}**"
+    name = f"<@{requester.user_id}>"
     if request.status == "accepted":
         raise RequestClosed(f"You already accepted this request: you and {name} are partners 🎉")
     if request.status == "declined":

@@ -140,7 +140,7 @@ async def test_request_accept_pairs_and_withdraws_other_requests(world: World) -
     with pytest.raises(RequestClosed, match="withdrawn"):
         await world.service.accept(rival.request_id, by_user_id=2)
     assert await world.count(Pairing) == 1
-    with pytest.raises(NoRoom, match="already paired with \\*\\*user2"):
+    with pytest.raises(NoRoom, match="already paired with <@2>"):
         await world.service.suggest(GUILD, 1)
     assert other_back
 
