@@ -10,7 +10,7 @@ from typing import Literal
 
 import discord
 
-from bot.notify import Delivered, dm_or_mention, resolve_channel
+from bot.notify import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
 from bot.services.matching_data import PairingInfo, PairResult, RequestInfo
@@ -65,6 +65,11 @@ class PairingEffects:
     ) -> None:
         """A notice for one learner: DM, else a mention of only them in the Nexus channel."""
         await dm_or_mention(self._client, user_id, channel_id, text, view=view)
+
+    async def tell_privately(self, user_id: int, text: str) -> bool:
+        """A DM only, for news that shouldn't go to a public channel (a decline, a reason for
+        unpairing); False when their DMs are closed."""
+        return await send_dm(self._client, user_id, text) is not None
 
     async def after_pairing(self, result: PairResult) -> None:
         """Show both posts as paired and close the invitations the pairing withdrew (the

@@ -95,9 +95,11 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         me = _side_of(ended[0], interaction.user.id)
         for pairing in ended:
             partner = pairing.partner_of(me.learner_id)
-            await self.effects.tell(
-                partner.user_id, pairing.channel_id, ui.partner_left_notice(pairing, me, False)
-            )
+            notice = ui.partner_left_notice(pairing, me, False)
+            # DMs closed: the pair thread says it (privately); without a thread, a mention
+            if not await self.effects.tell_privately(partner.user_id, notice):
+                if pairing.thread_id is None:
+                    await self.effects.tell(partner.user_id, pairing.channel_id, notice)
             await self.effects.close_thread(pairing, ui.name(me))
         await self.effects.refresh_posts(guild_id, _everyone(ended))
         await interaction.followup.send(ui.unpaired_reply(ended, me.learner_id), ephemeral=True)
@@ -109,14 +111,7 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         request = await self.matching.request(interaction.user.id, candidate_id)
         delivered = await self.effects.send_invite(request)
-        if delivered is None:
-            text = (
-                f"I saved your request, but I couldn't reach **{ui.name(request.invitee)}** by "
-                "DM or in the Nexus channel. A moderator may need to check my permissions."
-            )
-        else:
-            text = ui.request_sent(request, delivered.by_dm)
-        await interaction.followup.send(text, ephemeral=True)
+        await interaction.followup.send(ui.request_sent(request, delivered), ephemeral=True)
 
     async def answer(self, interaction: discord.Interaction, request_id: int, accept: bool) -> None:
         """Accept or Decline on an invitation (the service checks who pressed it)."""
@@ -133,9 +128,8 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         await interaction.edit_original_response(
             content=ui.invite_closed(request, "declined"), embed=None, view=None
         )
-        await self.effects.tell(
-            request.requester.user_id, request.channel_id, ui.declined_notice(request)
-        )
+        # a decline is told by DM only: with DMs closed, /find-partner shows it soon enough
+        await self.effects.tell_privately(request.requester.user_id, ui.declined_notice(request))
 
     # ----- waiting list and timers -------------------------------------------------------
 
@@ -210,8 +204,8 @@ class MatchingModeratorCog(ModeratorCog):
         )
         for pairing in ended:
             leaver = _side_of(pairing, member.id)
+            notice = ui.partner_left_notice(pairing, leaver, True)
             for learner in (pairing.backend, pairing.frontend):
-                notice = ui.partner_left_notice(pairing, leaver, True)
                 await self.effects.tell(learner.user_id, pairing.channel_id, notice)
             await self.effects.close_thread(pairing, "a moderator")
         await self.effects.refresh_posts(guild_id, _everyone(ended))

@@ -11,6 +11,7 @@ import discord
 from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
 from bot.domain.matching import opposite
 from bot.errors import NotYourButton
+from bot.notify import Delivered
 from bot.services.matching_data import (
     FindResult,
     LearnerInfo,
@@ -73,8 +74,13 @@ def waiting_message(result: FindResult) -> str:
     )
 
 
-def request_sent(request: RequestInfo, delivered_by_dm: bool) -> str:
-    where = "by DM" if delivered_by_dm else "in the Nexus channel (their DMs are closed)"
+def request_sent(request: RequestInfo, delivered: Delivered | None) -> str:
+    if delivered is None:
+        return (
+            f"I saved your request, but I couldn't reach **{name(request.invitee)}** by DM or in "
+            "the Nexus channel. A moderator may need to check my permissions there."
+        )
+    where = "by DM" if delivered.by_dm else "in the Nexus channel (their DMs are closed)"
     return (
         f"📨 Request sent to **{name(request.invitee)}** {where}. They have until "
         f"{stamp(request.expires_at)} to answer; I'll tell you if it expires."

@@ -426,6 +426,18 @@ async def test_unpair_tells_partner_archives_thread_and_both_look_again(nexus: N
     assert "don't have a partner" in (await again.wait_final()).text
 
 
+async def test_unpair_reason_stays_private_when_dms_are_closed(nexus: Nexus) -> None:
+    tobi, wanjiku = await _paired(nexus)
+    tobi.dms_open = False
+    [thread] = nexus.fake.threads(nexus.guild)
+    posts_before = len(nexus.posts())
+    reply = await nexus.invoke(wanjiku, "unpair", reason="family matters")
+    await reply.wait_final()
+    assert "family matters" in nexus.fake.messages(thread)[-1].text  # tobi is in the thread
+    assert len(nexus.posts()) == posts_before  # nothing public
+    assert not any("family matters" in m.text for m in nexus.posts())
+
+
 async def test_reason_cannot_ping(nexus: Nexus) -> None:
     tobi, wanjiku = await _paired(nexus)
     reply = await nexus.invoke(wanjiku, "unpair", reason="@everyone <@&1> bye")
