@@ -76,3 +76,20 @@ class NotPaired(NexusError):
         "to end. Use `/find-partner` to look for one.",
     ) -> None:
         super().__init__(message)
+
+
+class ArticleNotFound(NexusError):
+    def __init__(self) -> None:
+        super().__init__(
+            "That article is no longer in the knowledge base. Run `/learn` again to find it."
+        )
+
+
+class NotYourCard(NexusError):
+    """Someone pressed the buttons of a `/learn` card that another member opened."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "These buttons belong to whoever opened this article. Press 📖 on a shared page, or "
+            "run `/learn`, to get your own copy to page through."
+        )

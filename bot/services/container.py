@@ -11,8 +11,10 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.services.catalog import CatalogService
 from bot.services.guilds import GuildService
+from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
+from bot.services.stats import StatsService
 from bot.settings import DEFAULT_DATA_DIR, Settings
 
 
@@ -26,6 +28,8 @@ class Services:
     catalog: CatalogService
     learners: LearnerService
     matching: MatchingService
+    knowledge: KnowledgeService
+    stats: StatsService
 
 
 def catalog_file(settings: Settings) -> Path:
@@ -50,4 +54,6 @@ def build_services(
         catalog=catalog,
         learners=learners,
         matching=MatchingService(sessions, clock, catalog),
+        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
+        stats=StatsService(sessions, clock),
     )

@@ -24,15 +24,15 @@ from bot.errors import (
 )
 from bot.services.container import Services
 from bot.services.matching import MatchingService
-from tests.services.conftest import GUILD, StepClock
+from tests.services.conftest import GUILD, FakeClock
 
-START = StepClock().at
+START = FakeClock().at
 
 
 @dataclass
 class World:
     sessions: Sessions
-    clock: StepClock
+    clock: FakeClock
     service: MatchingService
     projects: dict[str, int]
 
@@ -77,7 +77,7 @@ class World:
 
 
 @pytest.fixture
-async def world(services: Services, clock: StepClock) -> World:
+async def world(services: Services, clock: FakeClock) -> World:
     """A configured server with the seeded catalog (E-Commerce, Job Board, ...)."""
     async with services.sessions() as session:
         rows = await session.execute(
@@ -185,7 +185,7 @@ async def test_expiry_on_click_and_by_sweep(world: World) -> None:
     await world.learner(1, "backend")
     front = await world.learner(2, "frontend")
     request = await world.service.request(1, front)
-    world.clock.at = START + timedelta(hours=24, seconds=1)
+    world.clock.current = START + timedelta(hours=24, seconds=1)
     with pytest.raises(RequestClosed, match="expired"):
         await world.service.accept(request.request_id, by_user_id=2)
     expired = await world.service.expire_requests(world.clock.now())
@@ -215,7 +215,7 @@ async def test_unpair_gives_priority_and_ends_thread_link(world: World) -> None:
     request = await world.service.request(1, front)
     pairing = (await world.service.accept(request.request_id, by_user_id=2)).pairing
     await world.service.set_thread(pairing.pairing_id, 555)
-    world.clock.at = START + timedelta(days=1)
+    world.clock.current = START + timedelta(days=1)
     [ended] = await world.service.unpair(GUILD, 2, "moved to mobile")
     assert ended.thread_id == 555 and ended.end_reason == "moved to mobile"
     async with world.sessions() as session:
@@ -342,7 +342,7 @@ async def test_database_short_list_gives_the_full_ranking(
             request = await world.service.request(user, pick.learner_id)
             if rng.random() < 0.3:
                 await world.service.accept(request.request_id, pick.user_id)
-    world.clock.at = START + timedelta(hours=5)
+    world.clock.current = START + timedelta(hours=5)
     checked = 0
     for user in range(1, 121):
         try:

@@ -1,0 +1,444 @@
+"""`/learn` cards: article pages as embeds, and the buttons and menus that go with them.
+
+Every component is a `DynamicItem` whose custom_id carries its state (article, page, owner),
+so cards keep working after a restart. Only the member who opened a card may use it; anyone
+can open their own copy of a card that was posted to the channel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.domain.knowledge import Article, Library, LibraryChanges, LoadReport, Page
+from bot.errors import NotYourCard
+from bot.ui import embeds, limits
+from bot.ui.errors import report_error
+from bot.ui.text import truncate, user_text
+
+if TYPE_CHECKING:
+    from bot.services.knowledge import KnowledgeService
+
+SLUG = r"[a-z0-9-]{1,48}"
+SNOWFLAKE = r"\d{1,20}"
+LEVEL_ICONS = {"beginner": "🌱", "intermediate": "🌿", "advanced": "🌳"}
+EXAMPLE_TOPICS = "Django, DRF, GraphQL, Docker, CI/CD, Celery, caching, testing, security"
+
+
+def _knowledge(interaction: discord.Interaction) -> KnowledgeService:
+    return interaction.client.services.knowledge  # type: ignore[attr-defined]
+
+
+async def _guarded(
+    interaction: discord.Interaction,
+    owner_id: int | None,
+    action: Callable[[], Awaitable[None]],
+) -> None:
+    """Run a component's action for its owner only, once the knowledge base is loaded (a click
+    can arrive right after a restart); any error reaches the one error handler.
+
+    Dynamic items don't go through a View's `on_error`, so errors are reported here."""
+    try:
+        if owner_id is not None and interaction.user.id != owner_id:
+            raise NotYourCard()
+        await _knowledge(interaction).ready()
+        await action()
+    except Exception as error:  # reported to the user, logged with a reference
+        await report_error(interaction, error)
+
+
+# Embeds
+
+
+def _sources_field(article: Article) -> str:
+    lines: list[str] = []
+    size = 0
+    for source in article.sources:
+        line = f"• [{truncate(source.title, 80)}]({source.url})"
+        if size + len(line) + 1 > limits.EMBED_FIELD_VALUE:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines) or "—"
+
+
+def article_embed(
+    article: Article, page: Page, total: int, *, shared_by: str | None = None
+) -> discord.Embed:
+    """One page of an article; the last page lists the official sources."""
+    embed = embeds.info(truncate(article.title, limits.EMBED_TITLE), page.text)
+    icon = LEVEL_ICONS.get(article.level, "")
+    footer = (
+        f"{article.category} · {icon} {article.level} · page {page.number + 1}/{total}"
+        f" · reviewed {article.last_reviewed.isoformat()}"
+    )
+    if shared_by:
+        footer += f" · shared by {shared_by}"
+    embed.set_footer(text=truncate(footer, limits.EMBED_FOOTER))
+    if page.number == total - 1:
+        embed.add_field(name="Sources", value=_sources_field(article), inline=False)
+    return embed
+
+
+def candidates_embed(query: str, candidates: Sequence[Article]) -> discord.Embed:
+    """'Did you mean…': the best few articles for a query that matched nothing for sure."""
+    lines = [
+        f"**{a.title}** · {a.category}\n{truncate(a.summary.replace(chr(10), ' '), 160)}"
+        for a in candidates
+    ]
+    embed = embeds.info(
+        "Did you mean…",
+        f"Closest articles for “{user_text(query, 80)}”:\n\n" + "\n\n".join(lines),
+    )
+    embed.set_footer(text="Pick one below, or run /learn again with other words.")
+    return embed
+
+
+def miss_embed(query: str) -> discord.Embed:
+    return embeds.info(
+        "Nothing on that yet",
+        f"I couldn't find an article for “{user_text(query, 80)}”. I've noted it so the "
+        "moderators can see what learners are looking for and write it up.\n\n"
+        f"Try a broader word, for example: {EXAMPLE_TOPICS} — or browse the topics below.",
+    )
+
+
+def _names(slugs: Sequence[str]) -> str:
+    return ", ".join(f"`{s}`" for s in slugs)
+
+
+def reload_embed(report: LoadReport, changes: LibraryChanges) -> discord.Embed:
+    """What `/nexus learn reload` did: counts, changes by slug, and every problem by file."""
+    colour_ok = not report.errors
+    title = "Knowledge base reloaded" if colour_ok else "Knowledge base reloaded, with problems"
+    embed = embeds.success(title) if colour_ok else embeds.info(title)
+    if not colour_ok:
+        embed.colour = embeds.WARNING
+    summary = [f"**{len(report.library)}** articles online."]
+    if changes.added:
+        summary.append(f"Added: {_names(changes.added)}")
+    if changes.updated:
+        summary.append(f"Updated: {_names(changes.updated)}")
+    if changes.removed:
+        summary.append(f"Removed: {_names(changes.removed)}")
+    if not changes.any:
+        summary.append("No article changed.")
+    if report.kept:
+        summary.append(f"Kept the last good version of: {_names(report.kept)}")
+    embed.description = truncate("\n".join(summary), limits.EMBED_DESCRIPTION)
+    for label, problems in (
+        ("Skipped (fix these files)", report.errors),
+        ("Warnings", report.warnings),
+    ):
+        if problems:
+            text = "\n".join(f"• `{p.filename}`: {p.message}" for p in problems)
+            embed.add_field(
+                name=label, value=truncate(text, limits.EMBED_FIELD_VALUE), inline=False
+            )
+    return embed
+
+
+# Components
+
+
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=(
+        rf"nx:learn:(?P<dir>prev|next)(?P<shared>-shared)?:(?P<slug>{SLUG}):(?P<page>\d+)"
+        rf":(?P<owner>{SNOWFLAKE})"
+    ),
+):
+    """Previous / Next, on a private card or on a page shared in the channel: the custom_id
+    carries the page it leads to."""
+
+    def __init__(
+        self,
+        direction: str,
+        slug: str,
+        page: int,
+        owner_id: int,
+        *,
+        disabled: bool = False,
+        shared: bool = False,
+    ) -> None:
+        self.slug, self.page, self.owner_id, self.shared = slug, page, owner_id, shared
+        label = "◀ Previous" if direction == "prev" else "Next ▶"
+        kind = f"{direction}-shared" if shared else direction
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nx:learn:{kind}:{slug}:{page}:{owner_id}",
+                disabled=disabled,
+                row=0,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> PageButton:
+        return cls(
+            match["dir"],
+            match["slug"],
+            int(match["page"]),
+            int(match["owner"]),
+            shared=bool(match["shared"]),
+        )
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async def show() -> None:
+            knowledge = _knowledge(interaction)
+            if self.shared:
+                by = user_text(interaction.user.display_name, 60)
+                embed, view = shared_card(knowledge, self.slug, self.page, self.owner_id, by)
+            else:
+                embed, view = article_card(knowledge, self.slug, self.page, self.owner_id)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+        await _guarded(interaction, self.owner_id, show)
+
+
+class PostButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"nx:learn:post:(?P<slug>{SLUG}):(?P<page>\d+):(?P<owner>{SNOWFLAKE})",
+):
+    """Posts the page being read publicly in the channel, without pinging anyone."""
+
+    def __init__(self, slug: str, page: int, owner_id: int) -> None:
+        self.slug, self.page, self.owner_id = slug, page, owner_id
+        super().__init__(
+            discord.ui.Button(
+                label="Post to channel",
+                emoji="📣",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"nx:learn:post:{slug}:{page}:{owner_id}",
+                row=0,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> PostButton:
+        return cls(match["slug"], int(match["page"]), int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async def post() -> None:
+            by = user_text(interaction.user.display_name, 60)
+            embed, view = shared_card(
+                _knowledge(interaction), self.slug, self.page, self.owner_id, by
+            )
+            await interaction.response.send_message(
+                embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
+            )
+
+        await _guarded(interaction, self.owner_id, post)
+
+
+class OpenButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"nx:learn:open:(?P<slug>{SLUG}):(?P<page>\d+)",
+):
+    """On a posted page: anyone gets their own private copy of the article to page through."""
+
+    def __init__(self, slug: str, page: int) -> None:
+        self.slug, self.page = slug, page
+        super().__init__(
+            discord.ui.Button(
+                label="My own copy",
+                emoji="📖",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"nx:learn:open:{slug}:{page}",
+                row=0,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> OpenButton:
+        return cls(match["slug"], int(match["page"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async def open_copy() -> None:
+            knowledge = _knowledge(interaction)
+            embed, view = article_card(knowledge, self.slug, self.page, interaction.user.id)
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+        await _guarded(interaction, None, open_copy)
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=(
+        rf"nx:learn:vote:(?P<slug>{SLUG}):(?P<page>\d+):(?P<helpful>[01]):(?P<owner>{SNOWFLAKE})"
+    ),
+):
+    """Helpful / Not helpful: one vote per member and article, the last one counts."""
+
+    def __init__(
+        self, slug: str, page: int, helpful: bool, owner_id: int, *, chosen: bool = False
+    ) -> None:
+        self.slug, self.page, self.helpful, self.owner_id = slug, page, helpful, owner_id
+        if helpful:
+            label, emoji = "Helpful", "👍"
+            style = discord.ButtonStyle.success if chosen else discord.ButtonStyle.secondary
+        else:
+            label, emoji = "Not helpful", "👎"
+            style = discord.ButtonStyle.danger if chosen else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=label + (" ✓" if chosen else ""),
+                emoji=emoji,
+                style=style,
+                custom_id=f"nx:learn:vote:{slug}:{page}:{int(helpful)}:{owner_id}",
+                row=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> VoteButton:
+        return cls(match["slug"], int(match["page"]), match["helpful"] == "1", int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async def vote() -> None:
+            knowledge = _knowledge(interaction)
+            assert interaction.guild_id is not None
+            await knowledge.vote(interaction.guild_id, interaction.user.id, self.slug, self.helpful)
+            embed, view = article_card(
+                knowledge, self.slug, self.page, self.owner_id, vote=self.helpful
+            )
+            await interaction.response.edit_message(embed=embed, view=view)
+
+        await _guarded(interaction, self.owner_id, vote)
+
+
+class TopicSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=rf"nx:learn:topic:(?P<owner>{SNOWFLAKE})",
+):
+    """A menu of articles (related topics, or 'did you mean' candidates) that opens the pick."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        articles: Sequence[Article] = (),
+        *,
+        placeholder: str = "Related topics",
+    ) -> None:
+        self.owner_id = owner_id
+        options = [
+            discord.SelectOption(
+                label=truncate(a.title, limits.SELECT_OPTION_LABEL),
+                value=a.slug,
+                description=truncate(a.category, limits.SELECT_OPTION_DESCRIPTION),
+            )
+            for a in articles[: limits.SELECT_OPTIONS]
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"nx:learn:topic:{owner_id}",
+                placeholder=placeholder,
+                options=options or [discord.SelectOption(label="—", value="-")],
+                row=2,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> TopicSelect:
+        return cls(int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async def show() -> None:
+            slug = self.item.values[0]
+            embed, view = article_card(_knowledge(interaction), slug, 0, self.owner_id)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+        await _guarded(interaction, self.owner_id, show)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    PageButton,
+    PostButton,
+    OpenButton,
+    VoteButton,
+    TopicSelect,
+)
+
+
+# Cards
+
+
+def article_card(
+    knowledge: KnowledgeService,
+    slug: str,
+    page: int,
+    owner_id: int,
+    *,
+    vote: bool | None = None,
+) -> tuple[discord.Embed, discord.ui.View]:
+    """An article page with its controls, for `owner_id`. Pages past the end show the last."""
+    article = knowledge.article(slug)
+    pages = knowledge.pages(article)
+    current = pages[max(0, min(page, len(pages) - 1))]
+    last = len(pages) - 1
+    view = discord.ui.View(timeout=None)
+    if last > 0:
+        n = current.number
+        view.add_item(PageButton("prev", slug, max(n - 1, 0), owner_id, disabled=n == 0))
+        view.add_item(PageButton("next", slug, min(n + 1, last), owner_id, disabled=n == last))
+    view.add_item(PostButton(slug, current.number, owner_id))
+    view.add_item(VoteButton(slug, current.number, True, owner_id, chosen=vote is True))
+    view.add_item(VoteButton(slug, current.number, False, owner_id, chosen=vote is False))
+    related = knowledge.related(article)
+    if related:
+        view.add_item(TopicSelect(owner_id, related, placeholder="Related topics…"))
+    return article_embed(article, current, len(pages)), view
+
+
+def shared_card(
+    knowledge: KnowledgeService, slug: str, page: int, owner_id: int, shared_by: str
+) -> tuple[discord.Embed, discord.ui.View]:
+    """A page posted in the channel: its poster pages it, anyone can open a private copy."""
+    article = knowledge.article(slug)
+    pages = knowledge.pages(article)
+    current = pages[max(0, min(page, len(pages) - 1))]
+    last = len(pages) - 1
+    view = discord.ui.View(timeout=None)
+    if last > 0:
+        n = current.number
+        view.add_item(
+            PageButton("prev", slug, max(n - 1, 0), owner_id, disabled=n == 0, shared=True)
+        )
+        view.add_item(
+            PageButton("next", slug, min(n + 1, last), owner_id, disabled=n == last, shared=True)
+        )
+    view.add_item(OpenButton(slug, current.number))
+    return article_embed(article, current, len(pages), shared_by=shared_by), view
+
+
+def candidates_card(
+    query: str, candidates: Sequence[Article], owner_id: int
+) -> tuple[discord.Embed, discord.ui.View]:
+    view = discord.ui.View(timeout=None)
+    view.add_item(TopicSelect(owner_id, candidates, placeholder="Open one of these…"))
+    return candidates_embed(query, candidates), view
+
+
+def miss_card(
+    query: str, library: Library, owner_id: int
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    topics = sorted(library.articles.values(), key=lambda a: a.title.lower())
+    if not topics:
+        return miss_embed(query), None
+    view = discord.ui.View(timeout=None)
+    view.add_item(TopicSelect(owner_id, topics, placeholder="Browse topics…"))
+    return miss_embed(query), view

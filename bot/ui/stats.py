@@ -1,0 +1,89 @@
+"""Embeds and files for `/nexus stats` and `/nexus export`."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import discord
+
+from bot.domain.stats import PAIRED_BAR, WAITING_BAR, ProjectStats, chart
+from bot.services.stats import ExportFiles, StatsReport
+from bot.ui import embeds, limits
+from bot.ui.text import truncate, user_text
+
+MAX_CHART_ROWS = 20
+CHART_BUDGET = 3500  # leave room in the description for the legend and notes
+
+
+def _plain(name: str) -> str:
+    """A name safe inside a code block (a backtick would end it)."""
+    return name.replace("`", "ˋ")
+
+
+def _chart_block(rows: list[ProjectStats]) -> tuple[str, list[str]]:
+    """(code block with the busiest projects, names of projects with nobody announced)."""
+    busy = [r for r in rows if r.announced]
+    empty = [r.project for r in rows if not r.announced]
+    shown = busy[:MAX_CHART_ROWS]
+    while True:
+        renamed = [ProjectStats(_plain(r.project), r.roles) for r in shown]
+        text = chart(renamed) if renamed else "Nobody has announced a project yet."
+        if len(text) <= CHART_BUDGET or len(shown) <= 1:
+            break
+        shown = shown[:-1]
+    if len(busy) > len(shown):
+        text += f"\n… and {len(busy) - len(shown)} more projects"
+    return f"```\n{text}\n```", empty
+
+
+def _totals(report: StatsReport) -> str:
+    total = report.total
+    backend, frontend = total.roles["backend"], total.roles["frontend"]
+    on_list = backend.on_list + frontend.on_list
+    return (
+        f"Announced: **{total.announced}** (backend {backend.announced} · "
+        f"frontend {frontend.announced})\n"
+        f"Paired: **{total.paired}** in **{report.active_pairings}** active pairs\n"
+        f"Waiting: **{total.waiting}** — {on_list} looked for a partner, "
+        f"{total.waiting - on_list} haven't looked yet"
+    )
+
+
+def stats_embed(report: StatsReport) -> discord.Embed:
+    title = "Nexus stats" if report.project is None else f"Nexus stats · {report.project}"
+    block, empty = _chart_block(report.rows)
+    legend = f"{PAIRED_BAR} paired · {WAITING_BAR} waiting (announced, no partner yet)"
+    description = f"{legend}\n{block}"
+    if empty and report.project is None:
+        names = ", ".join(user_text(name) for name in empty)
+        description += f"\nNo announcements yet: {names}"
+    embed = embeds.info(truncate(title, limits.EMBED_TITLE))
+    embed.description = truncate(description, limits.EMBED_DESCRIPTION)
+    embed.add_field(name="Totals", value=_totals(report), inline=False)
+    if report.project is None:
+        if report.misses:
+            lines = [f"“{user_text(m.query, 80)}” × {m.count}" for m in report.misses]
+            value = truncate("\n".join(lines), limits.EMBED_FIELD_VALUE)
+        else:
+            value = "None recorded: every `/learn` search found something."
+        embed.add_field(name="/learn searches that found nothing", value=value, inline=False)
+    return embed
+
+
+def export_message(files: ExportFiles, now: datetime) -> tuple[str, list[discord.File]]:
+    """The reply text and the two CSV attachments (UTF-8 with BOM, so Excel reads accents)."""
+    stamp = now.strftime("%Y%m%d-%H%M")
+    attachments = [
+        discord.File(
+            io.BytesIO(files.learners_csv.encode("utf-8-sig")), filename=f"learners-{stamp}.csv"
+        ),
+        discord.File(
+            io.BytesIO(files.pairings_csv.encode("utf-8-sig")), filename=f"pairings-{stamp}.csv"
+        ),
+    ]
+    text = (
+        f"📦 Exported **{files.learners}** learners and **{files.pairings}** pairings. "
+        "These files contain personal data: keep them private."
+    )
+    return text, attachments

@@ -1,0 +1,77 @@
+"""/learn for everyone, and /nexus learn reload for moderators."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import NexusBot
+from bot.commands import ModeratorCog
+from bot.errors import GuildOnly
+from bot.ui import learn as ui
+
+
+class LearnCog(commands.Cog):
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+        self.knowledge = bot.services.knowledge
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
+        self.knowledge.start_loading()
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)
+
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=c.name, value=c.value)
+            for c in self.knowledge.autocomplete(current)
+        ]
+
+    @app_commands.command(name="learn", description="Read what earlier learners documented")
+    @app_commands.describe(topic="A topic (Django, DRF, Docker, caching…) or a question")
+    @app_commands.autocomplete(topic=topic_autocomplete)
+    @app_commands.guild_only()
+    async def learn(
+        self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100]
+    ) -> None:
+        if interaction.guild_id is None:
+            raise GuildOnly()
+        answer = await self.knowledge.lookup(interaction.guild_id, topic)
+        owner = interaction.user.id
+        view: discord.ui.View | None
+        if answer.article is not None:
+            embed, view = ui.article_card(self.knowledge, answer.article.slug, 0, owner)
+        elif answer.candidates:
+            embed, view = ui.candidates_card(topic, answer.candidates, owner)
+        else:
+            embed, view = ui.miss_card(topic, self.knowledge.library, owner)
+        if view is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class KnowledgeAdminCog(ModeratorCog):
+    learn = app_commands.Group(name="learn", description="Manage the /learn knowledge base")
+
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+        self.knowledge = bot.services.knowledge
+
+    @learn.command(name="reload", description="Re-read the knowledge base files now")
+    async def reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.knowledge.reload()
+        await interaction.followup.send(
+            embed=ui.reload_embed(result.report, result.changes), ephemeral=True
+        )
+
+
+async def setup(bot: NexusBot) -> None:
+    await bot.add_cog(LearnCog(bot))
+    await bot.add_cog(KnowledgeAdminCog(bot))

@@ -1,0 +1,45 @@
+"""/nexus stats and /nexus export for moderators."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.app import NexusBot
+from bot.commands import ModeratorCog
+from bot.ui import stats as ui
+
+
+class StatsCog(ModeratorCog):
+    def __init__(self, bot: NexusBot) -> None:
+        self.bot = bot
+        self.stats_service = bot.services.stats
+
+    async def project_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        choices = await self.stats_service.project_choices(interaction.guild_id, current)
+        return [app_commands.Choice(name=name, value=key) for name, key in choices]
+
+    @app_commands.command(name="stats", description="Announced, paired and waiting learners")
+    @app_commands.describe(project="Only this project")
+    @app_commands.autocomplete(project=project_autocomplete)
+    async def stats(self, interaction: discord.Interaction, project: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.stats_service.overview(interaction.guild_id, project)
+        await interaction.followup.send(embed=ui.stats_embed(report), ephemeral=True)
+
+    @app_commands.command(name="export", description="Learners and pairings as CSV files")
+    async def export(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        files = await self.stats_service.export(interaction.guild_id)
+        text, attachments = ui.export_message(files, self.bot.services.clock.now())
+        await interaction.followup.send(text, files=attachments, ephemeral=True)
+
+
+async def setup(bot: NexusBot) -> None:
+    await bot.add_cog(StatsCog(bot))

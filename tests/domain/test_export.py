@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.export import (
+    LEARNER_COLUMNS,
+    LearnerRow,
+    PairingRow,
+    learners_csv,
+    pairings_csv,
+    safe_cell,
+)
+
+WHEN = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1 555", "'+1 555"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("Wanjiku", "Wanjiku"),
+        ("a=b", "a=b"),
+        (None, ""),
+        (True, "true"),
+        (1234567890123456789, "1234567890123456789"),
+        (WHEN, "2026-11-23T18:30:00+00:00"),
+    ],
+)
+def test_safe_cell(value: object, expected: str) -> None:
+    assert safe_cell(value) == expected  # type: ignore[arg-type]
+
+
+@given(st.text())
+def test_no_cell_starts_a_formula(text: str) -> None:
+    assert not safe_cell(text).startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_learners_csv_has_the_columns_and_neutralised_cells() -> None:
+    row = LearnerRow(
+        user_id=42,
+        display_name="=cmd|' /C calc'!A0",
+        project="E-Commerce",
+        role="backend",
+        summary='Says "hi", with a comma',
+        repo="https://github.com/x/y",
+        timezone="Africa/Lagos",
+        announced_at=WHEN,
+        active=True,
+        reminders="on",
+        waiting_since=None,
+    )
+    parsed = list(csv.reader(io.StringIO(learners_csv([row]))))
+    assert parsed[0] == list(LEARNER_COLUMNS)
+    assert parsed[1][:3] == ["42", "'=cmd|' /C calc'!A0", "E-Commerce"]
+    assert parsed[1][4] == 'Says "hi", with a comma'
+    assert parsed[1][7:] == ["2026-11-23T18:30:00+00:00", "true", "on", ""]
+
+
+def test_pairings_csv() -> None:
+    row = PairingRow(1, 10, "Ada", 20, "@everyone", None, WHEN, None, None)
+    parsed = list(csv.reader(io.StringIO(pairings_csv([row]))))
+    assert parsed[1] == ["1", "10", "Ada", "20", "'@everyone", "", WHEN.isoformat(), "", ""]

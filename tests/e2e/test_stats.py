@@ -1,0 +1,104 @@
+"""/nexus stats and /nexus export, end to end, over learners and pairings seeded in the database."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.e2e.harness import Nexus
+from tests.services.seed import seed_cohort
+
+
+@pytest.fixture
+async def cohort(nexus: Nexus) -> Nexus:
+    assert nexus.bot is not None
+    await seed_cohort(nexus.bot.services.sessions, nexus.guild.id, nexus.clock.now())
+    return nexus
+
+
+async def test_stats_chart_totals_and_misses(cohort: Nexus) -> None:
+    reply = await cohort.invoke("mod", "nexus stats")
+    assert reply.deferred
+    final = await reply.wait_final()
+    assert final.ephemeral
+    embed = final.embeds[0]
+    assert embed["title"] == "Nexus stats"
+    chart = embed["description"]
+    assert "```" in chart and "█ paired" in chart
+    assert "E-Commerce\n  backend  █░ 1 paired · 1 waiting\n  frontend █  1 paired · 0 waiting" in (
+        chart
+    )
+    assert "No announcements yet: Movie App" in chart
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "Announced: **5** (backend 3 · frontend 2)" in fields["Totals"]
+    assert "Paired: **2** in **1** active pairs" in fields["Totals"]
+    assert "Waiting: **3** — 1 looked for a partner, 2 haven't looked yet" in fields["Totals"]
+    misses = fields["/learn searches that found nothing"]
+    assert misses.index("flutter") < misses.index("kubernetes")
+    assert "other server" not in misses
+
+
+async def test_stats_for_one_project(cohort: Nexus) -> None:
+    reply = await cohort.invoke("mod", "nexus stats", project="ecommerce")
+    final = await reply.wait_final()
+    embed = final.embeds[0]
+    assert embed["title"] == "Nexus stats · E-Commerce"
+    assert "Job Board" not in embed["description"]
+    assert "Announced: **3**" in final.text
+    assert "/learn searches" not in final.text
+
+
+async def test_project_option_autocompletes_from_the_catalog(cohort: Nexus) -> None:
+    choices = await cohort.fake.autocomplete(cohort.mod, "nexus stats", focused="project", value="")
+    values = [c["value"] for c in choices]
+    assert {"ecommerce", "job-board", "movies", "online-poll"} <= set(values)
+    assert len(values) == len(set(values)) <= 25
+    choices = await cohort.fake.autocomplete(
+        cohort.mod, "nexus stats", focused="project", value="product catalog"
+    )
+    assert choices == [{"name": "E-Commerce", "value": "ecommerce"}]
+
+
+async def test_unknown_project_is_a_clear_error(cohort: Nexus) -> None:
+    reply = await cohort.invoke("mod", "nexus stats", project="Space Station")
+    final = await reply.wait_final()
+    assert final.ephemeral and "no project called “Space Station”" in final.text
+
+
+async def test_stats_on_an_empty_server(nexus: Nexus) -> None:
+    final = await (await nexus.invoke("mod", "nexus stats")).wait_final()
+    assert "Nobody has announced a project yet." in final.text
+    assert "None recorded" in final.text
+
+
+async def test_export_attaches_two_formula_safe_csv_files(cohort: Nexus) -> None:
+    reply = await cohort.invoke("mod", "nexus export")
+    assert reply.deferred
+    final = await reply.wait_final()
+    assert final.ephemeral and "7** learners and **2** pairings" in final.content
+    files = {a.filename.split("-")[0]: a.data.decode("utf-8-sig") for a in final.attachments}
+    assert set(files) == {"learners", "pairings"}
+    learners = list(csv.DictReader(io.StringIO(files["learners"])))
+    assert [row["display_name"] for row in learners][:3] == ["Wanjiku", "Tobi", "Amina"]
+    assert learners[0]["summary"] == "'=SUM(A1:A9)"
+    assert learners[0]["user_id"] == "101" and learners[0]["role"] == "backend"
+    pairings = list(csv.DictReader(io.StringIO(files["pairings"])))
+    assert pairings[1]["end_reason"] == "'-partner left"
+    assert pairings[0]["backend_name"] == "Wanjiku" and pairings[0]["ended_at"] == ""
+
+
+async def test_stats_and_export_are_for_moderators_only(cohort: Nexus) -> None:
+    cohort.fake.enforce_command_visibility = False
+    for command in ("nexus stats", "nexus export"):
+        reply = await cohort.invoke("tobi", command)
+        assert reply.ephemeral and "Only moderators" in reply.text
+        assert not reply.record.followups
+
+
+async def test_stats_and_export_before_setup(bare_nexus: Nexus) -> None:
+    for command in ("nexus stats", "nexus export"):
+        final = await (await bare_nexus.invoke("mod", command)).wait_final()
+        assert final.ephemeral and "/nexus setup" in final.text
+        assert not final.attachments
