@@ -50,6 +50,34 @@ class NotAnnounced(NexusError):
     """The member has no announced project yet."""
 
 
+class NotAMatch(NexusError):
+    """Two learners can't be paired (other project, same role, declined, …)."""
+
+
+class NoRoom(NexusError):
+    """Someone already has as many partners as the server allows."""
+
+
+class RequestClosed(NexusError):
+    """A pair request was already answered, withdrawn or expired."""
+
+
+class NotYourButton(NexusError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This button belongs to someone else: only the learner it was sent to can use it."
+        )
+
+
+class NotPaired(NexusError):
+    def __init__(
+        self,
+        message: str = "You don't have a partner right now, so there is nothing "
+        "to end. Use `/find-partner` to look for one.",
+    ) -> None:
+        super().__init__(message)
+
+
 class ArticleNotFound(NexusError):
     def __init__(self) -> None:
         super().__init__(

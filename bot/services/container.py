@@ -15,6 +15,7 @@ from bot.services.cohorts import CohortService
 from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
+from bot.services.matching import MatchingService
 from bot.services.reminders import ReminderEngine
 from bot.services.stats import StatsService
 from bot.settings import DEFAULT_DATA_DIR, Settings
@@ -29,6 +30,7 @@ class Services:
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
+    matching: MatchingService
     knowledge: KnowledgeService
     stats: StatsService
     reminders: ReminderEngine
@@ -71,6 +73,7 @@ def build_services(
         guilds=guilds,
         catalog=catalog,
         learners=learners,
+        matching=MatchingService(sessions, clock, catalog),
         knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
         stats=StatsService(sessions, clock),
         reminders=reminders,

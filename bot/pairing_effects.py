@@ -1,0 +1,156 @@
+"""What happens on Discord after the database has decided: invitations, pair threads,
+announcement posts and notices. Every step here is best effort and logged; none of them can
+undo or half-do a pairing, which is already committed when they run."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+import discord
+
+from bot.notify import Delivered, dm_or_mention, resolve_channel, send_dm
+from bot.services.learners import LearnerService
+from bot.services.matching import MatchingService
+from bot.services.matching_data import PairingInfo, PairResult, RequestInfo
+from bot.ui import learners as learner_ui
+from bot.ui import matching as ui
+
+log = logging.getLogger(__name__)
+
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: threads stay open through week one
+
+
+class PairingEffects:
+    def __init__(
+        self, client: discord.Client, service: MatchingService, learners: LearnerService
+    ) -> None:
+        self._client = client
+        self._service = service
+        self._learners = learners
+
+    async def send_invite(self, request: RequestInfo) -> Delivered | None:
+        """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed."""
+        delivered = await dm_or_mention(
+            self._client,
+            request.invitee.user_id,
+            request.channel_id,
+            "You have a new pair request:",
+            embed=ui.invite_embed(request),
+            view=ui.invite_view(request.request_id),
+            fallback_content=ui.invite_fallback_content(request),
+        )
+        if delivered is not None:
+            await self._service.record_notification(
+                request.request_id, delivered.message.channel.id, delivered.message.id
+            )
+        return delivered
+
+    async def close_invite(self, request: RequestInfo, outcome: str) -> None:
+        """Replace an invitation's buttons with what became of it."""
+        if request.notify_channel_id is None or request.notify_message_id is None:
+            return
+        channel = await resolve_channel(self._client, request.notify_channel_id)
+        if channel is None:
+            return
+        try:
+            message = channel.get_partial_message(request.notify_message_id)  # type: ignore[attr-defined]
+            await message.edit(content=ui.invite_closed(request, outcome), embed=None, view=None)
+        except (discord.HTTPException, AttributeError) as error:
+            log.info("could not close invitation %s: %s", request.request_id, error)
+
+    async def tell(
+        self, user_id: int, channel_id: int, text: str, view: discord.ui.View | None = None
+    ) -> None:
+        """A notice for one learner: DM, else a mention of only them in the Nexus channel."""
+        await dm_or_mention(self._client, user_id, channel_id, text, view=view)
+
+    async def tell_privately(self, user_id: int, text: str) -> bool:
+        """A DM only, for news that shouldn't go to a public channel (a decline, a reason for
+        unpairing); False when their DMs are closed."""
+        return await send_dm(self._client, user_id, text) is not None
+
+    async def after_pairing(self, result: PairResult) -> None:
+        """Show both posts as paired and close the invitations the pairing withdrew (the
+        thread is opened first, by `open_thread`, so the learner isn't kept waiting)."""
+        pairing = result.pairing
+        paired = [pairing.backend.learner_id, pairing.frontend.learner_id]
+        await asyncio.gather(
+            self.refresh_posts(pairing.guild_id, paired),
+            *(self._withdraw(request, paired) for request in result.withdrawn),
+        )
+
+    async def _withdraw(self, request: RequestInfo, paired: list[int]) -> None:
+        await self.close_invite(request, "withdrawn")
+        if request.requester.learner_id not in paired:
+            notice = ui.withdrawn_notice(request)
+            await self.tell(request.requester.user_id, request.channel_id, notice)
+
+    async def open_thread(self, pairing: PairingInfo) -> int | None:
+        """The private thread with both learners and the kickoff checklist; None if it failed
+        (the pairing stands, and the sweep retries)."""
+        channel = await resolve_channel(self._client, pairing.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            log.warning(
+                "pairing %s: Nexus channel %s is not a text channel",
+                pairing.pairing_id,
+                pairing.channel_id,
+            )
+            return None
+        try:
+            thread = await channel.create_thread(
+                name=ui.thread_name(pairing),
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            )
+        except discord.HTTPException as error:
+            log.warning("pairing %s: could not create the thread: %s", pairing.pairing_id, error)
+            return None
+        await self._service.set_thread(pairing.pairing_id, thread.id)
+        for learner in (pairing.backend, pairing.frontend):
+            try:
+                await thread.add_user(discord.Object(learner.user_id))
+            except discord.HTTPException as error:
+                log.warning(
+                    "pairing %s: could not add %s: %s", pairing.pairing_id, learner.user_id, error
+                )
+        try:
+            await thread.send(
+                ui.kickoff_content(pairing),
+                embed=ui.kickoff_embed(pairing),
+                allowed_mentions=ui.pair_mentions(pairing),
+            )
+        except discord.HTTPException as error:
+            log.warning("pairing %s: could not post the checklist: %s", pairing.pairing_id, error)
+        return thread.id
+
+    async def close_thread(self, pairing: PairingInfo, ended_by: str) -> None:
+        """Say why the pairing ended, then archive the thread (the bot owns it, so no Manage
+        Threads permission is needed)."""
+        if pairing.thread_id is None:
+            return
+        thread = await resolve_channel(self._client, pairing.thread_id)
+        if not isinstance(thread, discord.Thread):
+            return
+        try:
+            await thread.send(ui.thread_closed_message(pairing, ended_by))
+            await thread.edit(archived=True)
+        except discord.HTTPException as error:
+            log.info("pairing %s: could not archive thread: %s", pairing.pairing_id, error)
+
+    async def refresh_posts(self, guild_id: int, learner_ids: list[int]) -> None:
+        """Re-render each learner's announcement post: paired, or looking again."""
+        for learner_id in learner_ids:
+            view = await self._learners.announcement_view(guild_id, learner_id)
+            if view is None or view.post is None:
+                continue
+            channel = await resolve_channel(self._client, view.post.channel_id)
+            if channel is None:
+                continue
+            try:
+                message = channel.get_partial_message(view.post.message_id)  # type: ignore[attr-defined]
+                await message.edit(embed=learner_ui.announcement_embed(view.announcement))
+            except (discord.HTTPException, AttributeError) as error:
+                log.info("could not update the announcement of learner %s: %s", learner_id, error)

@@ -1,0 +1,409 @@
+"""Matching: suggestions, pair requests, pairings, the waiting list and unpairing.
+
+Every change that touches a pairing (the pairing row, the request's status, waiting flags,
+requests withdrawn because someone is now full) happens in ONE transaction, under a
+per-server lock (one process on SQLite) and with the two learner rows locked FOR UPDATE
+(several processes on PostgreSQL). Capacity is always re-checked inside that transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from bot.clock import Clock
+from bot.db.engine import Sessions
+from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
+from bot.domain.catalog import CatalogEntry, code, describe
+from bot.domain.matching import DEFAULT_LIMIT, rank, why_not
+from bot.errors import (
+    InvalidInput,
+    NoRoom,
+    NotAMatch,
+    NotPaired,
+    NotYourButton,
+    RequestClosed,
+    UnknownProject,
+)
+from bot.services.catalog import CatalogService
+from bot.services.matching_data import (
+    FindResult,
+    PairingInfo,
+    PairResult,
+    RequestInfo,
+    WaitMatch,
+    active_partner_ids,
+    involves,
+    learner_info,
+    pairing_info,
+    project_info,
+    request_info,
+    seeker_for,
+)
+from bot.services.matching_pool import best_candidates, candidate_pool
+from bot.services.matching_steps import (
+    announced_learner,
+    check_open,
+    check_pairable,
+    config_for,
+    create_pairing,
+    full_message,
+    learner_by_user,
+    lock_learners,
+)
+
+REASON_LIMIT = 300
+
+
+class MatchingService:
+    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._catalog = catalog
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
+
+    def _lock(self, guild_id: int) -> asyncio.Lock:
+        """Serialises pairing decisions within one server (one bot process)."""
+        return self._locks[guild_id]
+
+    # ----- suggestions -------------------------------------------------------------------
+
+    async def suggest(
+        self, guild_id: int, user_id: int, project: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> FindResult:
+        """The caller's best candidates; with none, the caller joins the waiting list."""
+        now = self._clock.now()
+        wanted = await self._resolve(guild_id, project) if project else None
+        async with self._sessions.begin() as session:
+            config = await config_for(session, guild_id)
+            me = await announced_learner(session, guild_id, user_id)
+            own = project_info(await session.get(Project, me.project_id))
+            if wanted is not None:
+                if wanted.id != me.project_id:
+                    raise NotAMatch(
+                        f"You announced **{own.name}**, and partners come from the same project. "
+                        f"To look on **{wanted.name}**, run `/announce-project` with it first."
+                    )
+            seeker = await seeker_for(session, me, config)
+            if seeker.learner.partners >= config.max_partners:
+                raise NoRoom(await full_message(session, me, config))
+            zones = self._zones[guild_id]
+            pool = await best_candidates(session, config, seeker, me, now, limit, zones)
+            suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
+            if not suggestions and me.waiting_since is None:
+                me.waiting_since = now
+            info = learner_info(me, config)
+            return FindResult(
+                info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
+            )
+
+    # ----- requests ----------------------------------------------------------------------
+
+    async def request(self, requester_user_id: int, candidate_id: int) -> RequestInfo:
+        """Ask `candidate_id` (a learner id) to pair; they have the server's expiry to answer."""
+        guild_id = await self._guild_of_learner(candidate_id)
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await config_for(session, guild_id)
+            me = await announced_learner(session, guild_id, requester_user_id)
+            other = await session.get(Learner, candidate_id)
+            if other is None or other.announced_at is None:
+                raise NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
+            await check_pairable(session, config, me, other)
+            open_requests = await session.scalars(
+                select(PairRequest).where(
+                    PairRequest.status == "pending",
+                    or_(
+                        and_(PairRequest.requester_id == me.id, PairRequest.invitee_id == other.id),
+                        and_(PairRequest.requester_id == other.id, PairRequest.invitee_id == me.id),
+                    ),
+                )
+            )
+            for existing in open_requests:
+                if existing.requester_id == me.id:
+                    raise RequestClosed(
+                        f"You already asked <@{other.user_id}>; they have until "
+                        f"<t:{int(existing.expires_at.timestamp())}:f> to answer."
+                    )
+                raise NotAMatch(
+                    f"<@{other.user_id}> already asked you to pair! Accept their request "
+                    "in your DMs (or in the Nexus channel)."
+                )
+            request = PairRequest(
+                guild_id=guild_id,
+                requester_id=me.id,
+                invitee_id=other.id,
+                project_id=me.project_id,
+                status="pending",
+                created_at=now,
+                expires_at=now + timedelta(hours=config.request_expiry_hours),
+            )
+            session.add(request)
+            await session.flush()
+            return await request_info(session, request, config)
+
+    async def record_notification(self, request_id: int, channel_id: int, message_id: int) -> None:
+        """Where the invitation was posted (a DM or the Nexus channel), to edit it later."""
+        async with self._sessions.begin() as session:
+            request = await session.get(PairRequest, request_id)
+            if request is not None:
+                request.notify_channel_id = channel_id
+                request.notify_message_id = message_id
+
+    async def accept(self, request_id: int, by_user_id: int) -> PairResult:
+        """The invitee accepts: the pairing is created, or nothing changes."""
+        guild_id = await self._guild_of_request(request_id)
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await config_for(session, guild_id)
+            request = await session.scalar(
+                select(PairRequest).where(PairRequest.id == request_id).with_for_update()
+            )
+            assert request is not None
+            requester, invitee = await lock_learners(
+                session, request.requester_id, request.invitee_id
+            )
+            if invitee.user_id != by_user_id:
+                raise NotYourButton()
+            await check_open(session, request, requester, config, now)
+            partners = await check_pairable(session, config, invitee, requester)
+            request.status = "accepted"
+            request.decided_at = now
+            result = await create_pairing(session, config, requester, invitee, now, partners, None)
+            info = await request_info(session, request, config)
+            return PairResult(result.pairing, result.withdrawn, request=info)
+
+    async def decline(self, request_id: int, by_user_id: int) -> RequestInfo:
+        """The invitee declines: neither will be proposed to the other again."""
+        guild_id = await self._guild_of_request(request_id)
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await config_for(session, guild_id)
+            request = await session.scalar(
+                select(PairRequest).where(PairRequest.id == request_id).with_for_update()
+            )
+            assert request is not None
+            requester, invitee = await lock_learners(
+                session, request.requester_id, request.invitee_id
+            )
+            if invitee.user_id != by_user_id:
+                raise NotYourButton()
+            await check_open(session, request, requester, config, now)
+            request.status = "declined"
+            request.decided_at = now
+            return await request_info(session, request, config)
+
+    async def expire_requests(self, now: datetime) -> list[RequestInfo]:
+        """Close every pending request whose time is up; the requesters are to be told."""
+        async with self._sessions.begin() as session:
+            due = list(
+                await session.scalars(
+                    select(PairRequest)
+                    .where(PairRequest.status == "pending", PairRequest.expires_at <= now)
+                    .order_by(PairRequest.id)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            expired = []
+            for request in due:
+                request.status = "expired"
+                request.decided_at = now
+                config = await session.get(GuildConfig, request.guild_id)
+                if config is not None:
+                    expired.append(await request_info(session, request, config))
+            return expired
+
+    # ----- pairings ----------------------------------------------------------------------
+
+    async def set_thread(self, pairing_id: int, thread_id: int) -> None:
+        async with self._sessions.begin() as session:
+            pairing = await session.get(Pairing, pairing_id)
+            if pairing is not None:
+                pairing.thread_id = thread_id
+
+    async def pairings_without_thread(
+        self, created_before: datetime, created_after: datetime
+    ) -> list[PairingInfo]:
+        """Recent active pairings whose private thread could not be created yet (to retry)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Pairing)
+                .where(
+                    Pairing.ended_at.is_(None),
+                    Pairing.thread_id.is_(None),
+                    Pairing.created_at <= created_before,
+                    Pairing.created_at >= created_after,
+                )
+                .order_by(Pairing.id)
+                .limit(20)
+            )
+            result = []
+            for pairing in rows.all():
+                config = await session.get(GuildConfig, pairing.guild_id)
+                if config is not None:
+                    result.append(await pairing_info(session, pairing, config))
+            return result
+
+    async def unpair(
+        self, guild_id: int, user_id: int, reason: str | None, *, by_user_id: int | None = None
+    ) -> list[PairingInfo]:
+        """End every current pairing of `user_id`; both sides go back to looking, with priority.
+
+        `by_user_id` is the moderator doing it for them, if any."""
+        if reason and len(reason) > REASON_LIMIT:
+            raise InvalidInput(f"Please keep the reason under {REASON_LIMIT} characters.")
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await config_for(session, guild_id)
+            me = await learner_by_user(session, guild_id, user_id)
+            pairings = []
+            if me is not None:
+                pairings = list(
+                    await session.scalars(
+                        select(Pairing)
+                        .where(Pairing.ended_at.is_(None), involves(me.id))
+                        .order_by(Pairing.id)
+                        .with_for_update()
+                    )
+                )
+            if not pairings:
+                if by_user_id is None:
+                    raise NotPaired()
+                raise NotPaired("That member has no partner right now: nothing to end.")
+            ended = []
+            for pairing in pairings:
+                pairing.ended_at = now
+                pairing.ended_by = by_user_id or user_id
+                pairing.end_reason = reason or None
+                for learner_id in (pairing.backend_id, pairing.frontend_id):
+                    learner = await session.get(Learner, learner_id)
+                    if learner is not None:
+                        learner.partner_left_at = now
+                        learner.waiting_since = learner.waiting_since or now
+                ended.append(await pairing_info(session, pairing, config))
+            return ended
+
+    async def moderator_pair(
+        self, guild_id: int, backend_user_id: int, frontend_user_id: int, *, by_user_id: int
+    ) -> PairResult:
+        """Pair two learners by hand: same project and tracks as always; may exceed capacity."""
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await config_for(session, guild_id)
+            found = [
+                await learner_by_user(session, guild_id, u)
+                for u in (backend_user_id, frontend_user_id)
+            ]
+            for learner, role in zip(found, ("backend", "frontend"), strict=True):
+                if learner is None or learner.announced_at is None or learner.role is None:
+                    raise NotAMatch(
+                        f"The {role} member hasn't announced a project with `/announce-project`."
+                    )
+                if learner.role != role:
+                    raise NotAMatch(
+                        f"<@{learner.user_id}> announced as {learner.role}, not {role}."
+                    )
+            backend, frontend = found
+            assert backend is not None and frontend is not None
+            backend, frontend = await lock_learners(session, backend.id, frontend.id)
+            if backend.project_id != frontend.project_id:
+                raise NotAMatch(
+                    f"<@{backend.user_id}> and <@{frontend.user_id}> announced "
+                    "different projects: partners share a project."
+                )
+            if not backend.active or not frontend.active:
+                raise NotAMatch("One of them is no longer active on Nexus.")
+            if frontend.id in await active_partner_ids(session, backend.id):
+                raise NotAMatch("They are already paired together.")
+            notes = []
+            partners = {}
+            for learner in (backend, frontend):
+                partners[learner.id] = len(await active_partner_ids(session, learner.id))
+                if partners[learner.id] + 1 > config.max_partners:
+                    notes.append(
+                        f"<@{learner.user_id}> now has {partners[learner.id] + 1} partners "
+                        f"(the server's limit is {config.max_partners})."
+                    )
+            result = await create_pairing(
+                session, config, backend, frontend, now, partners, by_user_id
+            )
+            return PairResult(result.pairing, result.withdrawn, notes)
+
+    # ----- waiting list ------------------------------------------------------------------
+
+    async def announced(self, guild_id: int, learner_id: int) -> WaitMatch | None:
+        """A learner announced: the waiting learners they fit, each recorded so it's told once."""
+        now = self._clock.now()
+        async with self._lock(guild_id), self._sessions.begin() as session:
+            config = await session.get(GuildConfig, guild_id)
+            newcomer = await session.get(Learner, learner_id)
+            if config is None or newcomer is None or newcomer.guild_id != guild_id:
+                return None
+            if newcomer.role is None or newcomer.project_id is None or not newcomer.active:
+                return None
+            seeker = await seeker_for(session, newcomer, config)
+            if seeker.learner.partners >= config.max_partners:
+                return None
+            told = set(
+                await session.scalars(
+                    select(WaitNotice.waiter_id).where(WaitNotice.newcomer_id == newcomer.id)
+                )
+            )
+            waiting = await candidate_pool(session, config, newcomer, waiting_only=True)
+            pool = {c.learner_id: c for c in waiting}
+            waiters = list(
+                await session.scalars(
+                    select(Learner)
+                    .where(Learner.id.in_(pool))
+                    .order_by(Learner.waiting_since, Learner.id)
+                )
+            )
+            fresh = [
+                w
+                for w in waiters
+                if w.id not in told and why_not(seeker, pool[w.id], config.max_partners) is None
+            ]
+            for waiter in fresh:
+                session.add(
+                    WaitNotice(waiter_id=waiter.id, newcomer_id=newcomer.id, created_at=now)
+                )
+            if not fresh:
+                return None
+            project = project_info(await session.get(Project, newcomer.project_id))
+            return WaitMatch(
+                config.channel_id,
+                project,
+                learner_info(newcomer, config),
+                [learner_info(w, config) for w in fresh],
+            )
+
+    # ----- helpers -----------------------------------------------------------------------
+
+    async def _resolve(self, guild_id: int, text: str) -> CatalogEntry:
+        """The catalog entry for a typed project (either track title, an alias, a typo)."""
+        resolution = (await self._catalog.index(guild_id)).resolve(text)
+        if resolution.entry is None:
+            raise UnknownProject(code(text), describe(resolution.suggestions))
+        return resolution.entry
+
+    async def _guild_of_learner(self, learner_id: int) -> int:
+        async with self._sessions() as session:
+            guild_id = await session.scalar(
+                select(Learner.guild_id).where(Learner.id == learner_id)
+            )
+        if guild_id is None:
+            raise NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
+        return guild_id
+
+    async def _guild_of_request(self, request_id: int) -> int:
+        async with self._sessions() as session:
+            guild_id = await session.scalar(
+                select(PairRequest.guild_id).where(PairRequest.id == request_id)
+            )
+        if guild_id is None:
+            raise RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
+        return guild_id

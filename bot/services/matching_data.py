@@ -1,0 +1,241 @@
+"""What the matching service returns, and the queries it shares between its units of work."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project
+from bot.domain.evenings import Window, shared_evening
+from bot.domain.matching import Candidate, Seeker, Suggestion
+
+
+@dataclass(frozen=True)
+class LearnerInfo:
+    learner_id: int
+    guild_id: int
+    user_id: int
+    name: str
+    role: str | None
+    project_id: int | None
+    timezone: str  # the learner's own, else the server's default
+    summary: str | None = None
+    repo: str | None = None
+    announcement_channel_id: int | None = None
+    announcement_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    project_id: int | None
+    name: str
+    backend_title: str | None = None
+    frontend_title: str | None = None
+
+
+@dataclass(frozen=True)
+class FindResult:
+    """`/find-partner`: the best candidates, or the news that the caller is now waiting."""
+
+    seeker: LearnerInfo
+    project: ProjectInfo
+    suggestions: list[Suggestion]
+    waiting: bool = False  # no candidate: the caller is on the waiting list
+    waiting_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    request_id: int
+    guild_id: int
+    channel_id: int  # the Nexus channel
+    status: str
+    requester: LearnerInfo
+    invitee: LearnerInfo
+    project: ProjectInfo
+    expires_at: datetime
+    overlap: Window | None
+    notify_channel_id: int | None = None
+    notify_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PairingInfo:
+    pairing_id: int
+    guild_id: int
+    channel_id: int  # the Nexus channel, where the private thread lives
+    project: ProjectInfo
+    backend: LearnerInfo
+    frontend: LearnerInfo
+    created_at: datetime
+    sync_window: Window | None  # shared evening, for the weekly sync suggestion
+    thread_id: int | None = None
+    created_by: int | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+
+    def partner_of(self, learner_id: int) -> LearnerInfo:
+        return self.frontend if learner_id == self.backend.learner_id else self.backend
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """A new pairing, plus the other requests it closed because someone is now full."""
+
+    pairing: PairingInfo
+    withdrawn: list[RequestInfo] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    request: RequestInfo | None = None  # the accepted request, when there was one
+
+
+@dataclass(frozen=True)
+class WaitMatch:
+    """A newcomer who fits learners on the waiting list; `waiters` have not been told before."""
+
+    channel_id: int
+    project: ProjectInfo
+    newcomer: LearnerInfo
+    waiters: list[LearnerInfo]
+
+
+def learner_info(learner: Learner, config: GuildConfig) -> LearnerInfo:
+    return LearnerInfo(
+        learner_id=learner.id,
+        guild_id=learner.guild_id,
+        user_id=learner.user_id,
+        name=learner.display_name or f"learner {learner.user_id}",
+        role=learner.role,
+        project_id=learner.project_id,
+        timezone=learner.timezone or config.timezone or "UTC",
+        summary=learner.summary,
+        repo=learner.repo,
+        announcement_channel_id=learner.announcement_channel_id,
+        announcement_message_id=learner.announcement_message_id,
+    )
+
+
+def project_info(project: Project | None) -> ProjectInfo:
+    if project is None:
+        return ProjectInfo(None, "a project that was removed")
+    return ProjectInfo(project.id, project.name, project.backend_title, project.frontend_title)
+
+
+def as_candidate(
+    learner: Learner, config: GuildConfig, partners: int, invites: int = 0
+) -> Candidate:
+    return Candidate(
+        learner_id=learner.id,
+        name=learner.display_name,
+        project_id=learner.project_id,
+        role=learner.role,
+        timezone=learner.timezone or config.timezone or "UTC",
+        looking_since=learner.waiting_since or learner.announced_at,
+        partner_left_at=learner.partner_left_at,
+        partners=partners,
+        pending_invites=invites,
+        active=learner.active,
+        user_id=learner.user_id,
+    )
+
+
+def involves(learner_id: int) -> ColumnElement[bool]:
+    """Pairings (active or ended) that `learner_id` is part of."""
+    return or_(Pairing.backend_id == learner_id, Pairing.frontend_id == learner_id)
+
+
+async def active_partner_ids(session: AsyncSession, learner_id: int) -> list[int]:
+    """Learner ids of everyone `learner_id` is currently paired with."""
+    rows = await session.execute(
+        select(Pairing.backend_id, Pairing.frontend_id).where(
+            Pairing.ended_at.is_(None), involves(learner_id)
+        )
+    )
+    return [b if f == learner_id else f for b, f in rows.all()]
+
+
+async def seeker_for(session: AsyncSession, learner: Learner, config: GuildConfig) -> Seeker:
+    """The learner with their history: everyone they were ever paired with, every decline."""
+    pairs = await session.execute(
+        select(Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at).where(
+            involves(learner.id)
+        )
+    )
+    partners: set[int] = set()
+    current = 0
+    for backend_id, frontend_id, ended_at in pairs.all():
+        partners.add(frontend_id if backend_id == learner.id else backend_id)
+        current += ended_at is None
+    declines = await session.execute(
+        select(PairRequest.requester_id, PairRequest.invitee_id).where(
+            PairRequest.status == "declined",
+            or_(PairRequest.requester_id == learner.id, PairRequest.invitee_id == learner.id),
+        )
+    )
+    declined = {i if r == learner.id else r for r, i in declines.all()}
+    return Seeker(
+        as_candidate(learner, config, current),
+        past_partners=frozenset(partners),
+        declined=frozenset(declined),
+    )
+
+
+async def pending_invites(session: AsyncSession, guild_id: int) -> Counter[int]:
+    """How many pending requests each learner of the server has received."""
+    rows = await session.execute(
+        select(PairRequest.invitee_id, func.count(PairRequest.id))
+        .where(PairRequest.guild_id == guild_id, PairRequest.status == "pending")
+        .group_by(PairRequest.invitee_id)
+    )
+    return Counter({invitee: count for invitee, count in rows.all()})
+
+
+def sync_window(a: LearnerInfo, b: LearnerInfo, now: datetime) -> Window | None:
+    return shared_evening(a.timezone, b.timezone, now.date())
+
+
+async def request_info(
+    session: AsyncSession, request: PairRequest, config: GuildConfig
+) -> RequestInfo:
+    requester = await session.get(Learner, request.requester_id)
+    invitee = await session.get(Learner, request.invitee_id)
+    assert requester is not None and invitee is not None
+    project = project_info(await session.get(Project, request.project_id))
+    one, two = learner_info(requester, config), learner_info(invitee, config)
+    return RequestInfo(
+        request_id=request.id,
+        guild_id=request.guild_id,
+        channel_id=config.channel_id,
+        status=request.status,
+        requester=one,
+        invitee=two,
+        project=project,
+        expires_at=request.expires_at,
+        overlap=sync_window(one, two, request.created_at),
+        notify_channel_id=request.notify_channel_id,
+        notify_message_id=request.notify_message_id,
+    )
+
+
+async def pairing_info(session: AsyncSession, pairing: Pairing, config: GuildConfig) -> PairingInfo:
+    backend = await session.get(Learner, pairing.backend_id)
+    frontend = await session.get(Learner, pairing.frontend_id)
+    assert backend is not None and frontend is not None
+    one, two = learner_info(backend, config), learner_info(frontend, config)
+    return PairingInfo(
+        pairing_id=pairing.id,
+        guild_id=pairing.guild_id,
+        channel_id=config.channel_id,
+        project=project_info(await session.get(Project, pairing.project_id)),
+        backend=one,
+        frontend=two,
+        created_at=pairing.created_at,
+        sync_window=sync_window(one, two, pairing.created_at),
+        thread_id=pairing.thread_id,
+        created_by=pairing.created_by,
+        ended_at=pairing.ended_at,
+        end_reason=pairing.end_reason,
+    )

@@ -1,0 +1,394 @@
+"""What matching shows: suggestions, invitations, the kickoff checklist, notices and buttons."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import discord
+
+from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
+from bot.domain.matching import opposite
+from bot.errors import NotYourButton
+from bot.notify import Delivered
+from bot.services.matching_data import (
+    FindResult,
+    LearnerInfo,
+    PairingInfo,
+    ProjectInfo,
+    RequestInfo,
+    WaitMatch,
+)
+from bot.ui import embeds, limits
+from bot.ui.errors import report_error
+from bot.ui.text import truncate, user_text
+
+COG_NAME = "Matching"
+
+
+def name(learner: LearnerInfo, limit: int = 80) -> str:
+    """A learner's display name, safe to put in bold."""
+    return user_text(learner.name, limit)
+
+
+def stamp(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def project_title(project: ProjectInfo) -> str:
+    return user_text(project.name, 100)
+
+
+# ----- /find-partner ------------------------------------------------------------------------
+
+
+def suggestions_embed(result: FindResult) -> discord.Embed:
+    role = opposite(result.seeker.role or "backend")
+    embed = embeds.info(
+        f"{role.title()} partners for {truncate(result.project.name, 180)}",
+        "Best first. Press **Request** under a name: they get your request by DM with "
+        "Accept / Decline buttons.",
+    )
+    for position, suggestion in enumerate(result.suggestions, start=1):
+        candidate = suggestion.candidate
+        embed.add_field(
+            name=f"{position}. {user_text(candidate.name, 100)}",
+            value=truncate(
+                f"<@{candidate.user_id}> · `{candidate.timezone}`\n{suggestion.explanation}",
+                limits.EMBED_FIELD_VALUE,
+            ),
+            inline=False,
+        )
+    return embed
+
+
+def waiting_message(result: FindResult) -> str:
+    role = opposite(result.seeker.role or "backend")
+    since = f" (since {stamp(result.waiting_since, 'R')})" if result.waiting_since else ""
+    return (
+        f"Nobody on **{project_title(result.project)}** is looking for a {role} partner right "
+        f"now. You're on the **waiting list**{since}: I'll message you as soon as a {role} "
+        "learner announces this project. Nothing else to do until then."
+    )
+
+
+def request_sent(request: RequestInfo, delivered: Delivered | None) -> str:
+    if delivered is None:
+        return (
+            f"I saved your request, but I couldn't reach **{name(request.invitee)}** by DM or in "
+            "the Nexus channel. A moderator may need to check my permissions there."
+        )
+    where = "by DM" if delivered.by_dm else "in the Nexus channel (their DMs are closed)"
+    return (
+        f"📨 Request sent to **{name(request.invitee)}** {where}. They have until "
+        f"{stamp(request.expires_at)} to answer; I'll tell you if it expires."
+    )
+
+
+# ----- the invitation -------------------------------------------------------------------------
+
+
+def invite_embed(request: RequestInfo) -> discord.Embed:
+    requester = request.requester
+    embed = embeds.info(
+        f"🤝 {name(requester)} would like to pair with you",
+        f"**{name(requester)}** ({requester.role}) is building "
+        f"**{project_title(request.project)}** and asks you to be their "
+        f"{request.invitee.role} partner.",
+    )
+    if requester.summary:
+        embed.add_field(name="About", value=user_text(requester.summary, 1000), inline=False)
+    if requester.repo:
+        embed.add_field(name="Repo", value=truncate(requester.repo, 200), inline=False)
+    overlap = request.overlap.minutes if request.overlap else 0
+    embed.add_field(
+        name="Time zone",
+        value=f"`{requester.timezone}` · {describe_overlap(overlap)} with you",
+        inline=False,
+    )
+    embed.add_field(name="Answer by", value=stamp(request.expires_at), inline=False)
+    embed.set_footer(text="Accept to get a private thread together in the Nexus channel.")
+    return embed
+
+
+def invite_fallback_content(request: RequestInfo) -> str:
+    return (
+        f"<@{request.invitee.user_id}> you have a pair request (your DMs are closed, so it's "
+        "here). Only you can answer it."
+    )
+
+
+def invite_closed(request: RequestInfo, outcome: str, thread_id: int | None = None) -> str:
+    """The invitation's text once it can no longer be answered."""
+    who = f"**{name(request.requester)}**"
+    if outcome == "accepted":
+        where = f" Your private thread: <#{thread_id}>" if thread_id else ""
+        return f"✅ You accepted {who}'s request: you're partners now!{where}"
+    if outcome == "declined":
+        return f"You declined {who}'s request. No hard feelings: `/find-partner` shows others."
+    if outcome == "expired":
+        return f"⌛ This request from {who} expired."
+    return f"This request from {who} was withdrawn: one of you has paired with someone else."
+
+
+def declined_notice(request: RequestInfo) -> str:
+    return (
+        f"**{name(request.invitee)}** declined your pair request on "
+        f"**{project_title(request.project)}**. Run `/find-partner` to see who else is looking."
+    )
+
+
+def expired_notice(request: RequestInfo) -> str:
+    return (
+        f"⌛ Your pair request to **{name(request.invitee)}** expired without an answer. "
+        "Run `/find-partner` to ask someone else."
+    )
+
+
+def withdrawn_notice(request: RequestInfo) -> str:
+    return (
+        f"**{name(request.invitee)}** has paired with someone else, so your request was "
+        "withdrawn. Run `/find-partner` to see who else is looking."
+    )
+
+
+# ----- the pair thread ----------------------------------------------------------------------
+
+
+def thread_name(pairing: PairingInfo) -> str:
+    """'E-Commerce · Amina & Tobi', within Discord's 100 characters (each part shortened)."""
+    people = f"{truncate(pairing.backend.name, 28)} & {truncate(pairing.frontend.name, 28)}"
+    project = truncate(pairing.project.name, limits.CHANNEL_NAME - len(people) - 3)
+    return truncate(f"{project} · {people}", limits.CHANNEL_NAME)
+
+
+def _local_slot(window: Window, learner: LearnerInfo, on: date) -> str:
+    start, end = window.local(safe_tzinfo(learner.timezone), on)
+    return f"{start:%H:%M}–{end:%H:%M} {learner.timezone} ({name(learner, 40)})"
+
+
+def sync_suggestion(pairing: PairingInfo) -> str:
+    window = pairing.sync_window
+    if window is None:
+        return (
+            "Your evenings (19:00–23:00 local) don't overlap: try a weekend slot, or an early "
+            "evening for one of you."
+        )
+    on = pairing.created_at.date()
+    length = describe_overlap(window.minutes).replace(" evening overlap", "")
+    backend = _local_slot(window, pairing.backend, on)
+    frontend = _local_slot(window, pairing.frontend, on)
+    return f"Your evenings overlap {length}: {backend} = {frontend}."
+
+
+def kickoff_content(pairing: PairingInfo) -> str:
+    return (
+        f"<@{pairing.backend.user_id}> <@{pairing.frontend.user_id}> welcome to your pair "
+        f"thread for **{project_title(pairing.project)}**! 🎉"
+    )
+
+
+def kickoff_embed(pairing: PairingInfo) -> discord.Embed:
+    backend, frontend = pairing.backend, pairing.frontend
+    repos = "\n".join(
+        f"{who.role}: {truncate(who.repo, 150)}" for who in (backend, frontend) if who.repo
+    )
+    steps = [
+        "☐ **Share your repos** and give each other access." + (f"\n{repos}" if repos else ""),
+        "☐ **Agree the API contract**: an OpenAPI/Swagger spec (e.g. drf-spectacular) or a "
+        "GraphQL schema: endpoints, auth (JWT?), pagination, error shape.",
+        "☐ **Agree data formats**: field naming (snake_case or camelCase), ISO 8601 dates in "
+        "UTC, IDs, prices, image URLs.",
+        "☐ **Review the ERD** together: does it cover every screen of the frontend?",
+        f"☐ **Pick a weekly sync slot.** {sync_suggestion(pairing)}",
+        "☐ **Until the API is live**: the frontend builds on mock data shaped like the contract; "
+        "the backend enables CORS for the frontend's dev URL and shares the deployed base URL.",
+    ]
+    embed = embeds.success(
+        f"Kickoff checklist · {project_title(pairing.project)}",
+        "\n\n".join(steps),
+    )
+    embed.add_field(
+        name="Backend", value=f"<@{backend.user_id}> · `{backend.timezone}`", inline=True
+    )
+    embed.add_field(
+        name="Frontend", value=f"<@{frontend.user_id}> · `{frontend.timezone}`", inline=True
+    )
+    embed.set_footer(text="Plans changed? /unpair ends the pairing and you both look again.")
+    return embed
+
+
+def pair_mentions(pairing: PairingInfo) -> discord.AllowedMentions:
+    """Ping exactly the two partners."""
+    users = [discord.Object(pairing.backend.user_id), discord.Object(pairing.frontend.user_id)]
+    return discord.AllowedMentions(users=users, roles=False, everyone=False)
+
+
+THREAD_PENDING = (
+    "I couldn't create their private thread yet (check my permissions in the Nexus channel); "
+    "I'll keep trying."
+)
+
+
+def thread_closed_message(pairing: PairingInfo, ended_by: str) -> str:
+    reason = f" Reason: {user_text(pairing.end_reason, 300)}" if pairing.end_reason else ""
+    return f"This pairing was ended by {ended_by}.{reason} The thread is now archived."
+
+
+# ----- unpair -------------------------------------------------------------------------------
+
+
+def unpaired_reply(ended: list[PairingInfo], learner_id: int) -> str:
+    names = ", ".join(f"**{name(p.partner_of(learner_id))}**" for p in ended)
+    return (
+        f"Your pairing with {names} has ended and they've been told. You're back on the "
+        "waiting list with priority: `/find-partner` shows who is looking."
+    )
+
+
+def partner_left_notice(pairing: PairingInfo, leaver: LearnerInfo, by_moderator: bool) -> str:
+    who = "A moderator" if by_moderator else f"**{name(leaver)}**"
+    reason = f" Reason: {user_text(pairing.end_reason, 300)}" if pairing.end_reason else ""
+    return (
+        f"{who} ended your pairing on **{project_title(pairing.project)}**.{reason} You're back "
+        "on the waiting list with priority: run `/find-partner` to find a new partner."
+    )
+
+
+def moderator_paired_notice(pairing: PairingInfo) -> str:
+    return (
+        f"A moderator paired **{name(pairing.backend)}** (backend) with "
+        f"**{name(pairing.frontend)}** (frontend) on **{project_title(pairing.project)}**."
+    )
+
+
+# ----- waiting list -------------------------------------------------------------------------
+
+
+def waiter_notice(match: WaitMatch) -> str:
+    newcomer = match.newcomer
+    return (
+        f"🔔 **{name(newcomer)}** just announced **{project_title(match.project)}** as "
+        f"{newcomer.role}: they may be the partner you're waiting for. Press the button to ask "
+        "them, or run `/find-partner`."
+    )
+
+
+def newcomer_notice(match: WaitMatch) -> str:
+    shown = match.waiters[:5]
+    names = ", ".join(f"**{name(w, 40)}**" for w in shown)
+    more = f" and {len(match.waiters) - len(shown)} more" if len(match.waiters) > len(shown) else ""
+    role = match.waiters[0].role if match.waiters else "other"
+    return (
+        f"👋 {names}{more} ({role}) {'is' if len(match.waiters) == 1 else 'are'} waiting for a "
+        f"partner on **{project_title(match.project)}**. Press a button to ask, or run "
+        "`/find-partner`."
+    )
+
+
+# ----- buttons ------------------------------------------------------------------------------
+
+
+class MatchingButtons(Protocol):
+    """What the matching cog does when a button is pressed."""
+
+    async def ask(self, interaction: discord.Interaction, candidate_id: int) -> None: ...
+
+    async def answer(
+        self, interaction: discord.Interaction, request_id: int, accept: bool
+    ) -> None: ...
+
+
+def _handlers(interaction: discord.Interaction) -> MatchingButtons:
+    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
+    assert cog is not None, "the matching cog is not loaded"
+    return cog
+
+
+class _ReportingItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nexus:never"):
+    """Dynamic buttons whose errors reach the one error handler (discord.py only logs them)."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+class AskButton(_ReportingItem, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
+    """'Request to pair' with a candidate; only the learner it was shown to may press it."""
+
+    def __init__(self, candidate_id: int, user_id: int, label: str = "Request to pair") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=truncate(label, limits.BUTTON_LABEL),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"nexus:pair:ask:{candidate_id}:{user_id}",
+                emoji="🤝",
+            )
+        )
+        self.candidate_id = candidate_id
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AskButton:
+        return cls(int(match["candidate"]), int(match["user"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.user_id:
+            raise NotYourButton()
+        await _handlers(interaction).ask(interaction, self.candidate_id)
+
+
+class AnswerButton(_ReportingItem, template=r"nexus:req:(?P<answer>accept|decline):(?P<id>\d+)"):
+    """Accept or Decline on an invitation; the service checks it is the invitee pressing."""
+
+    def __init__(self, request_id: int, accept: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Accept" if accept else "Decline",
+                style=discord.ButtonStyle.success if accept else discord.ButtonStyle.danger,
+                custom_id=f"nexus:req:{'accept' if accept else 'decline'}:{request_id}",
+            )
+        )
+        self.request_id = request_id
+        self.accept = accept
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AnswerButton:
+        return cls(int(match["id"]), match["answer"] == "accept")
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await _handlers(interaction).answer(interaction, self.request_id, self.accept)
+
+
+BUTTONS = (AskButton, AnswerButton)
+
+
+def ask_view(people: list[tuple[int, str]], user_id: int) -> discord.ui.View:
+    """A 'Request' button per (learner id, name), for the learner `user_id` only."""
+    view = discord.ui.View(timeout=None)
+    for learner_id, label in people[: limits.BUTTONS_PER_ROW * limits.ACTION_ROWS]:
+        view.add_item(AskButton(learner_id, user_id, f"Request {label}"))
+    return view
+
+
+def suggestions_view(result: FindResult) -> discord.ui.View:
+    people = [(s.candidate.learner_id, s.candidate.name) for s in result.suggestions]
+    return ask_view(people, result.seeker.user_id)
+
+
+def invite_view(request_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(AnswerButton(request_id, accept=True))
+    view.add_item(AnswerButton(request_id, accept=False))
+    return view
