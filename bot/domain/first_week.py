@@ -211,43 +211,6 @@ def tally(members: Sequence[CohortMember]) -> CohortTally:
     )
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A learner as the simple partner suggestion sees them."""
-
-    user_id: int
-    name: str
-    project_id: int | None
-    role: str | None
-    announced_at: datetime | None
-    paired: bool = False
-    active: bool = True
-
-
-def simple_suggestions(
-    seekers: Iterable[Candidate], pool: Sequence[Candidate], *, limit: int = 3
-) -> dict[int, list[str]]:
-    """For each seeker: announced, active, unpaired learners on the same project and the other
-    track, longest waiting first (names only). Seekers without a project get an empty list."""
-    open_pool = [
-        c for c in pool if c.announced_at is not None and c.active and not c.paired and c.role
-    ]
-    open_pool.sort(key=lambda c: (c.announced_at, c.user_id))
-    out: dict[int, list[str]] = {}
-    for seeker in seekers:
-        if seeker.project_id is None or seeker.role is None:
-            out[seeker.user_id] = []
-            continue
-        out[seeker.user_id] = [
-            c.name
-            for c in open_pool
-            if c.project_id == seeker.project_id
-            and c.role != seeker.role
-            and c.user_id != seeker.user_id
-        ][:limit]
-    return out
-
-
 LATE_AFTER = timedelta(minutes=10)  # a step starting later than this was missed, not just slow
 
 

@@ -229,3 +229,40 @@ def max_pairings(backend: int, frontend: int, max_partners: int = 1) -> int:
     if backend <= 0 or frontend <= 0 or max_partners <= 0:
         return 0
     return min(backend * max_partners, frontend * max_partners, backend * frontend)
+
+
+def history(
+    pairs: Iterable[tuple[int, int]], declines: Iterable[tuple[int, int]]
+) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Per learner: everyone they were ever paired with, and everyone a decline stands between."""
+    partners: dict[int, set[int]] = {}
+    declined: dict[int, set[int]] = {}
+    for book, rows in ((partners, pairs), (declined, declines)):
+        for a, b in rows:
+            book.setdefault(a, set()).add(b)
+            book.setdefault(b, set()).add(a)
+    return partners, declined
+
+
+def best_for_each(
+    seekers: Iterable[Seeker],
+    pool: Iterable[Candidate],
+    *,
+    now: datetime,
+    max_partners: int = 1,
+    limit: int = 3,
+) -> dict[int, list[Suggestion]]:
+    """`rank` for many seekers at once (keyed by learner id), each against only the learners
+    of their own project and the other track, so a whole cohort ranks in one pass."""
+    groups: dict[tuple[int | None, str | None], list[Candidate]] = {}
+    for candidate in pool:
+        groups.setdefault((candidate.project_id, candidate.role), []).append(candidate)
+    out: dict[int, list[Suggestion]] = {}
+    for seeker in seekers:
+        me = seeker.learner
+        if me.role not in ROLES:
+            out[me.learner_id] = []
+            continue
+        group = groups.get((me.project_id, opposite(me.role)), [])
+        out[me.learner_id] = rank(seeker, group, now=now, max_partners=max_partners, limit=limit)
+    return out

@@ -1,4 +1,4 @@
-"""Who is in a cohort, and the simple partner suggestions used by the day-5 nudge.
+"""Who is in a cohort, and the protocol for the day-5 nudge's partner suggestions.
 
 The cohort is the members holding the configured learner role (read from the gateway's member
 cache through a `MemberDirectory`), or, when no learner role is set, every learner row of the
@@ -14,9 +14,8 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, Project
-from bot.domain.first_week import Candidate, CohortMember, simple_suggestions
+from bot.domain.first_week import CohortMember
 from bot.ui.text import user_text
 
 log = logging.getLogger(__name__)
@@ -99,34 +98,3 @@ class CohortRoster:
                 config.guild_id,
             )
         return found
-
-
-class SimpleSuggestions:
-    """Default `SuggestionSource`: same project, other track, announced, active, unpaired."""
-
-    def __init__(self, sessions: Sessions, limit: int = 3) -> None:
-        self._sessions = sessions
-        self._limit = limit
-
-    async def suggest(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[str]]:
-        async with self._sessions() as session:
-            learners = (
-                await session.scalars(select(Learner).where(Learner.guild_id == guild_id))
-            ).all()
-            paired = await paired_learner_ids(session, guild_id)
-        pool = [
-            Candidate(
-                user_id=row.user_id,
-                name=row.display_name or str(row.user_id),
-                project_id=row.project_id,
-                role=row.role,
-                announced_at=row.announced_at,
-                paired=row.id in paired,
-                active=row.active,
-            )
-            for row in learners
-        ]
-        wanted = set(user_ids)
-        seekers = [c for c in pool if c.user_id in wanted]
-        found = simple_suggestions(seekers, pool, limit=self._limit)
-        return {user_id: found.get(user_id, []) for user_id in user_ids}

@@ -10,12 +10,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.services.catalog import CatalogService
-from bot.services.cohort_members import CohortRoster, SimpleSuggestions
+from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
 from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
-from bot.services.matching import MatchingService
+from bot.services.matching import MatchingService, RankedSuggestions
 from bot.services.reminders import ReminderEngine
 from bot.services.stats import StatsService
 from bot.settings import DEFAULT_DATA_DIR, Settings
@@ -56,13 +56,14 @@ def build_services(
     catalog = CatalogService(sessions, clock, catalog_file(settings))
     guilds.add_setup_hook(catalog.seed_on_setup)
     learners = LearnerService(sessions, clock, catalog)
+    matching = MatchingService(sessions, clock, catalog)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,
         clock,
         scheduler,
         roster,
-        SimpleSuggestions(sessions),
+        RankedSuggestions(matching),
         sweep_seconds=settings.reminder_sweep_seconds,
     )
     return Services(
@@ -73,7 +74,7 @@ def build_services(
         guilds=guilds,
         catalog=catalog,
         learners=learners,
-        matching=MatchingService(sessions, clock, catalog),
+        matching=matching,
         knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
         stats=StatsService(sessions, clock),
         reminders=reminders,

@@ -9,7 +9,8 @@ per-server lock (one process on SQLite) and with the two learner rows locked FOR
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -18,7 +19,7 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
 from bot.domain.catalog import CatalogEntry, code, describe
-from bot.domain.matching import DEFAULT_LIMIT, rank, why_not
+from bot.domain.matching import DEFAULT_LIMIT, Seeker, best_for_each, history, rank, why_not
 from bot.errors import (
     InvalidInput,
     NoRoom,
@@ -36,9 +37,11 @@ from bot.services.matching_data import (
     RequestInfo,
     WaitMatch,
     active_partner_ids,
+    as_candidate,
     involves,
     learner_info,
     pairing_info,
+    pending_invites,
     project_info,
     request_info,
     seeker_for,
@@ -100,6 +103,58 @@ class MatchingService:
             return FindResult(
                 info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
             )
+
+    async def partner_names(
+        self, guild_id: int, user_ids: Sequence[int], limit: int = 3
+    ) -> dict[int, list[str]]:
+        """Best partners' names for many learners at once (the day-5 nudge); changes nothing.
+
+        One read of the server's learners and history, then the same ranking as
+        /find-partner, off the event loop."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            config = await config_for(session, guild_id)
+            rows = (
+                await session.scalars(
+                    select(Learner).where(
+                        Learner.guild_id == guild_id, Learner.announced_at.is_not(None)
+                    )
+                )
+            ).all()
+            pairs = (
+                await session.execute(
+                    select(Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at).where(
+                        Pairing.guild_id == guild_id
+                    )
+                )
+            ).all()
+            declines = (
+                await session.execute(
+                    select(PairRequest.requester_id, PairRequest.invitee_id).where(
+                        PairRequest.guild_id == guild_id, PairRequest.status == "declined"
+                    )
+                )
+            ).all()
+            invites = await pending_invites(session, guild_id)
+        current = Counter(i for b, f, ended in pairs if ended is None for i in (b, f))
+        past, declined = history(((b, f) for b, f, _ in pairs), declines)
+        pool = [as_candidate(r, config, current[r.id], invites[r.id]) for r in rows]
+        wanted = set(user_ids)
+        seekers = [
+            Seeker(
+                c, frozenset(past.get(c.learner_id, ())), frozenset(declined.get(c.learner_id, ()))
+            )
+            for c in pool
+            if c.user_id in wanted
+        ]
+        best = await asyncio.to_thread(
+            best_for_each, seekers, pool, now=now, max_partners=config.max_partners, limit=limit
+        )
+        names = {
+            s.learner.user_id: [x.candidate.name for x in best[s.learner.learner_id]]
+            for s in seekers
+        }
+        return {user_id: names.get(user_id, []) for user_id in user_ids}
 
     # ----- requests ----------------------------------------------------------------------
 
@@ -407,3 +462,14 @@ class MatchingService:
         if guild_id is None:
             raise RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
         return guild_id
+
+
+class RankedSuggestions:
+    """The day-5 nudge's `SuggestionSource`: the same ranking as /find-partner."""
+
+    def __init__(self, matching: MatchingService, limit: int = 3) -> None:
+        self._matching = matching
+        self._limit = limit
+
+    async def suggest(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[str]]:
+        return await self._matching.partner_names(guild_id, user_ids, self._limit)

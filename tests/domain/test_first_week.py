@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.first_week import (
-    Candidate,
     CohortMember,
     PlanInvalid,
     local_instant,
@@ -18,7 +17,6 @@ from bot.domain.first_week import (
     route,
     schedule,
     select_audience,
-    simple_suggestions,
     tally,
     timeliness,
 )
@@ -210,29 +208,6 @@ def test_tally_per_project() -> None:
     job_board = next(p for p in counts.projects if p.project == "Job Board")
     assert (job_board.announced, job_board.paired, job_board.alone) == (2, 1, ("learner3",))
     assert counts.projects[0].project == "Job Board"  # biggest first
-
-
-def test_simple_suggestions_same_project_other_track_unpaired_longest_waiting() -> None:
-    t = datetime(2026, 3, 2, tzinfo=UTC)
-
-    def cand(uid: int, project: int | None, role: str | None, **kw: object) -> Candidate:
-        return Candidate(uid, f"n{uid}", project, role, kw.pop("at", t), **kw)  # type: ignore[arg-type]
-
-    seeker = cand(1, 7, "backend")
-    pool = [
-        seeker,
-        cand(2, 7, "frontend", at=t + timedelta(hours=2)),
-        cand(3, 7, "frontend", at=t + timedelta(hours=1)),
-        cand(4, 7, "backend"),  # same track
-        cand(5, 8, "frontend"),  # other project
-        cand(6, 7, "frontend", paired=True),
-        cand(7, 7, "frontend", active=False),
-        cand(8, 7, "frontend", at=None),  # not announced
-        cand(9, 7, "frontend", at=t + timedelta(hours=3)),
-        cand(10, 7, "frontend", at=t + timedelta(hours=4)),
-    ]
-    found = simple_suggestions([seeker, cand(11, None, None)], pool, limit=3)
-    assert found == {1: ["n3", "n2", "n9"], 11: []}
 
 
 @pytest.mark.parametrize(

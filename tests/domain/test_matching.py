@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from bot.domain.matching import (
     Candidate,
     Seeker,
+    best_for_each,
+    history,
     max_pairings,
     opposite,
     rank,
@@ -175,3 +177,28 @@ def test_limit_returns_the_top_of_the_full_ranking(
     assert rank(me, pool, now=NOW, max_partners=3, limit=limit) == full[:limit]
     scores = [s.score for s in full]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_history_is_symmetric() -> None:
+    partners, declined = history([(1, 2), (1, 3)], [(4, 1)])
+    assert partners == {1: {2, 3}, 2: {1}, 3: {1}}
+    assert declined == {4: {1}, 1: {4}}
+
+
+def test_best_for_each_ranks_every_seeker_like_rank() -> None:
+    frontends = [learner(i, looking_since=NOW - timedelta(days=i)) for i in range(1, 8)]
+    backends = [learner(10 + i, "backend") for i in range(3)]
+    other_project = learner(20, project_id=2)
+    pool = [*frontends, *backends, other_project]
+    seekers = [
+        Seeker(backends[0]),
+        Seeker(backends[1], declined=frozenset({7})),
+        Seeker(frontends[0]),
+    ]
+    best = best_for_each(seekers, pool, now=NOW, limit=3)
+    for s in seekers:
+        expected = rank(s, pool, now=NOW, limit=3)
+        assert best[s.learner.learner_id] == expected
+    assert [x.candidate.learner_id for x in best[10]] == [7, 6, 5]  # longest waiting first
+    assert 7 not in [x.candidate.learner_id for x in best[11]]  # declined
+    assert {x.candidate.role for x in best[1]} == {"backend"}

@@ -14,14 +14,17 @@ from sqlalchemy import func, select
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.errors import InvalidInput, NoCohort, NotConfigured
-from bot.services.cohort_members import CohortRoster, SimpleSuggestions
+from bot.services.catalog import CatalogService
+from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
+from bot.services.matching import MatchingService, RankedSuggestions
 from bot.services.reminder_delivery import NONCE_WINDOW
 from bot.services.reminders import ReminderEngine
 from tests.services.conftest import GUILD, FakeClock
 from tests.services.reminder_fakes import FakeTransport
 
 PLAN = Path(__file__).resolve().parents[2] / "data" / "first_week.yaml"
+CATALOG = PLAN.with_name("catalog.yaml")
 CHANNEL, MOD_LOG, LEARNER_ROLE = 2000, 3000, 4000
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -58,7 +61,8 @@ def build(
     sessions: Sessions, clock: FakeClock, scheduler: AsyncIOScheduler, transport: FakeTransport
 ) -> World:
     roster = CohortRoster()
-    engine = ReminderEngine(sessions, clock, scheduler, roster, SimpleSuggestions(sessions))
+    matching = MatchingService(sessions, clock, CatalogService(sessions, clock, CATALOG))
+    engine = ReminderEngine(sessions, clock, scheduler, roster, RankedSuggestions(matching))
     directory = Directory()
     engine.attach(transport, directory)
     cohorts = CohortService(sessions, clock, engine, roster, PLAN)
