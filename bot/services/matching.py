@@ -14,12 +14,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
 from bot.domain.catalog import CatalogEntry, code, describe
-from bot.domain.matching import DEFAULT_LIMIT, Seeker, best_for_each, history, rank, why_not
+from bot.domain.matching import (
+    DEFAULT_LIMIT,
+    Seeker,
+    best_for_each,
+    history,
+    opposite,
+    rank,
+    why_not,
+)
 from bot.errors import (
     InvalidInput,
     NoRoom,
@@ -215,16 +224,9 @@ class MatchingService:
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
             config = await config_for(session, guild_id)
-            request = await session.scalar(
-                select(PairRequest).where(PairRequest.id == request_id).with_for_update()
+            request, requester, invitee = await self._open_request(
+                session, config, request_id, by_user_id, now
             )
-            assert request is not None
-            requester, invitee = await lock_learners(
-                session, request.requester_id, request.invitee_id
-            )
-            if invitee.user_id != by_user_id:
-                raise NotYourButton()
-            await check_open(session, request, requester, config, now)
             partners = await check_pairable(session, config, invitee, requester)
             request.status = "accepted"
             request.decided_at = now
@@ -238,19 +240,29 @@ class MatchingService:
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
             config = await config_for(session, guild_id)
-            request = await session.scalar(
-                select(PairRequest).where(PairRequest.id == request_id).with_for_update()
-            )
-            assert request is not None
-            requester, invitee = await lock_learners(
-                session, request.requester_id, request.invitee_id
-            )
-            if invitee.user_id != by_user_id:
-                raise NotYourButton()
-            await check_open(session, request, requester, config, now)
+            request, _, _ = await self._open_request(session, config, request_id, by_user_id, now)
             request.status = "declined"
             request.decided_at = now
             return await request_info(session, request, config)
+
+    @staticmethod
+    async def _open_request(
+        session: AsyncSession,
+        config: GuildConfig,
+        request_id: int,
+        by_user_id: int,
+        now: datetime,
+    ) -> tuple[PairRequest, Learner, Learner]:
+        """The request and both learners, locked; only its invitee may answer it, while open."""
+        request = await session.scalar(
+            select(PairRequest).where(PairRequest.id == request_id).with_for_update()
+        )
+        assert request is not None
+        requester, invitee = await lock_learners(session, request.requester_id, request.invitee_id)
+        if invitee.user_id != by_user_id:
+            raise NotYourButton()
+        await check_open(session, request, requester, config, now)
+        return request, requester, invitee
 
     async def expire_requests(self, now: datetime) -> list[RequestInfo]:
         """Close every pending request whose time is up; the requesters are to be told."""
@@ -400,6 +412,23 @@ class MatchingService:
                 return None
             if newcomer.role is None or newcomer.project_id is None or not newcomer.active:
                 return None
+            # Most announces meet nobody waiting: find that out first, with one indexed query.
+            anyone_waiting = await session.scalar(
+                select(Learner.id)
+                .where(
+                    Learner.guild_id == guild_id,
+                    Learner.project_id == newcomer.project_id,
+                    Learner.role == opposite(newcomer.role),
+                    Learner.active.is_(True),
+                    Learner.waiting_since.is_not(None),
+                )
+                .limit(1)
+            )
+            if anyone_waiting is None:
+                return None
+            waiting = await candidate_pool(session, config, newcomer, waiting_only=True)
+            if not waiting:
+                return None
             seeker = await seeker_for(session, newcomer, config)
             if seeker.learner.partners >= config.max_partners:
                 return None
@@ -408,7 +437,6 @@ class MatchingService:
                     select(WaitNotice.waiter_id).where(WaitNotice.newcomer_id == newcomer.id)
                 )
             )
-            waiting = await candidate_pool(session, config, newcomer, waiting_only=True)
             pool = {c.learner_id: c for c in waiting}
             waiters = list(
                 await session.scalars(

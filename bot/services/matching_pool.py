@@ -159,8 +159,10 @@ async def candidate_pool(
     query = select(*COLUMNS).where(*_eligible(config, seeker, frozenset()))
     if waiting_only:
         query = query.where(Learner.waiting_since.is_not(None))
-    invites = await pending_invites(session, config.guild_id)
     rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    invites = await pending_invites(session, config.guild_id)
     return await _as_candidates(session, config, seeker, rows, invites)
 
 
