@@ -79,11 +79,20 @@ def _in_pairing(learner_id: Any) -> ColumnElement[bool]:
 
 
 # Hot-path statements, built once (building them costs more than running them on SQLite).
-_ACTIVE_PAIRINGS = (
-    select(func.count(Pairing.id))
-    .where(Pairing.ended_at.is_(None), _in_pairing(Learner.id))
-    .correlate(Learner)
-    .scalar_subquery()
+_PAIRING_LEGS = union_all(
+    select(Pairing.backend_id.label("learner_id")).where(
+        Pairing.guild_id == bindparam("guild_id"), Pairing.ended_at.is_(None)
+    ),
+    select(Pairing.frontend_id.label("learner_id")).where(
+        Pairing.guild_id == bindparam("guild_id"), Pairing.ended_at.is_(None)
+    ),
+).subquery()
+# Learners already at `max_partners`: one aggregate over the server's active pairings,
+# computed once per query rather than once per candidate row.
+_FULL_LEARNERS = (
+    select(_PAIRING_LEGS.c.learner_id)
+    .group_by(_PAIRING_LEGS.c.learner_id)
+    .having(func.count() >= bindparam("max_partners"))
 )
 STILL_LOOKING = (
     select(Learner.user_id, Learner.display_name, func.count().over().label("total"))
@@ -94,7 +103,7 @@ STILL_LOOKING = (
         Learner.active.is_(True),
         Learner.announced_at.is_not(None),
         Learner.user_id != bindparam("user_id"),
-        _ACTIVE_PAIRINGS < bindparam("max_partners"),
+        Learner.id.not_in(_FULL_LEARNERS),
     )
     .order_by(Learner.announced_at, Learner.id)
     .limit(LOOKING_SHOWN)
@@ -319,18 +328,14 @@ class LearnerService:
         """Announced, active, same project, opposite role, with room for a partner."""
         assert learner.role is not None
         role = opposite_role(learner.role)
-        rows = (
-            await session.execute(
-                STILL_LOOKING,
-                {
-                    "guild_id": learner.guild_id,
-                    "project_id": learner.project_id,
-                    "role": role,
-                    "user_id": learner.user_id,
-                    "max_partners": config.max_partners,
-                },
-            )
-        ).all()
+        params = {
+            "guild_id": learner.guild_id,
+            "project_id": learner.project_id,
+            "role": role,
+            "user_id": learner.user_id,
+            "max_partners": config.max_partners,
+        }
+        rows = (await session.execute(STILL_LOOKING, params)).all()
         total = rows[0].total if rows else 0
         return Looking(role, int(total), tuple(Person(r.user_id, r.display_name) for r in rows))
 
