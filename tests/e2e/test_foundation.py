@@ -155,3 +155,31 @@ async def test_subprocess_entrypoint_ready_quickly(fake: FakeDiscord, tmp_path: 
     text = output.decode()
     assert fake.bot_token not in text
     assert process.returncode == 0, text[-2000:]
+    fake.assert_clean()
+
+
+async def test_sync_commands_cli_registers_and_exits(fake: FakeDiscord, tmp_path: Path) -> None:
+    """`python -m bot sync-commands` registers the commands (even unchanged ones) and exits."""
+    nexus = Nexus(fake, tmp_path)
+    env = {**os.environ, **nexus.env(), "LOG_LEVEL": "INFO"}
+    for expected_syncs in (1, 2):  # the second run forces a sync although nothing changed
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "sync-commands",
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, output.decode()[-2000:]
+        syncs = fake.calls_to("PUT", "/applications/{application_id}/commands")
+        assert len(syncs) == expected_syncs
+        assert fake.bot_token not in output.decode()
+    assert {"nexus", "announce-project", "find-partner", "learn"} <= {
+        c["name"] for c in fake.commands()
+    }
+    assert fake.identify_count == 0  # REST only: it never opened the gateway
+    fake.assert_clean()
