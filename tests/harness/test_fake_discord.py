@@ -9,6 +9,7 @@ import discord
 import pytest
 
 from tests.fakediscord import FakeDiscord, InteractionSetupError
+from tests.fakediscord.spec import shared_validator
 from tests.harness.support import Scene
 from tests.harness.tinybot import TinyBot
 
@@ -278,6 +279,10 @@ async def test_injected_failures_are_retried(fake: FakeDiscord, scene: Scene, bo
     fake.assert_clean()
 
 
+@pytest.mark.skipif(
+    not shared_validator().available,
+    reason="Discord's OpenAPI spec is not beside the repo (../shared/discord-api-spec)",
+)
 async def test_spec_validation_catches_wrong_types(
     fake: FakeDiscord, scene: Scene, bot: TinyBot
 ) -> None:
