@@ -16,8 +16,8 @@ from bot.domain.learners import Announcement, Person, ProjectTitles, opposite_ro
 from bot.errors import NexusError
 from bot.services.learners import AnnounceOutcome, Erasure, PostLocation, Profile
 from bot.ui import embeds, limits
-from bot.ui.errors import report_error
 from bot.ui.text import truncate, user_text
+from bot.ui.views import ReportingButton
 
 if TYPE_CHECKING:
     from bot.app import NexusBot
@@ -296,7 +296,7 @@ def _owned(interaction: discord.Interaction, user_id: int) -> None:
 
 
 class EraseButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    ReportingButton,
     template=r"nexus:mydata:erase:(?P<user_id>\d+):(?P<expires>\d+)",
 ):
     """Confirms `/my-data delete`; only for the caller, and only until it expires."""
@@ -321,13 +321,7 @@ class EraseButton(
     ) -> EraseButton:
         return cls(int(match["user_id"]), int(match["expires"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self._erase(interaction)
-        except Exception as error:  # DynamicItem errors bypass the view's on_error
-            await report_error(interaction, error)
-
-    async def _erase(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: discord.Interaction) -> None:
         _owned(interaction, self.user_id)
         bot: NexusBot = interaction.client  # type: ignore[assignment]
         if bot.services.clock.now().timestamp() > self.expires_at or interaction.guild_id is None:
@@ -344,7 +338,7 @@ class EraseButton(
 
 
 class KeepButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    ReportingButton,
     template=r"nexus:mydata:keep:(?P<user_id>\d+)",
 ):
     """Cancels `/my-data delete`."""
@@ -368,9 +362,6 @@ class KeepButton(
     ) -> KeepButton:
         return cls(int(match["user_id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            _owned(interaction, self.user_id)
-            await interaction.response.edit_message(content="👍 Nothing was deleted.", view=None)
-        except Exception as error:
-            await report_error(interaction, error)
+    async def run(self, interaction: discord.Interaction) -> None:
+        _owned(interaction, self.user_id)
+        await interaction.response.edit_message(content="👍 Nothing was deleted.", view=None)

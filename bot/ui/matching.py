@@ -21,8 +21,8 @@ from bot.services.matching_data import (
     WaitMatch,
 )
 from bot.ui import embeds, limits
-from bot.ui.errors import report_error
 from bot.ui.text import truncate, user_text
+from bot.ui.views import ReportingButton
 
 COG_NAME = "Matching"
 
@@ -307,20 +307,7 @@ def _handlers(interaction: discord.Interaction) -> MatchingButtons:
     return cog
 
 
-class _ReportingItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nexus:never"):
-    """Dynamic buttons whose errors reach the one error handler (discord.py only logs them)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.run(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
-
-
-class AskButton(_ReportingItem, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
+class AskButton(ReportingButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
     """'Request to pair' with a candidate; only the learner it was shown to may press it."""
 
     def __init__(self, candidate_id: int, user_id: int, label: str = "Request to pair") -> None:
@@ -347,7 +334,7 @@ class AskButton(_ReportingItem, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P
         await _handlers(interaction).ask(interaction, self.candidate_id)
 
 
-class AnswerButton(_ReportingItem, template=r"nexus:req:(?P<answer>accept|decline):(?P<id>\d+)"):
+class AnswerButton(ReportingButton, template=r"nexus:req:(?P<answer>accept|decline):(?P<id>\d+)"):
     """Accept or Decline on an invitation; the service checks it is the invitee pressing."""
 
     def __init__(self, request_id: int, accept: bool) -> None:

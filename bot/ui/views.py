@@ -1,4 +1,5 @@
-"""Base classes for views and modals that report errors through the one handler."""
+"""Base classes for views, modals and dynamic buttons that report errors through the one
+handler."""
 
 from __future__ import annotations
 
@@ -21,3 +22,20 @@ class NexusModal(discord.ui.Modal):
         self, interaction: discord.Interaction, error: Exception, /
     ) -> None:
         await report_error(interaction, error)
+
+
+class ReportingButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"nexus:never"):
+    """A persistent (dynamic) button whose errors reach the one error handler.
+
+    discord.py only logs exceptions raised by a DynamicItem's callback, so subclasses put
+    their work in `run` and this base reports what it raises. (The template above is never
+    matched: every subclass gives its own.)"""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
