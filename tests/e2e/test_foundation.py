@@ -183,3 +183,17 @@ async def test_sync_commands_cli_registers_and_exits(fake: FakeDiscord, tmp_path
     }
     assert fake.identify_count == 0  # REST only: it never opened the gateway
     fake.assert_clean()
+
+
+async def test_a_429_is_waited_out_and_nothing_is_lost_or_doubled(nexus: Nexus) -> None:
+    nexus.fake.fail_next(
+        "POST", "/channels/{channel_id}/messages", status=429, retry_after=0.2, count=2
+    )
+    reply = await nexus.invoke(
+        "wanjiku", "announce-project", project="Job Board Backend", role="backend"
+    )
+    final = await reply.wait_final(timeout=10)
+    assert final.ephemeral
+    posts = [p for p in nexus.posts() if f"<@{nexus.member('wanjiku').id}>" in p.text]
+    assert len(posts) == 1
+    assert nexus.fake.rate_limited_count >= 2
