@@ -33,6 +33,10 @@ HEARTBEAT_SECONDS = 30
 # sized for bots in thousands of servers). Nexus serves a handful; a guild arriving later is
 # still picked up as `guild_available`.
 GUILD_READY_TIMEOUT = 0.5
+# On shutdown, how long running commands and event handlers get to finish.
+SHUTDOWN_GRACE_SECONDS = 5.0
+IN_FLIGHT_TASKS = frozenset({"CommandTree-invoker"})  # the names discord.py gives its tasks
+EVENT_TASKS = "discord.py: on_"
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -135,8 +139,23 @@ class NexusBot(commands.Bot):
             self.scheduler.shutdown(wait=False)
         try:
             await super().close()
+            await self._finish_in_flight_work()
         finally:
             await self.engine.dispose()
+
+    async def _finish_in_flight_work(self) -> None:
+        """Let running commands and event handlers finish their transactions before the
+        database closes (discord.py does not track the tasks it starts for them)."""
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current
+            and not task.done()
+            and (task.get_name() in IN_FLIGHT_TASKS or task.get_name().startswith(EVENT_TASKS))
+        ]
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
 
 
 async def build_bot(
