@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.app import NexusBot
 from bot.commands import ModeratorCog
+from bot.ui import charts
 from bot.ui import stats as ui
 
 
@@ -30,7 +31,10 @@ class StatsCog(ModeratorCog):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.stats_service.overview(interaction.guild_id, project)
-        await interaction.followup.send(embed=ui.stats_embed(report), ephemeral=True)
+        picture = await charts.chart_file(report.chart(ui.stats_title(report)))
+        await interaction.followup.send(
+            embed=ui.stats_embed(report, picture.filename), file=picture, ephemeral=True
+        )
 
     @app_commands.command(name="export", description="Learners and pairings as CSV files")
     async def export(self, interaction: discord.Interaction) -> None:

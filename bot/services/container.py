@@ -66,6 +66,8 @@ def build_services(
         RankedSuggestions(matching),
         sweep_seconds=settings.reminder_sweep_seconds,
     )
+    stats = StatsService(sessions, clock, roster)
+    reminders.use_charts(stats)
     return Services(
         settings=settings,
         sessions=sessions,
@@ -76,7 +78,7 @@ def build_services(
         learners=learners,
         matching=matching,
         knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
-        stats=StatsService(sessions, clock),
+        stats=stats,
         reminders=reminders,
         cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings)),
     )

@@ -56,6 +56,7 @@ from bot.domain.reminder_text import (
     template_fields,
     truncate,
 )
+from bot.domain.stats import ChartData
 from bot.domain.timezones import to_tzinfo
 from bot.services.cohort_members import CohortRoster, SuggestionSource
 from bot.ui.text import user_text
@@ -76,9 +77,16 @@ class Undeliverable(Exception):
 
 class ReminderTransport(Protocol):
     async def post(
-        self, channel_id: int, content: str, mention_ids: Sequence[int], nonce: str
+        self,
+        channel_id: int,
+        content: str,
+        mention_ids: Sequence[int],
+        nonce: str,
+        *,
+        chart: ChartData | None = None,
     ) -> int:
-        """Post in a channel pinging exactly `mention_ids`; the new (or de-duplicated) id."""
+        """Post in a channel pinging exactly `mention_ids` (with the stats chart attached when
+        given); the new (or de-duplicated) id."""
         ...
 
     async def dm(self, user_id: int, content: str, nonce: str) -> int:
@@ -87,6 +95,12 @@ class ReminderTransport(Protocol):
 
     async def notify(self, channel_id: int, content: str) -> None:
         """A best-effort notice for moderators, pinging nobody."""
+        ...
+
+
+class ChartSource(Protocol):
+    async def chart(self, guild_id: int, title: str) -> ChartData:
+        """The server's stats chart data (the moderators' summary carries it)."""
         ...
 
 
@@ -140,6 +154,7 @@ class BatchDelivery:
         self._roster = roster
         self.suggestions = suggestions
         self.transport: ReminderTransport | None = None
+        self.charts: ChartSource | None = None
 
     async def run(self, reminder_id: int) -> None:
         """Send what is left of a `sending` reminder; stops early when an outcome is unknown."""
@@ -268,7 +283,15 @@ class BatchDelivery:
                 message_id = await self.transport.dm(batch.user_ids[0], content, batch.key)
             else:
                 pinged = [u for u in batch.user_ids if u != MODERATORS_POST]
-                message_id = await self.transport.post(plan.channel_id, content, pinged, batch.key)
+                chart = await self._chart(plan)
+                if chart is None:
+                    message_id = await self.transport.post(
+                        plan.channel_id, content, pinged, batch.key
+                    )
+                else:
+                    message_id = await self.transport.post(
+                        plan.channel_id, content, pinged, batch.key, chart=chart
+                    )
         except DmClosed:
             await self._back_to_channel(batch)
             return True
@@ -293,6 +316,16 @@ class BatchDelivery:
                 .values(status="sent", sent_at=self._clock.now(), message_id=message_id),
             )
         return True
+
+    async def _chart(self, plan: FanOut) -> ChartData | None:
+        """The stats chart for the moderators' summary; a summary without it beats none."""
+        if plan.audience != "moderators" or self.charts is None:
+            return None
+        try:
+            return await self.charts.chart(plan.guild_id, f"First week · day {plan.values['day']}")
+        except Exception:
+            log.exception("reminder %s: the summary goes out without its chart", plan.reminder_id)
+            return None
 
     async def _back_to_channel(self, batch: Batch) -> None:
         """A DM was refused (nothing sent): the learner gets the channel message instead."""

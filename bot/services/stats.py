@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import desc, select
+from sqlalchemy import desc, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import GuildConfig, Learner, LearnMiss, Pairing, Project
+from bot.db.models import (
+    Cohort,
+    GuildConfig,
+    Learner,
+    LearnMiss,
+    Pairing,
+    PairRequest,
+    Project,
+)
 from bot.domain.export import LearnerRow, PairingRow, learners_csv, pairings_csv
 from bot.domain.knowledge.text import name_key
-from bot.domain.stats import LearnerFact, MissCount, ProjectStats, aggregate
+from bot.domain.stats import (
+    ChartData,
+    Funnel,
+    LearnerFact,
+    MissCount,
+    ProjectStats,
+    WeekFacts,
+    aggregate,
+    funnel,
+)
+from bot.domain.timezones import to_tzinfo
 from bot.errors import InvalidInput, NotConfigured
+from bot.services.cohort_members import CohortRoster
+
+WEEK_DAYS = 7
 
 PROJECT_CACHE_SECONDS = 60
 MAX_CHOICES = 25
@@ -36,6 +57,10 @@ class StatsReport:
     total: ProjectStats
     active_pairings: int
     misses: list[MissCount]
+    funnel: Funnel | None = None  # the whole server's week; None for one project
+
+    def chart(self, title: str) -> ChartData:
+        return ChartData(title, tuple(self.rows), self.funnel)
 
 
 @dataclass(frozen=True)
@@ -54,9 +79,12 @@ def _project_name(project: Project) -> ProjectName:
 
 
 class StatsService:
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+    def __init__(
+        self, sessions: Sessions, clock: Clock, roster: CohortRoster | None = None
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._roster = roster or CohortRoster()
         self._projects: dict[int, tuple[datetime, list[ProjectName]]] = {}
 
     async def _require_config(self, session: AsyncSession, guild_id: int) -> None:
@@ -129,9 +157,69 @@ class StatsService:
                 for row in (await session.execute(learners)).all()
             ]
             top_misses = [] if chosen is not None else await self._misses(session, guild_id, misses)
+            week = None if chosen is not None else await self._week(session, guild_id)
         listed = [chosen.name] if chosen else [p.name for p in projects]
         rows, total = aggregate(facts, listed)
-        return StatsReport(chosen.name if chosen else None, rows, total, len(pairs), top_misses)
+        report_funnel = funnel(week) if week is not None else None
+        return StatsReport(
+            chosen.name if chosen else None, rows, total, len(pairs), top_misses, report_funnel
+        )
+
+    async def chart(self, guild_id: int, title: str) -> ChartData:
+        """The whole server's chart data (the day-7 summary carries it)."""
+        return (await self.overview(guild_id, misses=0)).chart(title)
+
+    async def _week(self, session: AsyncSession, guild_id: int) -> WeekFacts:
+        """Who reached each stage of the week: since the active cohort's start (or ever)."""
+        config = await session.get(GuildConfig, guild_id)
+        assert config is not None
+        now = self._clock.now()
+        cohort = await session.scalar(
+            select(Cohort)
+            .where(Cohort.guild_id == guild_id, Cohort.status == "active")
+            .order_by(Cohort.id.desc())
+            .limit(1)
+        )
+        since: datetime | None = None
+        cutoff = now
+        if cohort is not None:
+            zone = to_tzinfo(cohort.timezone)
+            since = datetime.combine(cohort.start_date, time(0), zone)
+            cutoff = min(now, since + timedelta(days=WEEK_DAYS))
+        members = await self._roster.members(session, config)
+        users = dict(
+            (
+                await session.execute(
+                    select(Learner.id, Learner.user_id).where(Learner.guild_id == guild_id)
+                )
+            ).all()
+        )
+        requests = select(PairRequest.requester_id, PairRequest.invitee_id).where(
+            PairRequest.guild_id == guild_id
+        )
+        pairings = select(Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at).where(
+            Pairing.guild_id == guild_id, Pairing.created_at <= cutoff
+        )
+        if since is not None:
+            requests = requests.where(PairRequest.created_at >= since)
+            pairings = pairings.where(or_(Pairing.ended_at.is_(None), Pairing.ended_at >= since))
+        asked = {users[i] for row in (await session.execute(requests)).all() for i in row}
+        paired: set[int] = set()
+        still: set[int] = set()
+        for backend_id, frontend_id, ended_at in (await session.execute(pairings)).all():
+            pair = {users[backend_id], users[frontend_id]}
+            paired |= pair
+            if ended_at is None or ended_at > cutoff:
+                still |= pair
+        return WeekFacts(
+            cohort=frozenset(m.user_id for m in members),
+            announced=frozenset(m.user_id for m in members if m.announced),
+            asked=frozenset(asked),
+            paired=frozenset(paired),
+            met=None,  # check-ins are not recorded yet: the stage shows "not tracked yet"
+            still_paired=frozenset(still),
+            day7_reached=since is not None and now >= since + timedelta(days=WEEK_DAYS),
+        )
 
     def _find_project(self, projects: list[ProjectName], text: str) -> ProjectName:
         typed = name_key(text)

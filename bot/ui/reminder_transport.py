@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.domain.stats import ChartData
 from bot.services.reminder_delivery import DmClosed, Undeliverable
+from bot.ui.charts import chart_file
 
 CANNOT_DM = 50007
 
@@ -27,7 +29,13 @@ class DiscordReminderTransport:
         self._client = client
 
     async def post(
-        self, channel_id: int, content: str, mention_ids: Sequence[int], nonce: str
+        self,
+        channel_id: int,
+        content: str,
+        mention_ids: Sequence[int],
+        nonce: str,
+        *,
+        chart: ChartData | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id)
         allowed = discord.AllowedMentions(
@@ -36,8 +44,11 @@ class DiscordReminderTransport:
             everyone=False,
             replied_user=False,
         )
+        files = [await chart_file(chart)] if chart is not None else []
         try:
-            message = await channel.send(content, allowed_mentions=allowed, nonce=nonce)
+            message = await channel.send(
+                content, allowed_mentions=allowed, nonce=nonce, files=files
+            )
         except discord.HTTPException as error:
             if _definite(error):
                 raise Undeliverable(_describe(error, "the channel")) from error

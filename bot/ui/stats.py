@@ -7,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from bot.domain.stats import PAIRED_BAR, WAITING_BAR, ProjectStats, chart
+from bot.domain.stats import NOT_TRACKED, PAIRED_BAR, WAITING_BAR, Funnel, ProjectStats, chart
 from bot.services.stats import ExportFiles, StatsReport
 from bot.ui import embeds, limits
 from bot.ui.text import truncate, user_text
@@ -50,8 +50,28 @@ def _totals(report: StatsReport) -> str:
     )
 
 
-def stats_embed(report: StatsReport) -> discord.Embed:
-    title = "Nexus stats" if report.project is None else f"Nexus stats · {report.project}"
+def funnel_text(funnel: Funnel) -> str:
+    """The funnel's numbers, one stage a line (the chart's numbers, for screen readers)."""
+    first = funnel.cohort
+    lines = []
+    for stage in funnel.stages:
+        if stage.count is None:
+            lines.append(f"{stage.label}: 0 ({NOT_TRACKED})")
+        elif stage is funnel.stages[0] or not first:
+            lines.append(f"{stage.label}: **{stage.count}**")
+        else:
+            lines.append(f"{stage.label}: **{stage.count}** ({round(100 * stage.count / first)}%)")
+    return "\n".join(lines)
+
+
+def stats_title(report: StatsReport) -> str:
+    return "Nexus stats" if report.project is None else f"Nexus stats · {report.project}"
+
+
+def stats_embed(report: StatsReport, image: str | None = None) -> discord.Embed:
+    """The numbers as text; `image` names the attached chart (`attachment://…`) when there is
+    one."""
+    title = stats_title(report)
     block, empty = _chart_block(report.rows)
     legend = f"{PAIRED_BAR} paired · {WAITING_BAR} waiting (announced, no partner yet)"
     description = f"{legend}\n{block}"
@@ -61,6 +81,10 @@ def stats_embed(report: StatsReport) -> discord.Embed:
     embed = embeds.info(truncate(title, limits.EMBED_TITLE))
     embed.description = truncate(description, limits.EMBED_DESCRIPTION)
     embed.add_field(name="Totals", value=_totals(report), inline=False)
+    if report.funnel is not None:
+        embed.add_field(name="This week's funnel", value=funnel_text(report.funnel), inline=False)
+    if image is not None:
+        embed.set_image(url=f"attachment://{image}")
     if report.project is None:
         if report.misses:
             lines = [f"“{user_text(m.query, 80)}” × {m.count}" for m in report.misses]

@@ -168,6 +168,8 @@ async def test_a_whole_week_reaches_the_right_people(week: Nexus) -> None:
     assert "**E-Commerce**: 2 announced, 0 paired, 2 still alone (chidi, wanjiku)" in (
         summary.content
     )
+    [chart] = summary.attachments  # the same chart as /nexus stats
+    assert chart.filename == "nexus-stats.png" and chart.data.startswith(b"\x89PNG")
 
     show = await week.invoke("mod", "nexus cohort show")
     assert show.ephemeral

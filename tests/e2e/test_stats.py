@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from PIL import Image
 
 from tests.e2e.harness import Nexus
 from tests.services.seed import seed_cohort
@@ -40,12 +41,34 @@ async def test_stats_chart_totals_and_misses(cohort: Nexus) -> None:
     assert "other server" not in misses
 
 
+async def test_stats_attaches_a_chart_and_keeps_the_funnel_numbers_in_text(cohort: Nexus) -> None:
+    final = await (await cohort.invoke("mod", "nexus stats")).wait_final()
+    [picture] = final.attachments
+    assert picture.filename == "nexus-stats.png"
+    image = Image.open(io.BytesIO(picture.data))
+    assert image.format == "PNG" and image.size[0] >= 600
+    embed = final.embeds[0]
+    assert embed["image"]["url"] == "attachment://nexus-stats.png"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    # no learner role: the cohort is everyone who used Nexus and is still in the server
+    assert fields["This week's funnel"].splitlines() == [
+        "in the cohort: **6**",
+        "announced: **5** (83%)",
+        "asked or was asked: **0** (0%)",
+        "paired: **4** (67%)",
+        "met (check-in): 0 (not tracked yet)",
+        "still paired so far: **2** (33%)",
+    ]
+
+
 async def test_stats_for_one_project(cohort: Nexus) -> None:
     reply = await cohort.invoke("mod", "nexus stats", project="ecommerce")
     final = await reply.wait_final()
     embed = final.embeds[0]
     assert embed["title"] == "Nexus stats · E-Commerce"
     assert "Job Board" not in embed["description"]
+    assert final.attachments[0].filename == "nexus-stats.png"
+    assert "This week's funnel" not in final.text
     assert "Announced: **3**" in final.text
     assert "/learn searches" not in final.text
 
