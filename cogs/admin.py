@@ -120,6 +120,7 @@ class AdminCog(ModeratorCog):
                 "request_expiry_hours": request_expiry_hours,
                 "reminder_grace_hours": reminder_grace_hours,
             },
+            by_user=interaction.user.id,
         )
         await interaction.response.send_message(
             embed=ui.config_embed(config, "Settings saved"), ephemeral=True

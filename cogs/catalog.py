@@ -79,7 +79,9 @@ class CatalogCog(ModeratorCog):
     async def remove(self, interaction: discord.Interaction, project: str) -> None:
         if interaction.guild_id is None:
             raise GuildOnly()
-        removal = await self.catalog.remove(interaction.guild_id, project)
+        removal = await self.catalog.remove(
+            interaction.guild_id, project, by_user=interaction.user.id
+        )
         await interaction.response.send_message(
             ui.removed_text(removal.entry, removal.learners), ephemeral=True
         )

@@ -41,7 +41,10 @@ class StatsCog(ModeratorCog):
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         files = await self.stats_service.export(interaction.guild_id)
-        text, attachments = ui.export_message(files, self.bot.services.clock.now())
+        assert interaction.guild is not None
+        text, attachments = ui.export_message(
+            files, interaction.guild.name, self.bot.services.clock.now()
+        )
         await interaction.followup.send(text, files=attachments, ephemeral=True)
 
 

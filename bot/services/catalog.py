@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Project
+from bot.domain.audit import NOTHING, Change, literal
 from bot.domain.catalog import (
     CatalogEntry,
     CatalogIndex,
@@ -30,6 +31,7 @@ from bot.domain.catalog import (
     slugify,
 )
 from bot.errors import InvalidInput, NotConfigured, UnknownProject
+from bot.services.audit import AuditTrail
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,17 @@ class Removal:
 
 
 class CatalogService:
-    def __init__(self, sessions: Sessions, clock: Clock, catalog_file: Path) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog_file: Path,
+        *,
+        audit: AuditTrail | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._catalog_file = catalog_file
         self._indexes: dict[int, CatalogIndex] = {}
         self._seed: list[CatalogEntry] | None = None
@@ -192,9 +202,12 @@ class CatalogService:
             await session.flush()
             added = entry_from_row(row)
         await self.reload(guild_id)
+        await self._audit.record(
+            guild_id, by_user, [Change("projects · add", NOTHING, literal(added.name))]
+        )
         return added
 
-    async def remove(self, guild_id: int, project: str) -> Removal:
+    async def remove(self, guild_id: int, project: str, *, by_user: int | None = None) -> Removal:
         """Take a project out of the catalog; learners who announced it keep it."""
         await self._require_config(guild_id)
         index = await self.index(guild_id)
@@ -213,6 +226,9 @@ class CatalogService:
                 select(func.count(Learner.id)).where(Learner.project_id == row.id)
             )
         await self.reload(guild_id)
+        await self._audit.record(
+            guild_id, by_user, [Change("projects · remove", literal(entry.name), NOTHING)]
+        )
         return Removal(entry, int(learners or 0))
 
     async def _require_config(self, guild_id: int) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Reminder
+from bot.domain.audit import NOTHING, Change
 from bot.domain.first_week import (
     CohortMember,
     Plan,
@@ -26,6 +27,7 @@ from bot.domain.first_week import (
 )
 from bot.domain.timezones import normalize_timezone, to_tzinfo
 from bot.errors import InvalidInput, NoCohort, NotConfigured
+from bot.services.audit import AuditTrail
 from bot.services.cohort_members import CohortRoster
 from bot.services.reminders import ReminderEngine
 
@@ -76,7 +78,10 @@ class CohortService:
         engine: ReminderEngine,
         roster: CohortRoster,
         plan_path: Path,
+        *,
+        audit: AuditTrail | None = None,
     ) -> None:
+        self._audit = audit or AuditTrail(sessions, clock)
         self._sessions = sessions
         self._clock = clock
         self._engine = engine
@@ -122,6 +127,7 @@ class CohortService:
                 )
             ).all()
             old_ids = [c.id for c in old]
+            was = ", ".join(_cohort_text(c) for c in old) or NOTHING
             ran: set[str] = set()
             stopped: list[int] = []
             if old_ids:
@@ -185,6 +191,9 @@ class CohortService:
             if reminder.status == "scheduled":
                 self._engine.arm(reminder.id, reminder.due_at)
         self._engine.wake()
+        await self._audit.record(
+            guild_id, by_user, [Change("cohort · start", was, _cohort_text(cohort))]
+        )
         return overview
 
     async def show(self, guild_id: int) -> CohortOverview:
@@ -224,7 +233,7 @@ class CohortService:
             )
         return overview, previews
 
-    async def cancel(self, guild_id: int) -> CohortOverview:
+    async def cancel(self, guild_id: int, *, by_user: int | None = None) -> CohortOverview:
         """Stop the running cohort: nothing more of it is sent (a batch in flight finishes)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
@@ -252,7 +261,13 @@ class CohortService:
                 update(Cohort).where(Cohort.id == cohort_id).values(status="cancelled")
             )
         self._engine.disarm(stopped)
-        return await self._overview(cohort_id)
+        overview = await self._overview(cohort_id)
+        await self._audit.record(
+            guild_id,
+            by_user,
+            [Change("cohort · cancel", _cohort_text(overview), "cancelled")],
+        )
+        return overview
 
     async def _overview(self, cohort_id: int, *, replaced: int = 0) -> CohortOverview:
         async with self._sessions() as session:
@@ -321,3 +336,8 @@ async def _active_cohort_id(session: Any, guild_id: int) -> int | None:
         .limit(1)
     )
     return cohort_id
+
+
+def _cohort_text(cohort: Any) -> str:
+    """A cohort as the audit trail shows it: its start date and time zone."""
+    return f"starts {cohort.start_date.isoformat()} ({cohort.timezone})"

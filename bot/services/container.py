@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
+from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
@@ -27,6 +28,7 @@ class Services:
     sessions: Sessions
     clock: Clock
     scheduler: AsyncIOScheduler
+    audit: AuditTrail
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
@@ -52,11 +54,12 @@ def plan_file(settings: Settings) -> Path:
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
-    guilds = GuildService(sessions, clock)
-    catalog = CatalogService(sessions, clock, catalog_file(settings))
+    audit = AuditTrail(sessions, clock)
+    guilds = GuildService(sessions, clock, audit=audit)
+    catalog = CatalogService(sessions, clock, catalog_file(settings), audit=audit)
     guilds.add_setup_hook(catalog.seed_on_setup)
     learners = LearnerService(sessions, clock, catalog)
-    matching = MatchingService(sessions, clock, catalog)
+    matching = MatchingService(sessions, clock, catalog, audit=audit)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,
@@ -66,19 +69,20 @@ def build_services(
         RankedSuggestions(matching),
         sweep_seconds=settings.reminder_sweep_seconds,
     )
-    stats = StatsService(sessions, clock, roster)
+    stats = StatsService(sessions, clock, roster, audit=audit)
     reminders.use_charts(stats)
     return Services(
         settings=settings,
         sessions=sessions,
         clock=clock,
         scheduler=scheduler,
+        audit=audit,
         guilds=guilds,
         catalog=catalog,
         learners=learners,
         matching=matching,
-        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
+        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir, audit=audit),
         stats=stats,
         reminders=reminders,
-        cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings)),
+        cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings), audit=audit),
     )

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig
+from bot.domain.audit import Change, channel_ref, differences, literal, role_ref
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
+from bot.services.audit import AuditTrail
 
 SetupHook = Callable[[AsyncSession, GuildConfig, bool], Awaitable[None]]
 
@@ -34,9 +36,12 @@ class SetupRoles:
 
 
 class GuildService:
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+    def __init__(
+        self, sessions: Sessions, clock: Clock, *, audit: AuditTrail | None = None
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._on_setup: list[SetupHook] = []
 
     async def get(self, guild_id: int) -> GuildConfig | None:
@@ -58,6 +63,7 @@ class GuildService:
         async with self._sessions.begin() as session:
             config = await session.get(GuildConfig, guild_id)
             created = config is None
+            before = {} if config is None else setup_view(config)
             if config is None:
                 config = GuildConfig(guild_id=guild_id, created_at=now, timezone="UTC")
                 config.allow_custom_projects = False
@@ -75,13 +81,17 @@ class GuildService:
             config.updated_at = now
             for hook in self._on_setup:
                 await hook(session, config, created)
+            after = setup_view(config)
+        await self._audit.record(guild_id, by_user, differences("setup", before, after))
         return config, created
 
     def add_setup_hook(self, hook: SetupHook) -> None:
         """Run `hook(session, config, created)` inside the setup transaction (e.g. seed catalog)."""
         self._on_setup.append(hook)
 
-    async def update_settings(self, guild_id: int, changes: dict[str, Any]) -> GuildConfig:
+    async def update_settings(
+        self, guild_id: int, changes: dict[str, Any], *, by_user: int | None = None
+    ) -> GuildConfig:
         """Apply only the given settings; validate all before changing any."""
         cleaned: dict[str, Any] = {}
         for name, value in changes.items():
@@ -102,10 +112,16 @@ class GuildService:
             config = await session.get(GuildConfig, guild_id)
             if config is None:
                 raise NotConfigured()
+            changed = [
+                Change(f"settings · {name}", _shown(getattr(config, name)), _shown(value))
+                for name, value in cleaned.items()
+                if getattr(config, name) != value
+            ]
             for name, value in cleaned.items():
                 setattr(config, name, value)
             if cleaned:
                 config.updated_at = self._clock.now()
+        await self._audit.record(guild_id, by_user, changed)
         return config
 
     async def is_moderator(self, guild_id: int, role_ids: set[int], manage_guild: bool) -> bool:
@@ -118,3 +134,21 @@ class GuildService:
     async def configured_guild_ids(self) -> list[int]:
         async with self._sessions() as session:
             return list((await session.scalars(select(GuildConfig.guild_id))).all())
+
+
+def setup_view(config: GuildConfig) -> dict[str, str]:
+    """What `/nexus setup` sets, as the audit trail shows it."""
+    return {
+        "Nexus channel": channel_ref(config.channel_id),
+        "backend role": role_ref(config.backend_role_id),
+        "frontend role": role_ref(config.frontend_role_id),
+        "learner role": role_ref(config.learner_role_id),
+        "moderator role": role_ref(config.moderator_role_id),
+        "mod-log": channel_ref(config.mod_log_channel_id),
+    }
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return literal(value) if isinstance(value, str) else str(value)

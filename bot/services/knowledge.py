@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.db.base import Base
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, LearnFeedback, LearnMiss
+from bot.domain.audit import Change
 from bot.domain.knowledge import (
     Article,
     Choice,
@@ -41,6 +42,7 @@ from bot.domain.knowledge import (
     paginate,
 )
 from bot.errors import ArticleNotFound, NotConfigured
+from bot.services.audit import AuditTrail
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +111,17 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class KnowledgeService:
-    def __init__(self, sessions: Sessions, clock: Clock, directory: Path) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        directory: Path,
+        *,
+        audit: AuditTrail | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._directory = directory
         self._library = empty_library()
         self._pages: dict[str, tuple[Page, ...]] = {}
@@ -160,14 +170,22 @@ class KnowledgeService:
         log.info("knowledge base: %d articles loaded", len(report.library))
         return report
 
-    async def reload(self) -> ReloadResult:
-        """Re-read the files; a file that broke keeps its last good version online."""
+    async def reload(
+        self, guild_id: int | None = None, *, by_user: int | None = None
+    ) -> ReloadResult:
+        """Re-read the files; a file that broke keeps its last good version online.
+
+        The knowledge base is shared; `guild_id` is the server whose moderator asked (its
+        audit trail records the reload)."""
         await self.ready()
         async with self._lock:
             previous = self._library
             report = await asyncio.to_thread(self._build, previous)
             self._install(report)
-        return ReloadResult(report, compare(previous, report.library))
+        result = ReloadResult(report, compare(previous, report.library))
+        if guild_id is not None:
+            await self._audit.record(guild_id, by_user, [_reload_change(previous, result)])
+        return result
 
     async def warmed(self) -> None:
         """Wait until the background part of the last (re)load is done."""
@@ -253,3 +271,23 @@ class KnowledgeService:
             )
             counts = {bool(helpful): int(count) for helpful, count in rows.all()}
         return Votes(counts.get(True, 0), counts.get(False, 0))
+
+
+def _reload_change(previous: Library, result: ReloadResult) -> Change:
+    changes = result.changes
+    counts = [
+        f"{len(names)} {what}"
+        for names, what in (
+            (changes.added, "added"),
+            (changes.updated, "updated"),
+            (changes.removed, "removed"),
+            (result.report.errors, "bad files"),
+        )
+        if names
+    ]
+    detail = f" ({', '.join(counts)})" if counts else " (no change)"
+    return Change(
+        "learn · reload",
+        f"{len(previous)} articles",
+        f"{len(result.report.library)} articles{detail}",
+    )

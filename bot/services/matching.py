@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
+from bot.domain.audit import NOTHING, Change, literal, user_ref
 from bot.domain.catalog import CatalogEntry, code, describe
 from bot.domain.matching import (
     DEFAULT_LIMIT,
@@ -38,6 +39,7 @@ from bot.errors import (
     RequestClosed,
     UnknownProject,
 )
+from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.matching_data import (
     FindResult,
@@ -71,9 +73,17 @@ REASON_LIMIT = 300
 
 
 class MatchingService:
-    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog: CatalogService,
+        *,
+        audit: AuditTrail | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._catalog = catalog
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
@@ -352,7 +362,11 @@ class MatchingService:
                         learner.partner_left_at = now
                         learner.waiting_since = learner.waiting_since or now
                 ended.append(await pairing_info(session, pairing, config))
-            return ended
+        if by_user_id is not None:
+            await self._audit.record(
+                guild_id, by_user_id, [Change("unpair", pair_text(p), NOTHING) for p in ended]
+            )
+        return ended
 
     async def moderator_pair(
         self, guild_id: int, backend_user_id: int, frontend_user_id: int, *, by_user_id: int
@@ -398,7 +412,10 @@ class MatchingService:
             result = await create_pairing(
                 session, config, backend, frontend, now, partners, by_user_id
             )
-            return PairResult(result.pairing, result.withdrawn, notes)
+        await self._audit.record(
+            guild_id, by_user_id, [Change("pair", NOTHING, pair_text(result.pairing))]
+        )
+        return PairResult(result.pairing, result.withdrawn, notes)
 
     # ----- waiting list ------------------------------------------------------------------
 
@@ -501,3 +518,9 @@ class RankedSuggestions:
 
     async def suggest(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[str]]:
         return await self._matching.partner_names(guild_id, user_ids, self._limit)
+
+
+def pair_text(pairing: PairingInfo) -> str:
+    """A pairing as the audit trail shows it: both people and the project."""
+    backend, frontend = user_ref(pairing.backend.user_id), user_ref(pairing.frontend.user_id)
+    return f"{backend} & {frontend} on {literal(pairing.project.name)}"

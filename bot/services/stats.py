@@ -20,7 +20,14 @@ from bot.db.models import (
     PairRequest,
     Project,
 )
-from bot.domain.export import LearnerRow, PairingRow, learners_csv, pairings_csv
+from bot.domain.export import (
+    CHECKIN_NOT_TRACKED,
+    LearnerRow,
+    PairingRow,
+    audit_csv,
+    learners_csv,
+    pairings_csv,
+)
 from bot.domain.knowledge.text import name_key
 from bot.domain.stats import (
     ChartData,
@@ -34,6 +41,7 @@ from bot.domain.stats import (
 )
 from bot.domain.timezones import to_tzinfo
 from bot.errors import InvalidInput, NotConfigured
+from bot.services.audit import AuditTrail
 from bot.services.cohort_members import CohortRoster
 
 WEEK_DAYS = 7
@@ -69,6 +77,8 @@ class ExportFiles:
     pairings_csv: str
     learners: int
     pairings: int
+    audit_csv: str = ""
+    changes: int = 0
 
 
 def _project_name(project: Project) -> ProjectName:
@@ -80,10 +90,16 @@ def _project_name(project: Project) -> ProjectName:
 
 class StatsService:
     def __init__(
-        self, sessions: Sessions, clock: Clock, roster: CohortRoster | None = None
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        roster: CohortRoster | None = None,
+        *,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._roster = roster or CohortRoster()
         self._projects: dict[int, tuple[datetime, list[ProjectName]]] = {}
 
@@ -241,7 +257,7 @@ class StatsService:
         return [MissCount(r.query, r.count, r.last_at) for r in rows.all()]
 
     async def export(self, guild_id: int) -> ExportFiles:
-        """Every learner and every pairing of the server, as two CSV texts."""
+        """Every learner, every pairing and the audit trail of the server, as CSV texts."""
         backend, frontend = aliased(Learner), aliased(Learner)
         async with self._sessions() as session:
             await self._require_config(session, guild_id)
@@ -263,6 +279,12 @@ class StatsService:
                     .order_by(Pairing.id)
                 )
             ).all()
+        names = {learner.id: learner.display_name for learner, _ in learner_rows}
+        partners: dict[int, list[str]] = {}
+        for pairing, _, _, _ in pairing_rows:
+            if pairing.ended_at is None:
+                partners.setdefault(pairing.backend_id, []).append(names[pairing.frontend_id])
+                partners.setdefault(pairing.frontend_id, []).append(names[pairing.backend_id])
         learners = [
             LearnerRow(
                 user_id=learner.user_id,
@@ -276,6 +298,9 @@ class StatsService:
                 active=learner.active,
                 reminders=learner.reminders,
                 waiting_since=learner.waiting_since,
+                partners=tuple(partners.get(learner.id, ())),
+                # check-ins are not recorded yet; paired learners say so rather than nothing
+                checkin=CHECKIN_NOT_TRACKED if learner.id in partners else "",
             )
             for learner, project in learner_rows
         ]
@@ -293,6 +318,12 @@ class StatsService:
             )
             for pairing, b, f, project in pairing_rows
         ]
+        trail = await self._audit.entries(guild_id)
         return ExportFiles(
-            learners_csv(learners), pairings_csv(pairings), len(learners), len(pairings)
+            learners_csv(learners),
+            pairings_csv(pairings),
+            len(learners),
+            len(pairings),
+            audit_csv(trail),
+            len(trail),
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import discord
 
+from bot.domain.export import export_name
 from bot.domain.stats import NOT_TRACKED, PAIRED_BAR, WAITING_BAR, Funnel, ProjectStats, chart
 from bot.services.stats import ExportFiles, StatsReport
 from bot.ui import embeds, limits
@@ -95,19 +96,23 @@ def stats_embed(report: StatsReport, image: str | None = None) -> discord.Embed:
     return embed
 
 
-def export_message(files: ExportFiles, now: datetime) -> tuple[str, list[discord.File]]:
-    """The reply text and the two CSV attachments (UTF-8 with BOM, so Excel reads accents)."""
-    stamp = now.strftime("%Y%m%d-%H%M")
+def export_message(
+    files: ExportFiles, server: str, now: datetime
+) -> tuple[str, list[discord.File]]:
+    """The reply text and the CSV attachments (UTF-8 with BOM, so Excel reads accents), named
+    after the server and the day."""
+    day = now.date()
     attachments = [
-        discord.File(
-            io.BytesIO(files.learners_csv.encode("utf-8-sig")), filename=f"learners-{stamp}.csv"
-        ),
-        discord.File(
-            io.BytesIO(files.pairings_csv.encode("utf-8-sig")), filename=f"pairings-{stamp}.csv"
-        ),
+        discord.File(io.BytesIO(text.encode("utf-8-sig")), filename=export_name(kind, server, day))
+        for kind, text in (
+            ("learners", files.learners_csv),
+            ("pairings", files.pairings_csv),
+            ("audit", files.audit_csv),
+        )
     ]
     text = (
-        f"📦 Exported **{files.learners}** learners and **{files.pairings}** pairings. "
+        f"📦 Exported **{files.learners}** learners, **{files.pairings}** pairings and "
+        f"**{files.changes}** moderator changes. "
         "These files contain personal data: keep them private."
     )
     return text, attachments

@@ -1,0 +1,1 @@
+"""What Nexus does on Discord besides a command's own reply."""
