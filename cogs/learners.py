@@ -149,10 +149,14 @@ class LearnersCog(commands.Cog):
     ) -> None:
         member = _member(interaction)
         if action == "export":
-            document = await self.learners.export(member.guild.id, member.id)
+            document = await self.learners.export(
+                member.guild.id, member.id, server=member.guild.name
+            )
             await interaction.response.send_message(
                 "📦 Everything Nexus stores about you on this server is in this file.",
-                file=ui.export_file(document, member.guild.id),
+                file=ui.export_file(
+                    document, member.guild.name, self.bot.services.clock.now().date()
+                ),
                 ephemeral=True,
             )
             return

@@ -19,6 +19,7 @@ from bot.db.models import (
     Pairing,
     PairRequest,
     Project,
+    Reminder,
     WaitNotice,
     as_dict,
 )
@@ -384,8 +385,11 @@ class LearnerService:
 
     # ---- my data -----------------------------------------------------------------------------
 
-    async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        """Everything stored about the member on this server, JSON-ready."""
+    async def export(
+        self, guild_id: int, user_id: int, *, server: str | None = None
+    ) -> dict[str, Any]:
+        """Everything stored about the member on this server, JSON-ready, naming people (by
+        display name and Discord id) and projects instead of internal row ids."""
         async with self._sessions() as session:
             if await session.get(GuildConfig, guild_id) is None:
                 raise NotConfigured()
@@ -395,6 +399,7 @@ class LearnerService:
             document: dict[str, Any] = {
                 "about": "Everything Nexus stores about you on this server.",
                 "exported_at": self._clock.now(),
+                "server": server,
                 "guild_id": guild_id,
                 "user_id": user_id,
                 "profile": None,
@@ -405,22 +410,42 @@ class LearnerService:
             }
             if learner is not None:
                 document.update(await self._learner_records(session, learner))
-            deliveries = await session.scalars(
-                select(Delivery)
+            deliveries = await session.execute(
+                select(Delivery, Reminder.step_key)
+                .join(Reminder, Reminder.id == Delivery.reminder_id)
                 .where(Delivery.guild_id == guild_id, Delivery.user_id == user_id)
                 .order_by(Delivery.id)
             )
-            document["reminder_deliveries"] = [as_dict(row) for row in deliveries]
+            document["reminder_deliveries"] = [
+                {
+                    "step": step,
+                    "via": delivery.via,
+                    "status": delivery.status,
+                    "sent_at": delivery.sent_at,
+                    "error": delivery.error,
+                }
+                for delivery, step in deliveries
+            ]
             feedback = await session.scalars(
                 select(LearnFeedback)
                 .where(LearnFeedback.guild_id == guild_id, LearnFeedback.user_id == user_id)
                 .order_by(LearnFeedback.id)
             )
-            document["learn_feedback"] = [as_dict(row) for row in feedback]
+            document["learn_feedback"] = [
+                {"article": row.slug, "helpful": row.helpful, "at": row.created_at}
+                for row in feedback
+            ]
         return _jsonable(document)
 
     async def _learner_records(self, session: AsyncSession, learner: Learner) -> dict[str, Any]:
-        users = await self._user_ids(session, learner.guild_id)
+        people = await self._people(session, learner.guild_id)
+        projects = dict(
+            (
+                await session.execute(
+                    select(Project.id, Project.name).where(Project.guild_id == learner.guild_id)
+                )
+            ).all()
+        )
         project = await session.get(Project, learner.project_id) if learner.project_id else None
         requests = await session.scalars(
             select(PairRequest)
@@ -437,15 +462,18 @@ class LearnerService:
             .where(or_(WaitNotice.waiter_id == learner.id, WaitNotice.newcomer_id == learner.id))
             .order_by(WaitNotice.id)
         )
+        by_user = {person["user_id"]: person for person in people.values()}
 
-        def with_users(row: Any, *columns: str) -> dict[str, Any]:
-            data = as_dict(row)
-            for column in columns:
-                data[column.replace("_id", "_user_id")] = users.get(data[column])
-            return data
+        def moderator(user_id: int | None) -> dict[str, Any] | None:
+            if user_id is None:
+                return None
+            return by_user.get(user_id, {"name": None, "user_id": user_id})
 
+        profile = {
+            k: v for k, v in as_dict(learner).items() if k not in {"id", "guild_id", "project_id"}
+        }
         return {
-            "profile": as_dict(learner),
+            "profile": profile,
             "project": (
                 {
                     "name": project.name,
@@ -456,17 +484,52 @@ class LearnerService:
                 if project
                 else None
             ),
-            "pair_requests": [with_users(r, "requester_id", "invitee_id") for r in requests],
-            "pairings": [with_users(p, "backend_id", "frontend_id") for p in pairings],
-            "wait_notices": [with_users(n, "waiter_id", "newcomer_id") for n in notices],
+            "pair_requests": [
+                {
+                    "from": people.get(r.requester_id),
+                    "to": people.get(r.invitee_id),
+                    "project": projects.get(r.project_id) if r.project_id else None,
+                    "status": r.status,
+                    "created_at": r.created_at,
+                    "expires_at": r.expires_at,
+                    "decided_at": r.decided_at,
+                }
+                for r in requests
+            ],
+            "pairings": [
+                {
+                    "backend": people.get(p.backend_id),
+                    "frontend": people.get(p.frontend_id),
+                    "project": projects.get(p.project_id) if p.project_id else None,
+                    "created_at": p.created_at,
+                    "paired_by_moderator": moderator(p.created_by),
+                    "ended_at": p.ended_at,
+                    "ended_by": moderator(p.ended_by),
+                    "end_reason": p.end_reason,
+                }
+                for p in pairings
+            ],
+            "wait_notices": [
+                {
+                    "waiting": people.get(n.waiter_id),
+                    "newcomer": people.get(n.newcomer_id),
+                    "at": n.created_at,
+                }
+                for n in notices
+            ],
         }
 
     @staticmethod
-    async def _user_ids(session: AsyncSession, guild_id: int) -> dict[int, int]:
+    async def _people(session: AsyncSession, guild_id: int) -> dict[int, dict[str, Any]]:
+        """Learner row id -> the person: display name and Discord user id."""
         rows = await session.execute(
-            select(Learner.id, Learner.user_id).where(Learner.guild_id == guild_id)
+            select(Learner.id, Learner.user_id, Learner.display_name).where(
+                Learner.guild_id == guild_id
+            )
         )
-        return {learner_id: user_id for learner_id, user_id in rows}
+        return {
+            learner_id: {"name": name, "user_id": user_id} for learner_id, user_id, name in rows
+        }
 
     async def erase(self, guild_id: int, user_id: int) -> Erasure:
         """Delete everything about the member on this server, in one transaction.

@@ -7,11 +7,13 @@ import json
 import logging
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import discord
 
+from bot.domain.export import export_name
 from bot.domain.learners import Announcement, Person, ProjectTitles, opposite_role
 from bot.errors import NexusError
 from bot.services.learners import AnnounceOutcome, Erasure, PostLocation, Profile
@@ -262,9 +264,10 @@ async def swap_track_roles(
 # ---- /my-data ----------------------------------------------------------------------------------
 
 
-def export_file(document: dict[str, Any], guild_id: int) -> discord.File:
+def export_file(document: dict[str, Any], server: str, day: date) -> discord.File:
+    """The learner's data as JSON, named after the server and the day."""
     raw = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
-    return discord.File(io.BytesIO(raw), filename=f"nexus-my-data-{guild_id}.json")
+    return discord.File(io.BytesIO(raw), filename=export_name("nexus-my-data", server, day, "json"))
 
 
 ERASE_PROMPT = (
