@@ -8,9 +8,9 @@ from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import ModeratorCog
+from bot.domain.text import user_text
 from bot.errors import GuildOnly
 from bot.ui import learn as ui
-from bot.ui.text import user_text
 
 
 class LearnCog(commands.Cog, name=ui.COG_NAME):

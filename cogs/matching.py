@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import ModeratorCog
+from bot.domain.pairing import LearnerInfo, PairingInfo
 from bot.effects.pairing import PairingEffects
 from bot.errors import GuildOnly
-from bot.services.matching_data import LearnerInfo, PairingInfo
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)

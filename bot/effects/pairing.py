@@ -10,11 +10,11 @@ from typing import Literal
 
 import discord
 
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
 from bot.effects import announcements
 from bot.effects.messages import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
-from bot.services.matching_data import PairingInfo, PairResult, RequestInfo
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)

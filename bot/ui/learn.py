@@ -14,10 +14,10 @@ from typing import Protocol
 import discord
 
 from bot.domain.knowledge import Article, Library, LibraryChanges, LoadReport, Page
+from bot.domain.text import truncate, user_text
 from bot.errors import NotYourCard
 from bot.ui import embeds, limits
 from bot.ui.persistent import PersistentButton, PersistentSelect
-from bot.ui.text import truncate, user_text
 
 SLUG = r"[a-z0-9-]{1,48}"
 SNOWFLAKE = r"\d{1,20}"

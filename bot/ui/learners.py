@@ -22,10 +22,10 @@ from bot.domain.learners import (
     ProjectTitles,
     opposite_role,
 )
+from bot.domain.text import truncate, user_text
 from bot.errors import NotYourErasure
 from bot.ui import embeds, limits
 from bot.ui.persistent import PersistentButton
-from bot.ui.text import truncate, user_text
 
 log = logging.getLogger(__name__)
 

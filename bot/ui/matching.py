@@ -10,7 +10,7 @@ import discord
 
 from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
 from bot.domain.matching import opposite
-from bot.services.matching_data import (
+from bot.domain.pairing import (
     FindResult,
     LearnerInfo,
     PairingInfo,
@@ -18,9 +18,9 @@ from bot.services.matching_data import (
     RequestInfo,
     WaitMatch,
 )
+from bot.domain.text import truncate, user_text
 from bot.ui import embeds, limits
 from bot.ui.persistent import PersistentButton
-from bot.ui.text import truncate, user_text
 
 COG_NAME = "Matching"
 
