@@ -202,3 +202,26 @@ class ChartData:
     title: str
     rows: tuple[ProjectStats, ...]
     funnel: Funnel | None
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    project: str | None  # the project asked for, or None for the whole server
+    rows: list[ProjectStats]
+    total: ProjectStats
+    active_pairings: int
+    misses: list[MissCount]
+    funnel: Funnel | None = None  # the whole server's week; None for one project
+
+    def chart(self, title: str) -> ChartData:
+        return ChartData(title, tuple(self.rows), self.funnel)
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    learners_csv: str
+    pairings_csv: str
+    learners: int
+    pairings: int
+    audit_csv: str = ""
+    changes: int = 0

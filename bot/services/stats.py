@@ -31,10 +31,10 @@ from bot.domain.export import (
 from bot.domain.knowledge.text import name_key
 from bot.domain.stats import (
     ChartData,
-    Funnel,
+    ExportFiles,
     LearnerFact,
     MissCount,
-    ProjectStats,
+    StatsReport,
     WeekFacts,
     aggregate,
     funnel,
@@ -56,29 +56,6 @@ class ProjectName:
     key: str
     name: str
     names: tuple[str, ...]  # name keys of every way to refer to it (titles, aliases)
-
-
-@dataclass(frozen=True)
-class StatsReport:
-    project: str | None  # the project asked for, or None for the whole server
-    rows: list[ProjectStats]
-    total: ProjectStats
-    active_pairings: int
-    misses: list[MissCount]
-    funnel: Funnel | None = None  # the whole server's week; None for one project
-
-    def chart(self, title: str) -> ChartData:
-        return ChartData(title, tuple(self.rows), self.funnel)
-
-
-@dataclass(frozen=True)
-class ExportFiles:
-    learners_csv: str
-    pairings_csv: str
-    learners: int
-    pairings: int
-    audit_csv: str = ""
-    changes: int = 0
 
 
 def _project_name(project: Project) -> ProjectName:

@@ -8,10 +8,18 @@ from datetime import datetime
 import discord
 
 from bot.domain.export import export_name
-from bot.domain.stats import NOT_TRACKED, PAIRED_BAR, WAITING_BAR, Funnel, ProjectStats, chart
-from bot.services.stats import ExportFiles, StatsReport
+from bot.domain.stats import (
+    NOT_TRACKED,
+    PAIRED_BAR,
+    WAITING_BAR,
+    ExportFiles,
+    Funnel,
+    ProjectStats,
+    StatsReport,
+    chart,
+)
+from bot.domain.text import truncate, user_text
 from bot.ui import embeds, limits
-from bot.ui.text import truncate, user_text
 
 MAX_CHART_ROWS = 20
 CHART_BUDGET = 3500  # leave room in the description for the legend and notes
