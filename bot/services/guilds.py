@@ -6,14 +6,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import GuildConfig
+from bot.db.models import Cohort, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.domain.audit import Change, channel_ref, differences, literal, role_ref
-from bot.domain.server import ServerSettings
+from bot.domain.server import CohortState, ServerOverview, ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
 from bot.services.audit import AuditTrail
@@ -131,6 +131,46 @@ class GuildService:
         await self._audit.record(guild_id, by_user, changed)
         return settings
 
+    async def overview(self, guild_id: int) -> ServerOverview:
+        """Settings, catalog size, announced / paired learners and the latest cohort."""
+        async with self._sessions() as session:
+            config = await session.get(GuildConfig, guild_id)
+            if config is None:
+                raise NotConfigured()
+            projects = await session.scalar(
+                select(func.count(Project.id)).where(
+                    Project.guild_id == guild_id, Project.active.is_(True)
+                )
+            )
+            announced = await session.scalar(
+                select(func.count(Learner.id)).where(
+                    Learner.guild_id == guild_id,
+                    Learner.active.is_(True),
+                    Learner.announced_at.is_not(None),
+                )
+            )
+            pairs = (
+                await session.execute(
+                    select(Pairing.backend_id, Pairing.frontend_id).where(
+                        Pairing.guild_id == guild_id, Pairing.ended_at.is_(None)
+                    )
+                )
+            ).all()
+            cohort = await session.scalar(
+                select(Cohort)
+                .where(Cohort.guild_id == guild_id)
+                .order_by(Cohort.created_at.desc(), Cohort.id.desc())
+                .limit(1)
+            )
+            state = await _cohort_state(session, cohort) if cohort is not None else None
+            return ServerOverview(
+                settings=server_settings(config),
+                projects=int(projects or 0),
+                announced=int(announced or 0),
+                paired=len({learner for pair in pairs for learner in pair}),
+                cohort=state,
+            )
+
     async def is_moderator(self, guild_id: int, role_ids: set[int], manage_guild: bool) -> bool:
         """Manage Server always counts; the configured moderator role counts too."""
         if manage_guild:
@@ -175,4 +215,25 @@ def server_settings(config: GuildConfig) -> ServerSettings:
         max_partners=config.max_partners,
         request_expiry_hours=config.request_expiry_hours,
         reminder_grace_hours=config.reminder_grace_hours,
+    )
+
+
+async def _cohort_state(session: AsyncSession, cohort: Cohort) -> CohortState:
+    steps = (
+        await session.execute(
+            select(Reminder.step_key, Reminder.status, Reminder.due_at)
+            .where(Reminder.cohort_id == cohort.id)
+            .order_by(Reminder.due_at)
+        )
+    ).all()
+    done = sum(1 for _, status, _ in steps if status in ("sent", "late", "skipped"))
+    upcoming = next(((key, due) for key, status, due in steps if status == "scheduled"), None)
+    return CohortState(
+        start_date=cohort.start_date,
+        timezone=cohort.timezone,
+        status=cohort.status,
+        done=done,
+        total=len(steps),
+        next_step=upcoming[0] if upcoming else None,
+        next_due=upcoming[1] if upcoming else None,
     )
