@@ -98,6 +98,18 @@ _FULL_LEARNERS = (
     .group_by(_PAIRING_LEGS.c.learner_id)
     .having(func.count() >= bindparam("max_partners"))
 )
+# Everyone the learner may never be proposed again: past and current partners, and anyone a
+# declined request stands between (the hard rules of bot.domain.matching, as /find-partner).
+_NEVER_AGAIN = union_all(
+    select(Pairing.frontend_id).where(Pairing.backend_id == bindparam("learner_id")),
+    select(Pairing.backend_id).where(Pairing.frontend_id == bindparam("learner_id")),
+    select(PairRequest.invitee_id).where(
+        PairRequest.requester_id == bindparam("learner_id"), PairRequest.status == "declined"
+    ),
+    select(PairRequest.requester_id).where(
+        PairRequest.invitee_id == bindparam("learner_id"), PairRequest.status == "declined"
+    ),
+)
 STILL_LOOKING = (
     select(Learner.user_id, Learner.display_name, func.count().over().label("total"))
     .where(
@@ -108,11 +120,13 @@ STILL_LOOKING = (
         Learner.announced_at.is_not(None),
         Learner.user_id != bindparam("user_id"),
         Learner.id.not_in(_FULL_LEARNERS),
+        Learner.id.not_in(_NEVER_AGAIN),
     )
     .order_by(Learner.announced_at, Learner.id)
     .limit(LOOKING_SHOWN)
 )
-"""Learners of `role` on a project who still have room, first few with the total count."""
+"""Learners of `role` on a project who still have room and whom /find-partner could propose
+to the learner: the first few, with the total count."""
 
 _PARTNER_IDS = union_all(
     select(Pairing.frontend_id).where(
@@ -276,7 +290,8 @@ class LearnerService:
 
     @staticmethod
     async def _looking(session: AsyncSession, learner: Learner, config: GuildConfig) -> Looking:
-        """Announced, active, same project, opposite role, with room for a partner."""
+        """Announced, active, same project, opposite role, with room for a partner, never paired
+        with the learner and with no decline between them."""
         assert learner.role is not None
         role = opposite_role(learner.role)
         params = {
@@ -284,6 +299,7 @@ class LearnerService:
             "project_id": learner.project_id,
             "role": role,
             "user_id": learner.user_id,
+            "learner_id": learner.id,
             "max_partners": config.max_partners,
         }
         rows = (await session.execute(STILL_LOOKING, params)).all()

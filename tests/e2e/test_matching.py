@@ -511,3 +511,30 @@ async def test_fifty_concurrent_accepts_for_one_partner_make_one_pairing(nexus: 
     for backend in backends:  # every other requester hears their request was withdrawn
         if backend.id != winner:
             await told(nexus, backend, "withdrawn", timeout=20)
+
+
+async def test_announce_reply_lists_only_learners_find_partner_could_propose(nexus: Nexus) -> None:
+    """The "who is looking" list in the /announce-project reply applies the hard rules: never a
+    past partner, never someone a decline stands between."""
+    tobi = await announced(nexus, "tobi", "backend")
+    wanjiku = await announced(nexus, "wanjiku", "frontend")
+    await announced(nexus, "kemi", "frontend")
+    await announced(nexus, "ada", "frontend")
+    invite = await request_pair(nexus, tobi, "wanjiku")
+    await nexus.fake.click(wanjiku, invite, button(invite, "nexus:req:decline:"))
+    await nexus.fake.wait_for_dm(tobi, lambda m: "declined" in m.text)
+    invite = await request_pair(nexus, tobi, "kemi")
+    await accept(nexus, nexus.member("kemi"), invite)
+    await (await nexus.invoke(tobi, "unpair")).wait_final()
+    reply = await nexus.invoke(
+        tobi, "announce-project", project=TITLES["ecommerce"], role="backend"
+    )
+    text = (await reply.wait_final()).text
+    assert "**1** frontend learner is looking" in text
+    assert f"<@{nexus.member('ada').id}>" in text
+    assert f"<@{wanjiku.id}>" not in text and f"<@{nexus.member('kemi').id}>" not in text
+    # both ways: wanjiku, who declined tobi, is not shown tobi either
+    reply = await nexus.invoke(
+        wanjiku, "announce-project", project=TITLES["ecommerce"], role="frontend"
+    )
+    assert f"<@{tobi.id}>" not in (await reply.wait_final()).text
