@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.evenings import describe_overlap, overlap_minutes
-
-ROLES = ("backend", "frontend")
+from bot.domain.roles import ROLES, opposite
 
 OVERLAP_POINTS_PER_HOUR = 10.0
 WAIT_POINTS_PER_DAY = 5.0
@@ -38,11 +37,6 @@ PENDING_PENALTY_CAP = 3
 
 DEFAULT_LIMIT = 5
 NEVER = float("inf")  # sorts learners with no start date after everyone else
-
-
-def opposite(role: str) -> str:
-    """The other track."""
-    return "frontend" if role == "backend" else "backend"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from bot.db.models import GuildConfig
 from bot.domain.server import ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
+from bot.services.lookups import server_config
 
 SetupHook = Callable[[AsyncSession, GuildConfig, bool], Awaitable[None]]
 
@@ -104,9 +105,7 @@ class GuildService:
             else:
                 raise InvalidInput(f"Unknown setting `{name}`.")
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             for name, value in cleaned.items():
                 setattr(config, name, value)
             if cleaned:

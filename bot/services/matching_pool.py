@@ -35,7 +35,8 @@ from bot.db.base import UTCDateTime
 from bot.db.models import GuildConfig, Learner, Pairing
 from bot.domain import matching as rules
 from bot.domain.evenings import EVENING_MINUTES, overlap_minutes
-from bot.domain.matching import Candidate, Seeker, opposite
+from bot.domain.matching import Candidate, Seeker
+from bot.domain.roles import opposite
 from bot.services.matching_data import pending_invites
 
 # Extra rows beyond the proof's bound, to absorb rounding differences between SQL's and

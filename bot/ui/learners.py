@@ -20,8 +20,8 @@ from bot.domain.learners import (
     PostLocation,
     Profile,
     ProjectTitles,
-    opposite_role,
 )
+from bot.domain.roles import opposite
 from bot.domain.text import truncate, user_text
 from bot.errors import NotYourErasure
 from bot.ui import embeds, limits
@@ -76,7 +76,7 @@ def repo_link(url: str) -> str:
 
 
 def status_line(data: Announcement) -> str:
-    wanted = opposite_role(data.role)
+    wanted = opposite(data.role)
     if not data.active:
         return "💤 Not in the server any more"
     if data.partners and data.looking:
