@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -39,6 +39,7 @@ from bot.domain.pairing import (
 from bot.domain.roles import opposite
 from bot.errors import (
     InvalidInput,
+    NexusError,
     NoRoom,
     NotAMatch,
     NotPaired,
@@ -479,21 +480,21 @@ class MatchingService:
         return resolution.entry
 
     async def _guild_of_learner(self, learner_id: int) -> int:
-        async with self._sessions() as session:
-            guild_id = await session.scalar(
-                select(Learner.guild_id).where(Learner.id == learner_id)
-            )
-        if guild_id is None:
-            raise NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
-        return guild_id
+        query = select(Learner.guild_id).where(Learner.id == learner_id)
+        gone = NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
+        return await self._guild_of(query, gone)
 
     async def _guild_of_request(self, request_id: int) -> int:
+        query = select(PairRequest.guild_id).where(PairRequest.id == request_id)
+        gone = RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
+        return await self._guild_of(query, gone)
+
+    async def _guild_of(self, query: Select[int], gone: NexusError) -> int:
+        """The server a learner or request belongs to (read before taking its lock)."""
         async with self._sessions() as session:
-            guild_id = await session.scalar(
-                select(PairRequest.guild_id).where(PairRequest.id == request_id)
-            )
+            guild_id = await session.scalar(query)
         if guild_id is None:
-            raise RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
+            raise gone
         return guild_id
 
 
