@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -26,8 +25,6 @@ from bot.domain.text import truncate, user_text
 from bot.errors import NotYourErasure
 from bot.ui import embeds, limits
 from bot.ui.persistent import PersistentButton
-
-log = logging.getLogger(__name__)
 
 ROLE_ICON = {"backend": "🛠️", "frontend": "🎨"}
 ROLE_COLOUR = {"backend": discord.Colour(0x3498DB), "frontend": discord.Colour(0x9B59B6)}
