@@ -39,16 +39,11 @@ class Services:
     cohorts: CohortService
 
 
-def catalog_file(settings: Settings) -> Path:
-    """The operator's catalog when their data directory has one, else the shipped one."""
-    own = settings.data_dir / "catalog.yaml"
-    return own if own.exists() else DEFAULT_DATA_DIR / "catalog.yaml"
-
-
-def plan_file(settings: Settings) -> Path:
-    """The operator's first-week plan when their data directory has one, else the shipped one."""
-    own = settings.data_dir / "first_week.yaml"
-    return own if own.exists() else DEFAULT_DATA_DIR / "first_week.yaml"
+def data_path(settings: Settings, name: str) -> Path:
+    """`name` (the catalog, the first-week plan, the learnings folder) from the operator's data
+    directory (`NEXUS_DATA_DIR`) when it has one, else the shipped one."""
+    own = settings.data_dir / name
+    return own if own.exists() else DEFAULT_DATA_DIR / name
 
 
 def build_services(
@@ -56,7 +51,7 @@ def build_services(
 ) -> Services:
     audit = AuditTrail(sessions, clock)
     guilds = GuildService(sessions, clock, audit=audit)
-    catalog = CatalogService(sessions, clock, catalog_file(settings), audit=audit)
+    catalog = CatalogService(sessions, clock, data_path(settings, "catalog.yaml"), audit=audit)
     guilds.add_setup_hook(catalog.seed_on_setup)
     learners = LearnerService(sessions, clock, catalog)
     matching = MatchingService(sessions, clock, catalog, audit=audit)
@@ -81,8 +76,10 @@ def build_services(
         catalog=catalog,
         learners=learners,
         matching=matching,
-        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir, audit=audit),
+        knowledge=KnowledgeService(sessions, clock, data_path(settings, "learnings"), audit=audit),
         stats=stats,
         reminders=reminders,
-        cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings), audit=audit),
+        cohorts=CohortService(
+            sessions, clock, reminders, roster, data_path(settings, "first_week.yaml"), audit=audit
+        ),
     )

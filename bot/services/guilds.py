@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from bot.domain.server import CohortState, ServerOverview, ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
 from bot.services.audit import AuditTrail
+from bot.services.lookups import server_config
 
 SetupHook = Callable[[AsyncSession, GuildConfig, bool], Awaitable[None]]
 
@@ -115,9 +116,7 @@ class GuildService:
             else:
                 raise InvalidInput(f"Unknown setting `{name}`.")
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             changed = [
                 Change(f"settings · {name}", _shown(getattr(config, name)), _shown(value))
                 for name, value in cleaned.items()
@@ -202,20 +201,8 @@ def _shown(value: Any) -> str:
 
 
 def server_settings(config: GuildConfig) -> ServerSettings:
-    return ServerSettings(
-        guild_id=config.guild_id,
-        channel_id=config.channel_id,
-        mod_log_channel_id=config.mod_log_channel_id,
-        backend_role_id=config.backend_role_id,
-        frontend_role_id=config.frontend_role_id,
-        learner_role_id=config.learner_role_id,
-        moderator_role_id=config.moderator_role_id,
-        timezone=config.timezone,
-        allow_custom_projects=config.allow_custom_projects,
-        max_partners=config.max_partners,
-        request_expiry_hours=config.request_expiry_hours,
-        reminder_grace_hours=config.reminder_grace_hours,
-    )
+    """The configuration row as the plain data the settings embeds show."""
+    return ServerSettings(**{f.name: getattr(config, f.name) for f in fields(ServerSettings)})
 
 
 async def _cohort_state(session: AsyncSession, cohort: Cohort) -> CohortState:

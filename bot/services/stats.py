@@ -40,9 +40,10 @@ from bot.domain.stats import (
     funnel,
 )
 from bot.domain.timezones import to_tzinfo
-from bot.errors import InvalidInput, NotConfigured
+from bot.errors import InvalidInput
 from bot.services.audit import AuditTrail
 from bot.services.cohort_members import CohortRoster
+from bot.services.lookups import server_config
 
 WEEK_DAYS = 7
 
@@ -81,8 +82,7 @@ class StatsService:
         self._projects: dict[int, tuple[datetime, list[ProjectName]]] = {}
 
     async def _require_config(self, session: AsyncSession, guild_id: int) -> None:
-        if await session.get(GuildConfig, guild_id) is None:
-            raise NotConfigured()
+        await server_config(session, guild_id)
 
     async def _load_projects(self, session: AsyncSession, guild_id: int) -> list[ProjectName]:
         rows = await session.scalars(
