@@ -60,7 +60,7 @@ def _cohort_text(overview: ServerOverview) -> str:
     cohort = overview.cohort
     if cohort is None:
         return "No first week scheduled yet."
-    start = f"Started or starts **{cohort.start_date.isoformat()}** ({cohort.timezone})"
+    start = f"First week from **{cohort.start_date.isoformat()}** ({cohort.timezone})"
     if cohort.status != "active":
         return f"{start}: {cohort.status}. {cohort.done} of {cohort.total} steps went out."
     text = f"{start}: {cohort.done} of {cohort.total} steps done."
