@@ -117,16 +117,19 @@ class Claims:
         ids: Sequence[int],
         *,
         also: Iterable[ColumnElement[bool]] = (),
+        resume: bool = False,
         **values: Any,
     ) -> int:
         """Claim the rows `ids` that are still free (and match `also`); set `values` too.
-        Returns how many were taken: fewer than asked means another process got the rest."""
+        With `resume`, rows this process already holds are taken again (a fresh lease).
+        Returns how many were taken: fewer than asked means another claimer got the rest."""
         if not ids:
             return 0
         id_column = model.id  # type: ignore[attr-defined]
+        available = self.mine_or_free(model) if resume else self.free(model)
         result = await session.execute(
             update(model)
-            .where(id_column.in_(list(ids)), self.mine_or_free(model), *also)
+            .where(id_column.in_(list(ids)), available, *also)
             .values(claimed_by=self.owner, claim_expires_at=self.now() + self.lease, **values)
             .execution_options(synchronize_session=False)
         )

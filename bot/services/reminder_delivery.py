@@ -222,7 +222,7 @@ class BatchDelivery:
                     )
                 )
             ).all()
-            await self.claims.take(session, Delivery, orphans, also=claimed)
+            await self.claims.take(session, Delivery, orphans, also=claimed, resume=True)
             rows = (
                 await session.execute(
                     select(Delivery.batch_key, Delivery.via, Delivery.user_id, Delivery.claimed_at)
