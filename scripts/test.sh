@@ -10,6 +10,7 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy bot cogs
+.venv/bin/lint-imports
 .venv/bin/pytest "$@"
 if [ "$#" -eq 0 ]; then
     echo "end-to-end suite on PostgreSQL:"
