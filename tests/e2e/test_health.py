@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +16,8 @@ import pytest
 from tests.e2e.harness import Nexus
 from tests.e2e.test_matching import announced, request_pair
 from tests.fakediscord import FakeDiscord
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -94,3 +99,24 @@ async def test_metrics_count_commands_refusals_buttons_and_dm_fallbacks(served: 
     assert sample(body, "nexus_dm_fallbacks_total") == 1
     assert 'nexus_gateway_latency_seconds{shard="0"}' in body
     assert "nexus_db_pool_in_use" in body and "nexus_reminders_total" in body
+
+
+async def test_the_docker_health_command_asks_healthz(served: Nexus) -> None:
+    assert served.bot is not None and served.bot.health is not None
+    env = {
+        **os.environ,
+        "NEXUS_HTTP_PORT": str(served.bot.health.port),
+        "DATABASE_URL": served.database_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "health", cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0 and json.loads(output)["status"] == "ok"
+
+    env["NEXUS_HTTP_PORT"] = str(free_port())  # nobody answers there
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "health", cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1 and b"no answer" in output
