@@ -10,7 +10,7 @@ from typing import Literal
 
 import discord
 
-from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo, RequestStatus
 from bot.effects import announcements
 from bot.effects.messages import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
@@ -82,7 +82,7 @@ class PairingEffects:
         )
 
     async def _withdraw(self, request: RequestInfo, paired: list[int]) -> None:
-        await self.close_invite(request, "withdrawn")
+        await self.close_invite(request, RequestStatus.WITHDRAWN)
         if request.requester.learner_id not in paired:
             notice = ui.withdrawn_notice(request)
             await self.tell(request.requester.user_id, request.channel_id, notice)
