@@ -255,4 +255,5 @@ def test_spec_validators_are_compiled_once_per_route() -> None:
     for _ in range(200):  # cheap after the first: compiled once, cached by route
         assert spec.validate("POST", messages, {"content": "hi"}) == []
     assert spec._validator("POST", messages) is spec._validator("post", messages)
-    assert spec.validate("POST", messages, {"content": 5}) == ["content: 5 is not of type 'string', 'null'"]
+    [problem] = spec.validate("POST", messages, {"content": 5})
+    assert problem.startswith("content: 5 is not of type 'string'")
