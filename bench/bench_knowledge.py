@@ -172,7 +172,7 @@ async def main() -> dict[str, Any]:
         for n in range(GENERATED):
             name, text = generated_article(n, rng)
             (folder / name).write_text(text, encoding="utf-8")
-        service = KnowledgeService(None, SystemClock(), folder)  # type: ignore[arg-type]
+        service = KnowledgeService(None, SystemClock(), folder, None)  # type: ignore[arg-type]
         builds, builds_cpu, warm = [], [], []
         for _ in range(3):
             started, started_cpu = time.perf_counter(), time.process_time()

@@ -29,11 +29,13 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from bot.db.base import Base
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions, create_engine, create_sessionmaker
 from bot.db.models import GuildConfig, Learner, Pairing, Project
 from bot.domain.matching import Candidate, Seeker, max_pairings, rank
 from bot.errors import NexusError
 from bot.services.catalog import CatalogService
+from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
 from bot.settings import DEFAULT_DATA_DIR
 
@@ -324,7 +326,11 @@ async def bench_cohort() -> dict[str, Any]:
             backend = sum(1 for r in rows if r["project_id"] == project and r["role"] == "backend")
             possible += max_pairings(backend, 200 - backend, 1)
         clock = FixedClock(NOW)
-        catalog = CatalogService(sessions, clock, DEFAULT_DATA_DIR / "catalog.yaml")
+        changes = ChangeFeed("sqlite+aiosqlite://")
+        guilds = GuildService(sessions, clock, changes)
+        catalog = CatalogService(
+            sessions, clock, DEFAULT_DATA_DIR / "catalog.yaml", changes, guilds
+        )
         service = MatchingService(sessions, clock, catalog)
         looking = [r["user_id"] for r in rows]
         rng.shuffle(looking)

@@ -84,6 +84,7 @@ class NexusBot(commands.Bot):
         self.ready_once = asyncio.Event()
 
     async def setup_hook(self) -> None:
+        await self.services.changes.start()  # before the caches fill (PostgreSQL)
         self.tree.add_command(self.nexus_group)
         for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
             await self.load_extension(f"cogs.{module}")
@@ -141,6 +142,7 @@ class NexusBot(commands.Bot):
             await super().close()
             await self._finish_in_flight_work()
         finally:
+            await self.services.changes.stop()
             await self.engine.dispose()
 
     async def _finish_in_flight_work(self) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.services.catalog import CatalogService
 from bot.services.cohort_members import CohortRoster
@@ -27,6 +28,7 @@ class Services:
     sessions: Sessions
     clock: Clock
     scheduler: AsyncIOScheduler
+    changes: ChangeFeed
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
@@ -52,10 +54,11 @@ def plan_file(settings: Settings) -> Path:
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
-    guilds = GuildService(sessions, clock)
-    catalog = CatalogService(sessions, clock, catalog_file(settings))
+    changes = ChangeFeed(settings.database_url)
+    guilds = GuildService(sessions, clock, changes)
+    catalog = CatalogService(sessions, clock, catalog_file(settings), changes, guilds)
     guilds.add_setup_hook(catalog.seed_on_setup)
-    learners = LearnerService(sessions, clock, catalog)
+    learners = LearnerService(sessions, clock, catalog, guilds, changes)
     matching = MatchingService(sessions, clock, catalog)
     roster = CohortRoster()
     reminders = ReminderEngine(
@@ -71,11 +74,12 @@ def build_services(
         sessions=sessions,
         clock=clock,
         scheduler=scheduler,
+        changes=changes,
         guilds=guilds,
         catalog=catalog,
         learners=learners,
         matching=matching,
-        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
+        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir, guilds),
         stats=StatsService(sessions, clock),
         reminders=reminders,
         cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings)),

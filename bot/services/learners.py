@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import (
     Delivery,
@@ -32,8 +33,9 @@ from bot.domain.learners import (
     json_value,
     opposite_role,
 )
-from bot.errors import InvalidInput, NotAnnounced, NotConfigured, UnknownProject
+from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
+from bot.services.guilds import GuildService
 
 REMINDER_SETTINGS = ("on", "off", "dm")
 LOOKING_SHOWN = 5
@@ -180,19 +182,27 @@ class Erasure:
 
 
 class LearnerService:
-    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog: CatalogService,
+        guilds: GuildService,
+        changes: ChangeFeed,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._catalog = catalog
+        self._guilds = guilds
+        self._changes = changes
 
     async def set_reminders(
         self, guild_id: int, user_id: int, display_name: str, setting: str
     ) -> Learner:
         if setting not in REMINDER_SETTINGS:
             raise InvalidInput("Reminders can be `on`, `off` or `dm`.")
+        await self._guilds.require(guild_id)
         async with self._sessions.begin() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
             learner = await get_or_create_learner(
                 session, guild_id, user_id, display_name, self._clock
             )
@@ -206,13 +216,11 @@ class LearnerService:
         self, guild_id: int, user_id: int, display_name: str, changes: ProfileChanges
     ) -> AnnounceOutcome:
         """Record (or update) the learner's project and role; one active project per server."""
+        config = await self._guilds.require(guild_id)
         index = await self._catalog.index(guild_id)
         resolution = index.resolve(changes.project_text)
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
             custom_created = False
             project: Project | None = None
             if resolution.entry is not None:
@@ -231,6 +239,8 @@ class LearnerService:
                 project, custom_created = await find_or_create_custom(
                     session, guild_id, changes.project_text, user_id, now
                 )
+                if custom_created:
+                    await self._changes.publish(session, "catalog", guild_id)
             learner = await get_or_create_learner(
                 session, guild_id, user_id, display_name, self._clock, flush=False
             )
@@ -288,7 +298,7 @@ class LearnerService:
             learner = await session.get(Learner, learner_id)
             if learner is None or learner.guild_id != guild_id or learner.announced_at is None:
                 return None
-            config = await session.get(GuildConfig, guild_id)
+            config = await self._guilds.get(guild_id)
             project = await session.get(Project, learner.project_id) if learner.project_id else None
             if config is None or project is None:
                 return None
@@ -343,18 +353,16 @@ class LearnerService:
 
     async def profile(self, guild_id: int, user_id: int, *, viewer_id: int) -> Profile:
         """A learner's card; `NotAnnounced` (worded for the viewer) if they never announced."""
+        config = await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
-            project = (
-                await session.get(Project, learner.project_id)
-                if learner is not None and learner.project_id is not None
-                else None
-            )
+            found = (
+                await session.execute(
+                    select(Learner, Project)
+                    .outerjoin(Project, Project.id == Learner.project_id)
+                    .where(Learner.guild_id == guild_id, Learner.user_id == user_id)
+                )
+            ).first()
+            learner, project = found if found is not None else (None, None)
             if learner is None or learner.announced_at is None or project is None:
                 if user_id == viewer_id:
                     raise NotAnnounced(
@@ -386,9 +394,8 @@ class LearnerService:
 
     async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about the member on this server, JSON-ready."""
+        await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
             learner = await session.scalar(
                 select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
             )
@@ -476,9 +483,8 @@ class LearnerService:
         set, and is not notified. The private thread, if any, stays as it is.
         """
         now = self._clock.now()
+        await self._guilds.require(guild_id)
         async with self._sessions.begin() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
             learner = await session.scalar(
                 select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
             )

@@ -11,12 +11,14 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.errors import InvalidInput, NoCohort, NotConfigured
 from bot.services.catalog import CatalogService
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
+from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService, RankedSuggestions
 from bot.services.reminder_delivery import NONCE_WINDOW
 from bot.services.reminders import ReminderEngine
@@ -61,7 +63,11 @@ def build(
     sessions: Sessions, clock: FakeClock, scheduler: AsyncIOScheduler, transport: FakeTransport
 ) -> World:
     roster = CohortRoster()
-    matching = MatchingService(sessions, clock, CatalogService(sessions, clock, CATALOG))
+    changes = ChangeFeed("sqlite+aiosqlite://")
+    guilds = GuildService(sessions, clock, changes)
+    matching = MatchingService(
+        sessions, clock, CatalogService(sessions, clock, CATALOG, changes, guilds)
+    )
     engine = ReminderEngine(sessions, clock, scheduler, roster, RankedSuggestions(matching))
     directory = Directory()
     engine.attach(transport, directory)
