@@ -6,8 +6,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.changes import ChangeFeed
@@ -126,6 +138,27 @@ PARTNERS = (
     .order_by(Learner.id)
 )
 """The learner's current partners (active pairings)."""
+
+_PARTNER = aliased(Learner, name="partner")
+PROFILE = (
+    select(Learner, Project, _PARTNER.user_id, _PARTNER.display_name)
+    .outerjoin(Project, Project.id == Learner.project_id)
+    .outerjoin(
+        Pairing,
+        and_(
+            or_(Pairing.backend_id == Learner.id, Pairing.frontend_id == Learner.id),
+            Pairing.ended_at.is_(None),
+        ),
+    )
+    .outerjoin(
+        _PARTNER,
+        _PARTNER.id
+        == case((Pairing.backend_id == Learner.id, Pairing.frontend_id), else_=Pairing.backend_id),
+    )
+    .where(Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id"))
+    .order_by(_PARTNER.id)
+)
+"""A member's learner row, project and current partners, in one query (a row per partner)."""
 
 
 @dataclass(frozen=True)
@@ -306,9 +339,15 @@ class LearnerService:
             return PostedAnnouncement(announcement, _post(learner))
 
     async def _announcement(
-        self, session: AsyncSession, learner: Learner, project: Project, config: GuildConfig
+        self,
+        session: AsyncSession,
+        learner: Learner,
+        project: Project,
+        config: GuildConfig,
+        partners: tuple[Person, ...] | None = None,
     ) -> Announcement:
-        partners = await self._partners(session, learner.id)
+        if partners is None:
+            partners = await self._partners(session, learner.id)
         assert learner.role is not None and learner.announced_at is not None
         return Announcement(
             learner_id=learner.id,
@@ -355,14 +394,11 @@ class LearnerService:
         """A learner's card; `NotAnnounced` (worded for the viewer) if they never announced."""
         config = await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            found = (
-                await session.execute(
-                    select(Learner, Project)
-                    .outerjoin(Project, Project.id == Learner.project_id)
-                    .where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-                )
-            ).first()
-            learner, project = found if found is not None else (None, None)
+            rows = (
+                await session.execute(PROFILE, {"guild_id": guild_id, "user_id": user_id})
+            ).all()
+            learner, project = (rows[0][0], rows[0][1]) if rows else (None, None)
+            partners = tuple(Person(r[2], r[3]) for r in rows if r[2] is not None)
             if learner is None or learner.announced_at is None or project is None:
                 if user_id == viewer_id:
                     raise NotAnnounced(
@@ -370,7 +406,7 @@ class LearnerService:
                         "what you're building and find a partner."
                     )
                 raise NotAnnounced(f"<@{user_id}> hasn't announced a project yet.")
-            announcement = await self._announcement(session, learner, project, config)
+            announcement = await self._announcement(session, learner, project, config, partners)
             return Profile(announcement, learner.reminders, learner.waiting_since, _post(learner))
 
     # ---- membership --------------------------------------------------------------------------
