@@ -331,7 +331,7 @@ async def bench_cohort() -> dict[str, Any]:
         catalog = CatalogService(
             sessions, clock, DEFAULT_DATA_DIR / "catalog.yaml", changes, guilds
         )
-        service = MatchingService(sessions, clock, catalog)
+        service = MatchingService(sessions, clock, catalog, guilds)
         looking = [r["user_id"] for r in rows]
         rng.shuffle(looking)
         paired: set[int] = set()

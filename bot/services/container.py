@@ -59,7 +59,7 @@ def build_services(
     catalog = CatalogService(sessions, clock, catalog_file(settings), changes, guilds)
     guilds.add_setup_hook(catalog.seed_on_setup)
     learners = LearnerService(sessions, clock, catalog, guilds, changes)
-    matching = MatchingService(sessions, clock, catalog)
+    matching = MatchingService(sessions, clock, catalog, guilds)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,

@@ -66,7 +66,7 @@ def build(
     changes = ChangeFeed("sqlite+aiosqlite://")
     guilds = GuildService(sessions, clock, changes)
     matching = MatchingService(
-        sessions, clock, CatalogService(sessions, clock, CATALOG, changes, guilds)
+        sessions, clock, CatalogService(sessions, clock, CATALOG, changes, guilds), guilds
     )
     engine = ReminderEngine(sessions, clock, scheduler, roster, RankedSuggestions(matching))
     directory = Directory()
