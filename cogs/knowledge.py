@@ -7,41 +7,30 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NexusBot
-from bot.commands import ModeratorCog
-from bot.errors import GuildOnly
+from bot.commands import Interaction, ModeratorCog, choices, server_id
+from bot.domain.text import user_text
 from bot.ui import learn as ui
 
 
-class LearnCog(commands.Cog):
+class LearnCog(commands.Cog, name=ui.COG_NAME):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.knowledge = bot.services.knowledge
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
         self.knowledge.start_loading()
 
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)
-
     async def topic_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in self.knowledge.autocomplete(current)
-        ]
+        return choices((c.name, c.value) for c in self.knowledge.autocomplete(current))
 
     @app_commands.command(name="learn", description="Read what earlier learners documented")
     @app_commands.describe(topic="A topic (Django, DRF, Docker, caching…) or a question")
     @app_commands.autocomplete(topic=topic_autocomplete)
     @app_commands.guild_only()
-    async def learn(
-        self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100]
-    ) -> None:
-        if interaction.guild_id is None:
-            raise GuildOnly()
-        answer = await self.knowledge.lookup(interaction.guild_id, topic)
+    async def learn(self, interaction: Interaction, topic: app_commands.Range[str, 1, 100]) -> None:
+        answer = await self.knowledge.lookup(server_id(interaction), topic)
         owner = interaction.user.id
         view: discord.ui.View | None
         if answer.article is not None:
@@ -55,6 +44,49 @@ class LearnCog(commands.Cog):
         else:
             await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
+    # Card components hand their clicks here (bot/ui/learn.py); the component has checked that
+    # its owner pressed it. A click can arrive right after a restart, before the knowledge base
+    # has loaded, hence `ready()` first.
+
+    async def turn_page(
+        self, interaction: Interaction, slug: str, page: int, owner_id: int, shared: bool
+    ) -> None:
+        await self.knowledge.ready()
+        if shared:
+            by = user_text(interaction.user.display_name, 60)
+            embed, view = ui.shared_card(self.knowledge, slug, page, owner_id, by)
+        else:
+            embed, view = ui.article_card(self.knowledge, slug, page, owner_id)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+    async def post_page(
+        self, interaction: Interaction, slug: str, page: int, owner_id: int
+    ) -> None:
+        await self.knowledge.ready()
+        by = user_text(interaction.user.display_name, 60)
+        embed, view = ui.shared_card(self.knowledge, slug, page, owner_id, by)
+        await interaction.response.send_message(
+            embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    async def open_copy(self, interaction: Interaction, slug: str, page: int) -> None:
+        await self.knowledge.ready()
+        embed, view = ui.article_card(self.knowledge, slug, page, interaction.user.id)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    async def vote(
+        self, interaction: Interaction, slug: str, page: int, helpful: bool, owner_id: int
+    ) -> None:
+        await self.knowledge.ready()
+        await self.knowledge.vote(server_id(interaction), interaction.user.id, slug, helpful)
+        embed, view = ui.article_card(self.knowledge, slug, page, owner_id, vote=helpful)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+    async def open_topic(self, interaction: Interaction, slug: str, owner_id: int) -> None:
+        await self.knowledge.ready()
+        embed, view = ui.article_card(self.knowledge, slug, 0, owner_id)
+        await interaction.response.edit_message(embed=embed, view=view)
+
 
 class KnowledgeAdminCog(ModeratorCog):
     learn = app_commands.Group(name="learn", description="Manage the /learn knowledge base")
@@ -64,7 +96,7 @@ class KnowledgeAdminCog(ModeratorCog):
         self.knowledge = bot.services.knowledge
 
     @learn.command(name="reload", description="Re-read the knowledge base files now")
-    async def reload(self, interaction: discord.Interaction) -> None:
+    async def reload(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.knowledge.reload()
         await interaction.followup.send(

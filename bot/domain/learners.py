@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.domain.roles import ROLES
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput
 
-ROLES = ("backend", "frontend")
 SUMMARY_MAX = 300
 REPO_MAX = 200
 # Typing this for `summary` or `repo` on a re-announce clears the earlier value.
 CLEAR = "-"
 # Characters that would let a link break out of an embed's markdown, or are never in a real URL.
 _URL_FORBIDDEN = set(" \t\r\n<>\"'`{}|\\^[]()*")
-
-
-def opposite_role(role: str) -> str:
-    """The track a learner pairs with."""
-    return "frontend" if role == "backend" else "backend"
 
 
 def clean_role(role: str) -> str:
@@ -142,3 +137,56 @@ class Announcement:
     looking: bool
     announced_at: datetime
     active: bool = True
+
+
+@dataclass(frozen=True)
+class PostLocation:
+    channel_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Looking:
+    """Learners of the opposite track on the same project who still have room."""
+
+    role: str
+    count: int
+    first: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class AnnounceOutcome:
+    """What `/announce-project` stored, and what the Discord side must do next."""
+
+    announcement: Announcement
+    nexus_channel_id: int
+    previous_post: PostLocation | None
+    give_role_id: int | None
+    remove_role_id: int | None
+    first_time: bool
+    looking: Looking
+    custom_created: bool = False
+    near_misses: str = ""  # catalog entries close to a newly created custom project
+
+
+@dataclass(frozen=True)
+class PostedAnnouncement:
+    announcement: Announcement
+    post: PostLocation | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    announcement: Announcement
+    reminders: str
+    waiting_since: datetime | None
+    post: PostLocation | None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `/my-data delete` removed; the announcement post is deleted by the caller."""
+
+    removed: dict[str, int]
+    post: PostLocation | None
+    freed_partner_ids: tuple[int, ...] = field(default=())  # learner ids, now without us

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ROLES = ("backend", "frontend")
+from bot.domain.roles import ROLES
+
 NO_PROJECT = "(no project)"
 PAIRED_BAR = "█"
 WAITING_BAR = "░"
@@ -132,3 +133,20 @@ def chart(rows: Sequence[ProjectStats], *, width: int = 16, name_width: int = 24
             drawn = bar(counts.paired, counts.waiting, scale).ljust(bar_width)
             lines.append(f"  {role:<8} {drawn} {detail}".rstrip())
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    project: str | None  # the project asked for, or None for the whole server
+    rows: list[ProjectStats]
+    total: ProjectStats
+    active_pairings: int
+    misses: list[MissCount]
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    learners_csv: str
+    pairings_csv: str
+    learners: int
+    pairings: int

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,9 @@ from sqlalchemy import func, select, update
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import Cohort, Delivery, GuildConfig, Reminder
+from bot.db.models import Cohort, Delivery, Reminder
+from bot.domain.cohort import CohortOverview, ReminderView, StepPreview
 from bot.domain.first_week import (
-    CohortMember,
     Plan,
     PlanInvalid,
     parse_plan,
@@ -25,47 +24,14 @@ from bot.domain.first_week import (
     select_audience,
 )
 from bot.domain.timezones import normalize_timezone, to_tzinfo
-from bot.errors import InvalidInput, NoCohort, NotConfigured
+from bot.errors import InvalidInput, NoCohort
 from bot.services.cohort_members import CohortRoster
+from bot.services.lookups import server_config
 from bot.services.reminders import ReminderEngine
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DAYS_AHEAD = 366
 RUN_STATUSES = ("sending", "sent", "late")
-
-
-@dataclass(frozen=True)
-class ReminderView:
-    id: int
-    step_key: str
-    audience: str
-    due_at: datetime  # UTC
-    local: datetime  # in the cohort's time zone
-    status: str
-    note: str | None
-    sent: int = 0
-    failed: int = 0
-    waiting: int = 0  # pending or claimed
-    by_dm: int = 0
-
-
-@dataclass(frozen=True)
-class CohortOverview:
-    id: int
-    start_date: date
-    timezone: str
-    status: str
-    reminders: tuple[ReminderView, ...]
-    replaced: int = 0  # cohorts this start replaced
-
-
-@dataclass(frozen=True)
-class StepPreview:
-    reminder: ReminderView
-    channel: tuple[CohortMember, ...]
-    dm: tuple[CohortMember, ...]
-    opted_out: int
-    target_channel_id: int
 
 
 class CohortService:
@@ -105,9 +71,7 @@ class CohortService:
             raise InvalidInput("That start date is more than a year away; check the year.")
         plan = await self.load_plan()
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             zone = normalize_timezone(timezone_text or config.timezone)
             grace = timedelta(hours=config.reminder_grace_hours)
             steps = schedule(plan, start, to_tzinfo(zone))
@@ -203,9 +167,7 @@ class CohortService:
     async def preview(self, guild_id: int) -> tuple[CohortOverview, list[StepPreview]]:
         """Dry run: who each upcoming reminder of the running cohort would reach right now."""
         async with self._sessions() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             cohort_id = await _active_cohort_id(session, guild_id)
             if cohort_id is None:
                 raise NoCohort(active=True)
@@ -228,8 +190,7 @@ class CohortService:
         """Stop the running cohort: nothing more of it is sent (a batch in flight finishes)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
+            await server_config(session, guild_id)
             cohort_id = await _active_cohort_id(session, guild_id)
             if cohort_id is None:
                 raise NoCohort(active=True)

@@ -7,7 +7,7 @@ nothing mutates) and dropped whenever any process changes it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import select
@@ -17,9 +17,11 @@ from bot.clock import Clock
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig
+from bot.domain.server import ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
 from bot.services.cache import GuildCache
+from bot.services.lookups import server_config
 
 SetupHook = Callable[[AsyncSession, GuildConfig, bool], Awaitable[None]]
 
@@ -63,9 +65,13 @@ class GuildService:
             raise NotConfigured()
         return config
 
+    async def settings(self, guild_id: int | None) -> ServerSettings:
+        """What `/nexus show` displays, or `NotConfigured` before `/nexus setup`."""
+        return server_settings(await self.require(guild_id))
+
     async def setup(
         self, guild_id: int, channel_id: int, roles: SetupRoles, *, by_user: int
-    ) -> tuple[GuildConfig, bool]:
+    ) -> tuple[ServerSettings, bool]:
         """Create or update the server's configuration; returns (config, created)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
@@ -89,13 +95,13 @@ class GuildService:
             for hook in self._on_setup:
                 await hook(session, config, created)
             await self._changes.publish(session, "settings", guild_id)
-        return config, created
+            return server_settings(config), created
 
     def add_setup_hook(self, hook: SetupHook) -> None:
         """Run `hook(session, config, created)` inside the setup transaction (e.g. seed catalog)."""
         self._on_setup.append(hook)
 
-    async def update_settings(self, guild_id: int, changes: dict[str, Any]) -> GuildConfig:
+    async def update_settings(self, guild_id: int, changes: dict[str, Any]) -> ServerSettings:
         """Apply only the given settings; validate all before changing any."""
         cleaned: dict[str, Any] = {}
         for name, value in changes.items():
@@ -113,15 +119,13 @@ class GuildService:
             else:
                 raise InvalidInput(f"Unknown setting `{name}`.")
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             for name, value in cleaned.items():
                 setattr(config, name, value)
             if cleaned:
                 config.updated_at = self._clock.now()
                 await self._changes.publish(session, "settings", guild_id)
-        return config
+            return server_settings(config)
 
     async def is_moderator(self, guild_id: int, role_ids: set[int], manage_guild: bool) -> bool:
         """Manage Server always counts; the configured moderator role counts too."""
@@ -133,3 +137,8 @@ class GuildService:
     async def configured_guild_ids(self) -> list[int]:
         async with self._sessions() as session:
             return list((await session.scalars(select(GuildConfig.guild_id))).all())
+
+
+def server_settings(config: GuildConfig) -> ServerSettings:
+    """The configuration row as the plain data the settings embeds show."""
+    return ServerSettings(**{f.name: getattr(config, f.name) for f in fields(ServerSettings)})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -38,16 +36,24 @@ from bot.db.models import (
 from bot.domain.catalog import code, describe
 from bot.domain.learners import (
     Announcement,
+    AnnounceOutcome,
+    Erasure,
+    Looking,
     Person,
+    PostedAnnouncement,
+    PostLocation,
+    Profile,
     ProfileChanges,
     ProjectTitles,
     is_looking,
     json_value,
-    opposite_role,
 )
+from bot.domain.pairing import RequestStatus
+from bot.domain.roles import opposite
 from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
 from bot.services.guilds import GuildService
+from bot.services.lookups import learner_by_user
 
 REMINDER_SETTINGS = ("on", "off", "dm")
 LOOKING_SHOWN = 5
@@ -66,9 +72,7 @@ async def get_or_create_learner(
 
     `flush=False` leaves a new row pending, for callers that set more fields and flush once.
     """
-    learner = await session.scalar(
-        select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-    )
+    learner = await learner_by_user(session, guild_id, user_id)
     now = clock.now()
     if learner is None:
         learner = Learner(
@@ -108,6 +112,20 @@ _FULL_LEARNERS = (
     .group_by(_PAIRING_LEGS.c.learner_id)
     .having(func.count() >= bindparam("max_partners"))
 )
+# Everyone the learner may never be proposed again: past and current partners, and anyone a
+# declined request stands between (the hard rules of bot.domain.matching, as /find-partner).
+_NEVER_AGAIN = union_all(
+    select(Pairing.frontend_id).where(Pairing.backend_id == bindparam("learner_id")),
+    select(Pairing.backend_id).where(Pairing.frontend_id == bindparam("learner_id")),
+    select(PairRequest.invitee_id).where(
+        PairRequest.requester_id == bindparam("learner_id"),
+        PairRequest.status == RequestStatus.DECLINED,
+    ),
+    select(PairRequest.requester_id).where(
+        PairRequest.invitee_id == bindparam("learner_id"),
+        PairRequest.status == RequestStatus.DECLINED,
+    ),
+)
 STILL_LOOKING = (
     select(Learner.user_id, Learner.display_name, func.count().over().label("total"))
     .where(
@@ -118,11 +136,13 @@ STILL_LOOKING = (
         Learner.announced_at.is_not(None),
         Learner.user_id != bindparam("user_id"),
         Learner.id.not_in(_FULL_LEARNERS),
+        Learner.id.not_in(_NEVER_AGAIN),
     )
     .order_by(Learner.announced_at, Learner.id)
     .limit(LOOKING_SHOWN)
 )
-"""Learners of `role` on a project who still have room, first few with the total count."""
+"""Learners of `role` on a project who still have room and whom /find-partner could propose
+to the learner: the first few, with the total count."""
 
 _PARTNER_IDS = union_all(
     select(Pairing.frontend_id).where(
@@ -159,59 +179,6 @@ PROFILE = (
     .order_by(_PARTNER.id)
 )
 """A member's learner row, project and current partners, in one query (a row per partner)."""
-
-
-@dataclass(frozen=True)
-class PostLocation:
-    channel_id: int
-    message_id: int
-
-
-@dataclass(frozen=True)
-class Looking:
-    """Learners of the opposite track on the same project who still have room."""
-
-    role: str
-    count: int
-    first: tuple[Person, ...]
-
-
-@dataclass(frozen=True)
-class AnnounceOutcome:
-    """What `/announce-project` stored, and what the Discord side must do next."""
-
-    announcement: Announcement
-    nexus_channel_id: int
-    previous_post: PostLocation | None
-    give_role_id: int | None
-    remove_role_id: int | None
-    first_time: bool
-    looking: Looking
-    custom_created: bool = False
-    near_misses: str = ""  # catalog entries close to a newly created custom project
-
-
-@dataclass(frozen=True)
-class PostedAnnouncement:
-    announcement: Announcement
-    post: PostLocation | None
-
-
-@dataclass(frozen=True)
-class Profile:
-    announcement: Announcement
-    reminders: str
-    waiting_since: datetime | None
-    post: PostLocation | None
-
-
-@dataclass(frozen=True)
-class Erasure:
-    """What `/my-data delete` removed; the announcement post is deleted by the caller."""
-
-    removed: dict[str, int]
-    post: PostLocation | None
-    freed_partner_ids: tuple[int, ...] = field(default=())  # learner ids, now without us
 
 
 class LearnerService:
@@ -299,7 +266,7 @@ class LearnerService:
                 nexus_channel_id=config.channel_id,
                 previous_post=previous_post,
                 give_role_id=role_ids[changes.role],
-                remove_role_id=role_ids[opposite_role(changes.role)],
+                remove_role_id=role_ids[opposite(changes.role)],
                 first_time=first_time,
                 looking=looking,
                 custom_created=custom_created,
@@ -374,14 +341,16 @@ class LearnerService:
 
     @staticmethod
     async def _looking(session: AsyncSession, learner: Learner, config: GuildConfig) -> Looking:
-        """Announced, active, same project, opposite role, with room for a partner."""
+        """Announced, active, same project, opposite role, with room for a partner, never paired
+        with the learner and with no decline between them."""
         assert learner.role is not None
-        role = opposite_role(learner.role)
+        role = opposite(learner.role)
         params = {
             "guild_id": learner.guild_id,
             "project_id": learner.project_id,
             "role": role,
             "user_id": learner.user_id,
+            "learner_id": learner.id,
             "max_partners": config.max_partners,
         }
         rows = (await session.execute(STILL_LOOKING, params)).all()
@@ -417,9 +386,7 @@ class LearnerService:
         Returns the learner id when something changed, else None.
         """
         async with self._sessions.begin() as session:
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
+            learner = await learner_by_user(session, guild_id, user_id)
             if learner is None or learner.active == present:
                 return None
             learner.active = present
@@ -432,9 +399,7 @@ class LearnerService:
         """Everything stored about the member on this server, JSON-ready."""
         await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
+            learner = await learner_by_user(session, guild_id, user_id)
             document: dict[str, Any] = {
                 "about": "Everything Nexus stores about you on this server.",
                 "exported_at": self._clock.now(),
@@ -521,9 +486,7 @@ class LearnerService:
         now = self._clock.now()
         await self._guilds.require(guild_id)
         async with self._sessions.begin() as session:
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
+            learner = await learner_by_user(session, guild_id, user_id)
             removed: dict[str, int] = {}
             post: PostLocation | None = None
             freed: list[int] = []

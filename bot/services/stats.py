@@ -11,11 +11,18 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import GuildConfig, Learner, LearnMiss, Pairing, Project
+from bot.db.models import Learner, LearnMiss, Pairing, Project
 from bot.domain.export import LearnerRow, PairingRow, learners_csv, pairings_csv
 from bot.domain.knowledge.text import name_key
-from bot.domain.stats import LearnerFact, MissCount, ProjectStats, aggregate
-from bot.errors import InvalidInput, NotConfigured
+from bot.domain.stats import (
+    ExportFiles,
+    LearnerFact,
+    MissCount,
+    StatsReport,
+    aggregate,
+)
+from bot.errors import InvalidInput
+from bot.services.lookups import server_config
 
 PROJECT_CACHE_SECONDS = 60
 MAX_CHOICES = 25
@@ -27,23 +34,6 @@ class ProjectName:
     key: str
     name: str
     names: tuple[str, ...]  # name keys of every way to refer to it (titles, aliases)
-
-
-@dataclass(frozen=True)
-class StatsReport:
-    project: str | None  # the project asked for, or None for the whole server
-    rows: list[ProjectStats]
-    total: ProjectStats
-    active_pairings: int
-    misses: list[MissCount]
-
-
-@dataclass(frozen=True)
-class ExportFiles:
-    learners_csv: str
-    pairings_csv: str
-    learners: int
-    pairings: int
 
 
 def _project_name(project: Project) -> ProjectName:
@@ -60,8 +50,7 @@ class StatsService:
         self._projects: dict[int, tuple[datetime, list[ProjectName]]] = {}
 
     async def _require_config(self, session: AsyncSession, guild_id: int) -> None:
-        if await session.get(GuildConfig, guild_id) is None:
-            raise NotConfigured()
+        await server_config(session, guild_id)
 
     async def _load_projects(self, session: AsyncSession, guild_id: int) -> list[ProjectName]:
         rows = await session.scalars(
