@@ -56,6 +56,7 @@ class Burst:
     latencies: list[float] = field(default_factory=list)  # seconds
     wall: float = 0.0
     cpu: float = 0.0  # process CPU seconds (bot and fake Discord together)
+    late: int = 0  # answered after Discord's 3-second deadline (the user saw a failure)
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -71,6 +72,7 @@ class Burst:
             self.latencies + other.latencies,
             self.wall + other.wall,
             self.cpu + other.cpu,
+            self.late + other.late,
         )
 
     def row(self, floor: Burst | None) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class Burst:
             "p99_ms": round(self.pct(0.99), 2),
             "per_s": round(self.throughput, 1),
             "cpu_ms_per_call": round(self.cpu / len(self.latencies) * 1000, 2),
+            "late": self.late,
         }
         if floor is not None:
             row["p50_x"] = round(self.pct(0.50) / floor.pct(0.50), 2)
@@ -116,14 +119,23 @@ async def burst(name: str, call: Call, runs: int = RUNS) -> Burst:
 
     for i in range(WARMUP):
         await call(runs + i)
+    late_before = len(LATE)
     started, started_cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     result.wall = time.perf_counter() - started
     result.cpu = time.process_time() - started_cpu
+    result.late = len(LATE) - late_before
     return result
 
 
+LATE: list[str] = []  # interactions answered after Discord's 3-second deadline, by command
+
+
 async def answer(reply: Any) -> Any:
+    """The final message; a late answer (Discord refused it) is counted, not fatal."""
+    if reply.late:
+        LATE.append(reply.record.command_name)
+        return SimpleNamespace(text="(late)", embeds=[None], components=[None, None], content="ok")
     return await reply.wait_final(timeout=60) if reply.deferred else reply.message
 
 
@@ -244,7 +256,8 @@ async def running_nexus(stored: int, waiting_share: float = 0.3) -> Any:
                 await fake.flush()
                 await nexus.bot.services.knowledge.ready()
                 yield nexus, members
-                assert fake.violations == [], fake.violations[:3]
+                problems = [v for v in fake.violations if "deadline" not in v]
+                assert problems == [], problems[:3]
             finally:
                 await nexus.stop()
 
@@ -259,7 +272,8 @@ async def nexus_read_bursts() -> tuple[list[Burst], dict[str, Any]]:
 
         async def profile(i: int) -> None:
             reply = await nexus.invoke(members[i % len(members)], "profile")
-            assert "Building the API" in reply.text, reply.text[:200]
+            text = (await answer(reply)).text
+            assert "Building the API" in text or text == "(late)", text[:200]
 
         bursts = [
             await burst("/learn django", learn),
@@ -274,7 +288,7 @@ def find_partner_checked(nexus: Any, members: list[Any]) -> Call:
     async def call(i: int) -> None:
         reply = await nexus.invoke(members[i % len(members)], "find-partner")
         text = (await answer(reply)).text
-        assert "partners for" in text, text[:200]
+        assert "partners for" in text or text == "(late)", text[:200]
 
     return call
 
@@ -300,7 +314,7 @@ async def nexus_announce_burst() -> Burst:
                 member, "announce-project", project=project, role=role, summary=f"Plan {i}"
             )
             text = (await answer(reply)).text
-            assert "announced" in text or "updated" in text, text[:200]
+            assert "announced" in text or "updated" in text or text == "(late)", text[:200]
 
         return await burst("/announce-project", announce)
 
@@ -380,6 +394,8 @@ def print_table(rows: dict[str, dict[str, Any]], autocomplete: dict[str, Any]) -
     )
     for name, row in rows.items():
         verdict = f"{row['target']} {'✓' if row['ok'] else '✗'}" if "target" in row else ""
+        if row["late"]:
+            verdict += f"  ({row['late']} late)"
         print(
             f"{name:<22} {row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['per_s']:>7.0f} "
             f"{row['cpu_ms_per_call']:>7.2f} {row.get('p50_x', 0):>6.2f} "
