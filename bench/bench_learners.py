@@ -170,23 +170,25 @@ async def autocomplete_figures() -> list[Figure]:
             for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
                 await bot.load_extension(f"cogs.{module}")
             titles = await seed_catalog(bot, rng)
-            cog: Any = bot.get_cog("LearnersCog")
+            from bot.commands import project_autocomplete, timezone_autocomplete
 
             def interaction(role: str | None) -> Any:
-                return SimpleNamespace(guild_id=GUILD, namespace=SimpleNamespace(role=role))
+                return SimpleNamespace(
+                    guild_id=GUILD, namespace=SimpleNamespace(role=role), client=bot
+                )
 
             project_queries = keystrokes(rng.sample(titles, 150), rng)
             roles = ["backend", "frontend", None]
 
             async def project(query: str) -> list[Any]:
-                return await cog.project_autocomplete(interaction(rng.choice(roles)), query)
+                return await project_autocomplete(interaction(rng.choice(roles)), query)
 
             zones = rng.sample(all_timezone_names(), 60) + list(COMMON_TIMEZONES)
             zone_queries = keystrokes([z.replace("_", " ") for z in zones], rng)
             zone_queries += ["UTC+1", "utc-3:30", "+3", "GMT+2", "UTC+14"] * 20
 
             async def timezone(query: str) -> list[Any]:
-                return await cog.timezone_autocomplete(interaction(None), query)
+                return await timezone_autocomplete(interaction(None), query)
 
             rebuilds = []
             for _ in range(5):

@@ -335,20 +335,22 @@ async def autocomplete_figures(nexus: Any) -> dict[str, Any]:
     rng = random.Random(7)
     bot = nexus.bot
     titles = await seed_catalog(bot, rng)  # a second server with a 500-entry catalog
-    learners: Any = bot.get_cog("LearnersCog")
-    learn: Any = bot.get_cog("LearnCog")
+    from bot.commands import project_autocomplete, timezone_autocomplete
+    from bot.ui.learn import COG_NAME
+
+    learn: Any = bot.get_cog(COG_NAME)
 
     def interaction(guild_id: int, role: str | None = None) -> Any:
-        return SimpleNamespace(guild_id=guild_id, namespace=SimpleNamespace(role=role))
+        return SimpleNamespace(guild_id=guild_id, namespace=SimpleNamespace(role=role), client=bot)
 
     articles = [a.title for a in bot.services.knowledge.library.articles.values()]
     cases: dict[str, tuple[Callable[[str], Awaitable[list[Any]]], list[str]]] = {
         "/announce-project project (500 entries)": (
-            lambda q: learners.project_autocomplete(interaction(CATALOG_GUILD, "backend"), q),
+            lambda q: project_autocomplete(interaction(CATALOG_GUILD, "backend"), q),
             keystrokes(rng.sample(titles, 120), rng),
         ),
         "/announce-project timezone": (
-            lambda q: learners.timezone_autocomplete(interaction(CATALOG_GUILD), q),
+            lambda q: timezone_autocomplete(interaction(CATALOG_GUILD), q),
             keystrokes(rng.sample(all_timezone_names(), 40) + list(COMMON_TIMEZONES), rng),
         ),
         f"/learn topic ({len(articles)} articles)": (
