@@ -396,7 +396,7 @@ def print_table(rows: dict[str, dict[str, Any]], autocomplete: dict[str, Any]) -
     )
     for name, row in rows.items():
         verdict = f"{row['target']} {'✓' if row['ok'] else '✗'}" if "target" in row else ""
-        if row["late"]:
+        if row.get("late"):
             verdict += f"  ({row['late']} late)"
         print(
             f"{name:<22} {row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['per_s']:>7.0f} "
