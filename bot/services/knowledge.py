@@ -41,7 +41,7 @@ from bot.domain.knowledge import (
     paginate,
 )
 from bot.errors import ArticleNotFound
-from bot.services.lookups import server_config
+from bot.services.guilds import GuildService
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,11 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class KnowledgeService:
-    def __init__(self, sessions: Sessions, clock: Clock, directory: Path) -> None:
+    def __init__(
+        self, sessions: Sessions, clock: Clock, directory: Path, guilds: GuildService
+    ) -> None:
         self._sessions = sessions
+        self._guilds = guilds
         self._clock = clock
         self._directory = directory
         self._library = empty_library()
@@ -198,13 +201,15 @@ class KnowledgeService:
     # Commands: these touch the database.
 
     async def lookup(self, guild_id: int, query: str) -> Answer:
-        """Resolve a `/learn` query; a query that found nothing is counted for moderators."""
+        """Resolve a `/learn` query; a query that found nothing is counted for moderators.
+
+        Memory only (the server's configuration is cached), except to count a miss."""
         await self.ready()
-        async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
-            library = self._library
-            resolution = library.index.resolve(query)
-            if resolution.kind is MatchKind.NONE:
+        await self._guilds.require(guild_id)
+        library = self._library
+        resolution = library.index.resolve(query)
+        if resolution.kind is MatchKind.NONE:
+            async with self._sessions.begin() as session:
                 await self._count_miss(session, guild_id, query)
         article = library.get(resolution.slug) if resolution.slug else None
         candidates = tuple(
