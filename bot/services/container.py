@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
+from bot.db.models import Delivery, Pairing
 from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
+from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
 from bot.services.guilds import GuildService
@@ -29,6 +33,8 @@ class Services:
     clock: Clock
     scheduler: AsyncIOScheduler
     audit: AuditTrail
+    claims: Claims
+    changes: ChangeFeed
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
@@ -50,11 +56,20 @@ def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
     audit = AuditTrail(sessions, clock)
-    guilds = GuildService(sessions, clock, audit=audit)
-    catalog = CatalogService(sessions, clock, data_path(settings, "catalog.yaml"), audit=audit)
+    claims = Claims(
+        sessions,
+        postgres=not settings.is_sqlite,
+        lease=timedelta(seconds=settings.claim_lease_seconds),
+    )
+    claims.register(Delivery, Pairing)
+    changes = ChangeFeed(settings.database_url)
+    guilds = GuildService(sessions, clock, changes, audit=audit)
+    catalog = CatalogService(
+        sessions, clock, data_path(settings, "catalog.yaml"), changes, guilds, audit=audit
+    )
     guilds.add_setup_hook(catalog.seed_on_setup)
-    learners = LearnerService(sessions, clock, catalog)
-    matching = MatchingService(sessions, clock, catalog, audit=audit)
+    learners = LearnerService(sessions, clock, catalog, guilds, changes)
+    matching = MatchingService(sessions, clock, catalog, guilds, claims, audit=audit)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,
@@ -62,7 +77,9 @@ def build_services(
         scheduler,
         roster,
         RankedSuggestions(matching),
+        claims,
         sweep_seconds=settings.reminder_sweep_seconds,
+        serves=settings.shards.serves,
     )
     stats = StatsService(sessions, clock, roster, audit=audit)
     reminders.use_charts(stats)
@@ -72,11 +89,15 @@ def build_services(
         clock=clock,
         scheduler=scheduler,
         audit=audit,
+        claims=claims,
+        changes=changes,
         guilds=guilds,
         catalog=catalog,
         learners=learners,
         matching=matching,
-        knowledge=KnowledgeService(sessions, clock, data_path(settings, "learnings"), audit=audit),
+        knowledge=KnowledgeService(
+            sessions, clock, data_path(settings, "learnings"), guilds, audit=audit
+        ),
         stats=stats,
         reminders=reminders,
         cohorts=CohortService(

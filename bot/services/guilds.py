@@ -1,4 +1,8 @@
-"""Server configuration: `/nexus setup`, `/nexus settings`, and who counts as a moderator."""
+"""Server configuration: `/nexus setup`, `/nexus settings`, and who counts as a moderator.
+
+Every command reads its server's configuration, so it is cached in memory (a detached row that
+nothing mutates) and dropped whenever any process changes it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.domain.audit import Change, channel_ref, differences, literal, role_ref
@@ -17,6 +22,7 @@ from bot.domain.server import CohortState, ServerOverview, ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
 from bot.services.audit import AuditTrail
+from bot.services.cache import GuildCache
 from bot.services.lookups import server_config
 
 SetupHook = Callable[[AsyncSession, GuildConfig, bool], Awaitable[None]]
@@ -39,16 +45,28 @@ class SetupRoles:
 
 class GuildService:
     def __init__(
-        self, sessions: Sessions, clock: Clock, *, audit: AuditTrail | None = None
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        changes: ChangeFeed,
+        *,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._changes = changes
         self._audit = audit or AuditTrail(sessions, clock)
         self._on_setup: list[SetupHook] = []
+        self._configs: GuildCache[GuildConfig | None] = GuildCache(self._read)
+        changes.subscribe("settings", self._configs.invalidate)
 
-    async def get(self, guild_id: int) -> GuildConfig | None:
+    async def _read(self, guild_id: int) -> GuildConfig | None:
         async with self._sessions() as session:
             return await session.get(GuildConfig, guild_id)
+
+    async def get(self, guild_id: int) -> GuildConfig | None:
+        """The server's configuration (from memory after the first read). Read-only."""
+        return await self._configs.get(guild_id)
 
     async def require(self, guild_id: int | None) -> GuildConfig:
         """The server's configuration, or `NotConfigured` before `/nexus setup`."""
@@ -87,6 +105,7 @@ class GuildService:
             config.updated_at = now
             for hook in self._on_setup:
                 await hook(session, config, created)
+            await self._changes.publish(session, "settings", guild_id)
             after = setup_view(config)
             settings = server_settings(config)
         await self._audit.record(guild_id, by_user, differences("setup", before, after))
@@ -126,6 +145,7 @@ class GuildService:
                 setattr(config, name, value)
             if cleaned:
                 config.updated_at = self._clock.now()
+                await self._changes.publish(session, "settings", guild_id)
             settings = server_settings(config)
         await self._audit.record(guild_id, by_user, changed)
         return settings

@@ -43,7 +43,7 @@ from bot.domain.knowledge import (
 )
 from bot.errors import ArticleNotFound
 from bot.services.audit import AuditTrail
-from bot.services.lookups import server_config
+from bot.services.guilds import GuildService
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +117,12 @@ class KnowledgeService:
         sessions: Sessions,
         clock: Clock,
         directory: Path,
+        guilds: GuildService,
         *,
         audit: AuditTrail | None = None,
     ) -> None:
         self._sessions = sessions
+        self._guilds = guilds
         self._clock = clock
         self._audit = audit or AuditTrail(sessions, clock)
         self._directory = directory
@@ -216,13 +218,15 @@ class KnowledgeService:
     # Commands: these touch the database.
 
     async def lookup(self, guild_id: int, query: str) -> Answer:
-        """Resolve a `/learn` query; a query that found nothing is counted for moderators."""
+        """Resolve a `/learn` query; a query that found nothing is counted for moderators.
+
+        Memory only (the server's configuration is cached), except to count a miss."""
         await self.ready()
-        async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
-            library = self._library
-            resolution = library.index.resolve(query)
-            if resolution.kind is MatchKind.NONE:
+        await self._guilds.require(guild_id)
+        library = self._library
+        resolution = library.index.resolve(query)
+        if resolution.kind is MatchKind.NONE:
+            async with self._sessions.begin() as session:
                 await self._count_miss(session, guild_id, query)
         article = library.get(resolution.slug) if resolution.slug else None
         candidates = tuple(
