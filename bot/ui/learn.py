@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.domain.knowledge import Article, Library, LibraryChanges, LoadReport, Page
+from bot.domain.knowledge.text import excerpt
 from bot.errors import NotYourCard
 from bot.ui import embeds, limits
 from bot.ui.errors import report_error
@@ -85,10 +86,7 @@ def article_embed(
 
 def candidates_embed(query: str, candidates: Sequence[Article]) -> discord.Embed:
     """'Did you mean…': the best few articles for a query that matched nothing for sure."""
-    lines = [
-        f"**{a.title}** · {a.category}\n{truncate(a.summary.replace(chr(10), ' '), 160)}"
-        for a in candidates
-    ]
+    lines = [f"**{a.title}** · {a.category}\n{excerpt(a.summary, 160)}" for a in candidates]
     embed = embeds.info(
         "Did you mean…",
         f"Closest articles for “{user_text(query, 80)}”:\n\n" + "\n\n".join(lines),

@@ -170,8 +170,21 @@ async def test_weak_query_offers_the_best_few(learn: Nexus) -> None:
     menu = card.find_component(button(card, "nx:learn:topic:"))
     values = [o["value"] for o in menu["options"]]
     assert "django-rest-framework" in values and len(values) <= 5
+    summaries = card.embeds[0]["description"]
+    assert summaries.count("`") % 2 == 0  # excerpts never end inside a code span
     await learn.fake.select(wanjiku, card, menu["custom_id"], ["authentication"])
     assert card.embeds[0]["title"].startswith("Authentication")
+    async with learn.session() as session:  # it opened no article: worth a look by moderators
+        misses = (await session.scalars(select(LearnMiss))).all()
+    assert [(m.query, m.count) for m in misses] == [("permissions", 1)]
+
+
+async def test_a_clear_question_opens_the_article_directly(learn: Nexus) -> None:
+    reply = await learn.invoke("wanjiku", "learn", topic="how do I stop n+1 queries")
+    card = await reply.wait_final()
+    assert reply.ephemeral and "Did you mean" not in reply.text
+    assert card.embeds[0]["title"] == "ORM Query Optimization"
+    assert "page 1/" in footer(card)
     async with learn.session() as session:
         assert (await session.scalars(select(LearnMiss))).all() == []
 
