@@ -247,6 +247,7 @@ async def test_unknown_project_becomes_custom_when_allowed(nexus: Nexus) -> None
         ({"summary": "x" * 301}, "301 characters"),
         ({"timezone": "Mars/Olympus"}, "not a time zone I know"),
         ({"timezone": "UTC+15"}, "not a valid UTC offset"),
+        ({"timezone": "Lagos Time"}, "Did you mean `Africa/Lagos`?"),
     ],
 )
 async def test_bad_input_is_refused_and_nothing_is_stored(
