@@ -152,6 +152,7 @@ class AnnounceOutcome:
     remove_role_id: int | None
     first_time: bool
     looking: Looking
+    waiting: bool = False  # on the waiting list: told when a fitting learner announces
     custom_created: bool = False
     near_misses: str = ""  # catalog entries close to a newly created custom project
 
@@ -250,6 +251,9 @@ class LearnerService:
             await session.flush()
             announcement = await self._announcement(session, learner, project, config)
             looking = await self._looking(session, learner, config)
+            if announcement.looking and looking.count == 0 and learner.waiting_since is None:
+                # nobody to ask yet: announcing is enough to be on the waiting list
+                learner.waiting_since = now
             role_ids = {"backend": config.backend_role_id, "frontend": config.frontend_role_id}
             outcome = AnnounceOutcome(
                 announcement=announcement,
@@ -259,6 +263,7 @@ class LearnerService:
                 remove_role_id=role_ids[opposite_role(changes.role)],
                 first_time=first_time,
                 looking=looking,
+                waiting=announcement.looking and learner.waiting_since is not None,
                 custom_created=custom_created,
                 near_misses=describe(resolution.suggestions) if custom_created else "",
             )

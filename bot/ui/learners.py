@@ -129,8 +129,8 @@ def looking_text(outcome: AnnounceOutcome) -> str:
     looking = outcome.looking
     if looking.count == 0:
         return (
-            f"No {looking.role} learner on this project is looking yet. Use `/find-partner` to "
-            "join the waiting list: you'll be told as soon as one announces."
+            f"No {looking.role} learner on this project is looking yet. You're on the waiting "
+            f"list: I'll tell you as soon as one announces, with a button to ask them."
         )
     someone = "learner is" if looking.count == 1 else "learners are"
     return (
