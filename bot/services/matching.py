@@ -13,13 +13,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
 from bot.domain.catalog import CatalogEntry, code, describe
+from bot.domain.first_week import PartnerOffer
 from bot.domain.matching import (
     DEFAULT_LIMIT,
     Seeker,
@@ -113,10 +114,10 @@ class MatchingService:
                 info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
             )
 
-    async def partner_names(
+    async def partner_offers(
         self, guild_id: int, user_ids: Sequence[int], limit: int = 3
-    ) -> dict[int, list[str]]:
-        """Best partners' names for many learners at once (the day-5 nudge); changes nothing.
+    ) -> dict[int, list[PartnerOffer]]:
+        """Best partners for many learners at once (the day-5 nudge); changes nothing.
 
         One read of the server's learners and history, then the same ranking as
         /find-partner, off the event loop."""
@@ -159,11 +160,30 @@ class MatchingService:
         best = await asyncio.to_thread(
             best_for_each, seekers, pool, now=now, max_partners=config.max_partners, limit=limit
         )
-        names = {
-            s.learner.user_id: [x.candidate.name for x in best[s.learner.learner_id]]
+        offers = {
+            s.learner.user_id: [
+                PartnerOffer(x.candidate.learner_id, x.candidate.name)
+                for x in best[s.learner.learner_id]
+            ]
             for s in seekers
         }
-        return {user_id: names.get(user_id, []) for user_id in user_ids}
+        return {user_id: offers.get(user_id, []) for user_id in user_ids}
+
+    async def enlist(self, guild_id: int, user_ids: Sequence[int]) -> None:
+        """Put announced learners on the waiting list (those already on it keep their place)."""
+        if not user_ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Learner)
+                .where(
+                    Learner.guild_id == guild_id,
+                    Learner.user_id.in_(list(user_ids)),
+                    Learner.announced_at.is_not(None),
+                    Learner.waiting_since.is_(None),
+                )
+                .values(waiting_since=self._clock.now())
+            )
 
     # ----- requests ----------------------------------------------------------------------
 
@@ -499,5 +519,10 @@ class RankedSuggestions:
         self._matching = matching
         self._limit = limit
 
-    async def suggest(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[str]]:
-        return await self._matching.partner_names(guild_id, user_ids, self._limit)
+    async def suggest(
+        self, guild_id: int, user_ids: Sequence[int]
+    ) -> dict[int, list[PartnerOffer]]:
+        offers = await self._matching.partner_offers(guild_id, user_ids, self._limit)
+        # nobody to suggest: the nudge says they're on the waiting list, so make it true
+        await self._matching.enlist(guild_id, [u for u, found in offers.items() if not found])
+        return offers
