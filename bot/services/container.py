@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.services.catalog import CatalogService
+from bot.services.checkins import CheckInService
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
 from bot.services.guilds import GuildService
@@ -35,6 +36,7 @@ class Services:
     stats: StatsService
     reminders: ReminderEngine
     cohorts: CohortService
+    checkins: CheckInService
 
 
 def catalog_file(settings: Settings) -> Path:
@@ -79,4 +81,7 @@ def build_services(
         stats=StatsService(sessions, clock),
         reminders=reminders,
         cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings)),
+        checkins=CheckInService(
+            sessions, clock, scheduler, sweep_seconds=settings.reminder_sweep_seconds
+        ),
     )

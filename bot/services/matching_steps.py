@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest
 from bot.domain.matching import why_not
 from bot.errors import NoRoom, NotAMatch, NotAnnounced, NotConfigured, RequestClosed
+from bot.services.checkins import schedule_checkin
 from bot.services.matching_data import (
     PairResult,
     RequestInfo,
@@ -162,6 +163,7 @@ async def create_pairing(
     )
     session.add(pairing)
     await session.flush()
+    schedule_checkin(session, config, pairing, now)
     withdrawn: list[RequestInfo] = []
     for learner in (backend, frontend):
         learner.partner_left_at = None
