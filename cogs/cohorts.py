@@ -11,10 +11,10 @@ from discord.ext import commands
 from bot.app import NexusBot
 from bot.commands import ModeratorCog
 from bot.domain.timezones import COMMON_TIMEZONES, all_timezone_names
+from bot.effects.reminders import DiscordReminderTransport, GatewayMemberDirectory
 from bot.errors import GuildOnly
 from bot.ui import cohort as ui
 from bot.ui import limits
-from bot.ui.reminder_transport import DiscordReminderTransport, GatewayMemberDirectory
 
 log = logging.getLogger(__name__)
 

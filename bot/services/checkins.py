@@ -28,9 +28,9 @@ from bot.db.engine import Sessions
 from bot.db.models import CheckIn, GuildConfig, Learner, Pairing, Project
 from bot.domain.checkins import ANSWERS, CheckInAnswer, CheckInPrompt, checkin_due
 from bot.domain.first_week import LATE_AFTER, timeliness
+from bot.domain.text import user_text
 from bot.errors import InvalidInput, NexusError
 from bot.services.reminder_delivery import NONCE_WINDOW, Undeliverable, changed
-from bot.ui.text import user_text
 
 log = logging.getLogger(__name__)
 

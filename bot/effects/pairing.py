@@ -10,11 +10,11 @@ from typing import Literal
 
 import discord
 
-from bot.notify import Delivered, dm_or_mention, resolve_channel, send_dm
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
+from bot.effects import announcements
+from bot.effects.messages import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
-from bot.services.matching_data import PairingInfo, PairResult, RequestInfo
-from bot.ui import learners as learner_ui
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -142,15 +142,4 @@ class PairingEffects:
 
     async def refresh_posts(self, guild_id: int, learner_ids: list[int]) -> None:
         """Re-render each learner's announcement post: paired, or looking again."""
-        for learner_id in learner_ids:
-            view = await self._learners.announcement_view(guild_id, learner_id)
-            if view is None or view.post is None:
-                continue
-            channel = await resolve_channel(self._client, view.post.channel_id)
-            if channel is None:
-                continue
-            try:
-                message = channel.get_partial_message(view.post.message_id)  # type: ignore[attr-defined]
-                await message.edit(embed=learner_ui.announcement_embed(view.announcement))
-            except (discord.HTTPException, AttributeError) as error:
-                log.info("could not update the announcement of learner %s: %s", learner_id, error)
+        await announcements.refresh_posts(self._client, self._learners, guild_id, learner_ids)
