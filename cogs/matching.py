@@ -90,7 +90,14 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         guild_id = _guild_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(guild_id, interaction.user.id, reason)
-        me = _side_of(ended[0], interaction.user.id)
+        me = await self.after_unpair(guild_id, interaction.user.id, ended)
+        await interaction.followup.send(ui.unpaired_reply(ended, me.learner_id), ephemeral=True)
+
+    async def after_unpair(
+        self, guild_id: int, user_id: int, ended: list[PairingInfo]
+    ) -> LearnerInfo:
+        """`user_id` ended their pairings: tell each partner, close the threads, update posts."""
+        me = _side_of(ended[0], user_id)
         for pairing in ended:
             partner = pairing.partner_of(me.learner_id)
             notice = ui.partner_left_notice(pairing, me, False)
@@ -100,7 +107,7 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
                     await self.effects.tell(partner.user_id, pairing.channel_id, notice)
             await self.effects.close_thread(pairing, ui.name(me))
         await self.effects.refresh_posts(guild_id, _everyone(ended))
-        await interaction.followup.send(ui.unpaired_reply(ended, me.learner_id), ephemeral=True)
+        return me
 
     # ----- buttons (see bot.ui.matching) -------------------------------------------------
 

@@ -19,6 +19,35 @@ ANSWERS = (MET, STUCK, NEW_PARTNER)
 ANSWER_LABELS = {MET: "We've met", STUCK: "We're stuck", NEW_PARTNER: "I need a new partner"}
 
 
+@dataclass(frozen=True)
+class CheckInCounts:
+    """For `/nexus stats`: check-ins sent and what the pairs answered."""
+
+    sent: int = 0
+    met: int = 0
+    stuck: int = 0
+    new_partner: int = 0
+    unanswered: int = 0
+
+    @classmethod
+    def of(cls, answers: list[str | None]) -> CheckInCounts:
+        """From the answers of the check-ins that went out (None: not answered)."""
+        return cls(
+            sent=len(answers),
+            met=answers.count(MET),
+            stuck=answers.count(STUCK),
+            new_partner=answers.count(NEW_PARTNER),
+            unanswered=answers.count(None),
+        )
+
+
+def checkin_state(status: str | None, answer: str | None) -> str:
+    """One export cell: what became of a pairing's check-in."""
+    if status is None:
+        return ""
+    return answer or status
+
+
 def checkin_due(paired_at: datetime, hours: int) -> datetime | None:
     """When the check-in of a pairing made at `paired_at` is due; None when check-ins are off."""
     if hours <= 0:

@@ -38,6 +38,7 @@ PAIRING_COLUMNS = (
     "created_at",
     "ended_at",
     "end_reason",
+    "checkin",
 )
 
 Cell = str | int | bool | datetime | None
@@ -69,6 +70,7 @@ class PairingRow:
     created_at: datetime
     ended_at: datetime | None
     end_reason: str | None
+    checkin: str = ""  # what became of its check-in: met, stuck, new_partner, sent, skipped…
 
 
 def safe_cell(value: Cell) -> str:

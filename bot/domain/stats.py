@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.checkins import CheckInCounts
+
 ROLES = ("backend", "frontend")
 NO_PROJECT = "(no project)"
 PAIRED_BAR = "█"
@@ -141,6 +143,7 @@ class StatsReport:
     total: ProjectStats
     active_pairings: int
     misses: list[MissCount]
+    checkins: CheckInCounts = field(default_factory=CheckInCounts)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -26,7 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import CheckIn, GuildConfig, Learner, Pairing, Project
-from bot.domain.checkins import ANSWERS, CheckInAnswer, CheckInPrompt, checkin_due
+from bot.domain.checkins import (
+    ANSWERS,
+    CheckInAnswer,
+    CheckInCounts,
+    CheckInPrompt,
+    checkin_due,
+)
 from bot.domain.first_week import LATE_AFTER, timeliness
 from bot.domain.text import user_text
 from bot.errors import InvalidInput, NexusError
@@ -59,17 +65,6 @@ class CheckInTransport(Protocol):
     async def notify(self, channel_id: int, content: str) -> None:
         """A best-effort notice for moderators, pinging nobody."""
         ...
-
-
-@dataclass(frozen=True)
-class CheckInCounts:
-    """For `/nexus stats`: check-ins sent and what the pairs answered."""
-
-    sent: int = 0
-    met: int = 0
-    stuck: int = 0
-    new_partner: int = 0
-    unanswered: int = 0
 
 
 def schedule_checkin(
@@ -338,14 +333,7 @@ class CheckInService:
                     )
                 )
             ).all()
-        answers = [answer for (answer,) in rows]
-        return CheckInCounts(
-            sent=len(answers),
-            met=answers.count("met"),
-            stuck=answers.count("stuck"),
-            new_partner=answers.count("new_partner"),
-            unanswered=answers.count(None),
-        )
+        return CheckInCounts.of([answer for (answer,) in rows])
 
 
 async def _pair(session: AsyncSession, pairing: Pairing) -> tuple[Learner, Learner, str]:

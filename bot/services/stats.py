@@ -11,7 +11,8 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import GuildConfig, Learner, LearnMiss, Pairing, Project
+from bot.db.models import CheckIn, GuildConfig, Learner, LearnMiss, Pairing, Project
+from bot.domain.checkins import CheckInCounts, checkin_state
 from bot.domain.export import LearnerRow, PairingRow, learners_csv, pairings_csv
 from bot.domain.knowledge.text import name_key
 from bot.domain.stats import (
@@ -118,9 +119,24 @@ class StatsService:
                 for row in (await session.execute(learners)).all()
             ]
             top_misses = [] if chosen is not None else await self._misses(session, guild_id, misses)
+            checkins = select(CheckIn.answer).where(
+                CheckIn.guild_id == guild_id, CheckIn.status.in_(("sent", "late"))
+            )
+            if chosen is not None:
+                checkins = checkins.join(Pairing, Pairing.id == CheckIn.pairing_id).where(
+                    Pairing.project_id == chosen.id
+                )
+            answers = [answer for (answer,) in (await session.execute(checkins)).all()]
         listed = [chosen.name] if chosen else [p.name for p in projects]
         rows, total = aggregate(facts, listed)
-        return StatsReport(chosen.name if chosen else None, rows, total, len(pairs), top_misses)
+        return StatsReport(
+            chosen.name if chosen else None,
+            rows,
+            total,
+            len(pairs),
+            top_misses,
+            CheckInCounts.of(answers),
+        )
 
     def _find_project(self, projects: list[ProjectName], text: str) -> ProjectName:
         typed = name_key(text)
@@ -156,10 +172,11 @@ class StatsService:
             ).all()
             pairing_rows = (
                 await session.execute(
-                    select(Pairing, backend, frontend, Project.name)
+                    select(Pairing, backend, frontend, Project.name, CheckIn.status, CheckIn.answer)
                     .join(backend, backend.id == Pairing.backend_id)
                     .join(frontend, frontend.id == Pairing.frontend_id)
                     .outerjoin(Project, Project.id == Pairing.project_id)
+                    .outerjoin(CheckIn, CheckIn.pairing_id == Pairing.id)
                     .where(Pairing.guild_id == guild_id)
                     .order_by(Pairing.id)
                 )
@@ -191,8 +208,9 @@ class StatsService:
                 created_at=pairing.created_at,
                 ended_at=pairing.ended_at,
                 end_reason=pairing.end_reason,
+                checkin=checkin_state(checkin_status, checkin_answer),
             )
-            for pairing, b, f, project in pairing_rows
+            for pairing, b, f, project, checkin_status, checkin_answer in pairing_rows
         ]
         return ExportFiles(
             learners_csv(learners), pairings_csv(pairings), len(learners), len(pairings)

@@ -252,7 +252,7 @@ def partner_left_notice(pairing: PairingInfo, leaver: LearnerInfo, by_moderator:
     reason = f" Reason: {user_text(pairing.end_reason, 300)}" if pairing.end_reason else ""
     return (
         f"{who} ended your pairing on **{project_title(pairing.project)}**.{reason} You're back "
-        "on the waiting list with priority: run `/find-partner` to find a new partner."
+        "on the waiting list with priority: I'll tell you as soon as someone who fits announces."
     )
 
 

@@ -67,6 +67,7 @@ def test_learners_csv_has_the_columns_and_neutralised_cells() -> None:
 
 
 def test_pairings_csv() -> None:
-    row = PairingRow(1, 10, "Ada", 20, "@everyone", None, WHEN, None, None)
+    row = PairingRow(1, 10, "Ada", 20, "@everyone", None, WHEN, None, None, "met")
     parsed = list(csv.reader(io.StringIO(pairings_csv([row]))))
-    assert parsed[1] == ["1", "10", "Ada", "20", "'@everyone", "", WHEN.isoformat(), "", ""]
+    assert parsed[0][-1] == "checkin"
+    assert parsed[1] == ["1", "10", "Ada", "20", "'@everyone", "", WHEN.isoformat(), "", "", "met"]
