@@ -133,10 +133,26 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
             return
         request = await self.matching.decline(request_id, interaction.user.id)
         await interaction.edit_original_response(
-            content=ui.invite_closed(request, "declined"), embed=None, view=None
+            content=ui.invite_closed(request, "declined"),
+            embed=None,
+            view=ui.show_others_view(request.guild_id, interaction.user.id),
         )
         # a decline is told by DM only: with DMs closed, /find-partner shows it soon enough
-        await self.effects.tell_privately(request.requester.user_id, ui.declined_notice(request))
+        await self.effects.tell_privately(
+            request.requester.user_id,
+            ui.declined_notice(request),
+            ui.show_others_view(request.guild_id, request.requester.user_id),
+        )
+
+    async def show_others(self, interaction: discord.Interaction, guild_id: int) -> None:
+        """ "Show others" (from a reply or a DM): /find-partner for the server in the button."""
+        result = await self.matching.suggest(guild_id, interaction.user.id)
+        if result.waiting:
+            await interaction.response.send_message(ui.waiting_message(result), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            embed=ui.suggestions_embed(result), view=ui.suggestions_view(result), ephemeral=True
+        )
 
     # ----- waiting list and timers -------------------------------------------------------
 
@@ -165,7 +181,10 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
             for request in await self.matching.expire_requests(now):
                 await self.effects.close_invite(request, "expired")
                 await self.effects.tell(
-                    request.requester.user_id, request.channel_id, ui.expired_notice(request)
+                    request.requester.user_id,
+                    request.channel_id,
+                    ui.expired_notice(request),
+                    ui.show_others_view(request.guild_id, request.requester.user_id),
                 )
             retry = await self.matching.pairings_without_thread(
                 now - THREAD_RETRY_AFTER, now - THREAD_RETRY_FOR

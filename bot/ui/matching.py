@@ -126,7 +126,10 @@ def invite_closed(request: RequestInfo, outcome: str, thread_id: int | None = No
         where = f" Your private thread: <#{thread_id}>" if thread_id else ""
         return f"✅ You accepted {who}'s request: you're partners now!{where}"
     if outcome == "declined":
-        return f"You declined {who}'s request. No hard feelings: `/find-partner` shows others."
+        return (
+            f"You declined {who}'s request. No hard feelings: **Show others** lists who else "
+            "is looking."
+        )
     if outcome == "expired":
         return f"⌛ This request from {who} expired."
     return f"This request from {who} was withdrawn: one of you has paired with someone else."
@@ -135,21 +138,21 @@ def invite_closed(request: RequestInfo, outcome: str, thread_id: int | None = No
 def declined_notice(request: RequestInfo) -> str:
     return (
         f"**{name(request.invitee)}** declined your pair request on "
-        f"**{project_title(request.project)}**. Run `/find-partner` to see who else is looking."
+        f"**{project_title(request.project)}**. Press **Show others** to see who else is looking."
     )
 
 
 def expired_notice(request: RequestInfo) -> str:
     return (
         f"⌛ Your pair request to **{name(request.invitee)}** expired without an answer. "
-        "Run `/find-partner` to ask someone else."
+        "Press **Show others** to ask someone else."
     )
 
 
 def withdrawn_notice(request: RequestInfo) -> str:
     return (
         f"**{name(request.invitee)}** has paired with someone else, so your request was "
-        "withdrawn. Run `/find-partner` to see who else is looking."
+        "withdrawn. Press **Show others** to see who else is looking."
     )
 
 
@@ -271,7 +274,7 @@ def waiter_notice(match: WaitMatch) -> str:
     return (
         f"🔔 **{name(newcomer)}** just announced **{project_title(match.project)}** as "
         f"{newcomer.role}: they may be the partner you're waiting for. Press the button to ask "
-        "them, or run `/find-partner`."
+        "them."
     )
 
 
@@ -282,8 +285,7 @@ def newcomer_notice(match: WaitMatch) -> str:
     role = match.waiters[0].role if match.waiters else "other"
     return (
         f"👋 {names}{more} ({role}) {'is' if len(match.waiters) == 1 else 'are'} waiting for a "
-        f"partner on **{project_title(match.project)}**. Press a button to ask, or run "
-        "`/find-partner`."
+        f"partner on **{project_title(match.project)}**. Press a button to ask."
     )
 
 
@@ -298,6 +300,8 @@ class MatchingButtons(Protocol):
     async def answer(
         self, interaction: discord.Interaction, request_id: int, accept: bool
     ) -> None: ...
+
+    async def show_others(self, interaction: discord.Interaction, guild_id: int) -> None: ...
 
 
 class AskButton(PersistentButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
@@ -349,6 +353,38 @@ class AnswerButton(PersistentButton, template=r"nexus:req:(?P<answer>accept|decl
     async def run(self, interaction: discord.Interaction) -> None:
         handlers: MatchingButtons = self.handler(interaction)
         await handlers.answer(interaction, self.request_id, self.accept)
+
+
+class ShowOthersButton(PersistentButton, template=r"nexus:find:(?P<guild>\d+):(?P<user>\d+)"):
+    """/find-partner as a button: carries the server, so it works from a DM too."""
+
+    cog = COG_NAME
+
+    def __init__(self, guild_id: int, user_id: int, label: str = "Show others") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                emoji="🔎",
+                custom_id=f"nexus:find:{guild_id}:{user_id}",
+            )
+        )
+        self.guild_id = guild_id
+        self.owner_id = user_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ShowOthersButton:
+        return cls(int(match["guild"]), int(match["user"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.show_others(interaction, self.guild_id)
+
+
+def show_others_view(guild_id: int, user_id: int, label: str = "Show others") -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ShowOthersButton(guild_id, user_id, label))
+    return view
 
 
 def ask_view(people: list[tuple[int, str]], user_id: int) -> discord.ui.View:

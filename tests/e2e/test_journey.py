@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bot.db.models import Learner
 from tests.e2e.harness import Nexus
+from tests.e2e.test_matching import announced, button, request_pair
 
 
 async def test_announcing_alone_joins_the_waiting_list(nexus: Nexus) -> None:
@@ -22,3 +23,32 @@ async def test_announcing_alone_joins_the_waiting_list(nexus: Nexus) -> None:
         assert row is not None and row.waiting_since == nexus.clock.now()
     profile = await nexus.invoke(tobi, "profile")
     assert profile.ephemeral and "Waiting since" in profile.text
+
+
+async def test_a_decline_offers_show_others_and_it_works_from_the_dm(nexus: Nexus) -> None:
+    tobi = await announced(nexus, "tobi", "backend")
+    wanjiku = await announced(nexus, "wanjiku", "frontend")
+    await announced(nexus, "kemi", "frontend")
+    invite = await request_pair(nexus, tobi, "wanjiku")
+    declined = await nexus.fake.click(wanjiku, invite, button(invite, "nexus:req:decline:"))
+    await declined.wait_final()
+    assert "Show others" in invite.text and button(invite, f"nexus:find:{nexus.guild.id}:")
+    notice = await nexus.fake.wait_for_dm(tobi, lambda m: "declined" in m.text)
+    assert "/find-partner" not in notice.text  # a DM never asks for a server-only command
+    others = await nexus.fake.click(tobi, notice, button(notice, f"nexus:find:{nexus.guild.id}:"))
+    assert others.ephemeral and "kemi" in others.text and "wanjiku" not in others.text
+    ask = button(others.message, "nexus:pair:ask:")  # type: ignore[arg-type]
+    sent = await nexus.fake.click(tobi, others, ask)
+    assert "Request sent" in (await sent.wait_final()).text
+
+
+async def test_the_announce_reply_offers_find_a_partner(nexus: Nexus) -> None:
+    await announced(nexus, "wanjiku", "frontend")
+    tobi = nexus.member("tobi")
+    reply = await nexus.invoke(
+        tobi, "announce-project", project="E-Commerce Backend", role="backend"
+    )
+    final = await reply.wait_final()
+    find = button(final, f"nexus:find:{nexus.guild.id}:{tobi.id}")
+    shown = await nexus.fake.click(tobi, reply, find)
+    assert shown.ephemeral and "wanjiku" in shown.text

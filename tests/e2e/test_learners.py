@@ -299,9 +299,25 @@ async def test_profile_of_self_is_private_and_complete(nexus: Nexus) -> None:
 async def test_profile_of_another_member(nexus: Nexus) -> None:
     await announce(nexus, "wanjiku", project="Online Poll System Backend", role="backend")
     reply = await nexus.invoke("tobi", "profile", member=nexus.member("wanjiku"))
-    assert not reply.ephemeral and "Online Poll System" in reply.text
+    assert reply.ephemeral and "Online Poll System" in reply.text  # always private
     assert "Reminders" not in reply.text  # a private preference
     assert reply.message is not None and reply.message.pinged_users == []
+    assert reply.message.custom_ids() == []  # tobi hasn't announced: no request to offer
+
+
+async def test_profile_of_a_possible_partner_offers_the_request(nexus: Nexus) -> None:
+    await announce(nexus, "wanjiku", project="ecommerce", role="backend")
+    await announce(nexus, "tobi", project="ecommerce", role="frontend")
+    await announce(nexus, "kemi", project="ecommerce", role="frontend")
+    same_track = await nexus.invoke("tobi", "profile", member=nexus.member("kemi"))
+    assert same_track.ephemeral and same_track.message is not None
+    assert same_track.message.custom_ids() == []
+    reply = await nexus.invoke("tobi", "profile", member=nexus.member("wanjiku"))
+    assert reply.ephemeral and reply.message is not None
+    [ask] = reply.message.custom_ids()
+    assert ask.startswith("nexus:pair:ask:")
+    sent = await nexus.fake.click(nexus.member("tobi"), reply, ask)
+    assert "Request sent" in (await sent.wait_final()).text
 
 
 async def test_profile_shows_partners(nexus: Nexus) -> None:
