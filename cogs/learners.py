@@ -93,7 +93,7 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
                     member.guild,
                     outcome.nexus_channel_id,
                     outcome.previous_post,
-                    ui.announcement_embed(outcome.announcement),
+                    outcome.announcement,
                 ),
                 roles.swap_track_roles(
                     member, outcome.give_role_id, outcome.remove_role_id, changes.role

@@ -9,6 +9,7 @@ from typing import Protocol
 import discord
 
 from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
+from bot.domain.learners import Announcement
 from bot.domain.matching import opposite
 from bot.domain.pairing import (
     FindResult,
@@ -379,6 +380,40 @@ class ShowOthersButton(PersistentButton, template=r"nexus:find:(?P<guild>\d+):(?
     async def run(self, interaction: discord.Interaction) -> None:
         handlers: MatchingButtons = self.handler(interaction)
         await handlers.show_others(interaction, self.guild_id)
+
+
+class CardAskButton(PersistentButton, template=r"nexus:card:ask:(?P<learner>\d+)"):
+    """ "Ask to pair" on an announcement card in the Nexus channel: anyone may press it; the
+    service sends the invite when the presser can pair with the author, else says why not."""
+
+    cog = COG_NAME
+
+    def __init__(self, learner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Ask to pair",
+                style=discord.ButtonStyle.primary,
+                emoji="🤝",
+                custom_id=f"nexus:card:ask:{learner_id}",
+            )
+        )
+        self.learner_id = learner_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> CardAskButton:
+        return cls(int(match["learner"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.ask(interaction, self.learner_id)
+
+
+def card_view(data: Announcement) -> discord.ui.View:
+    """The card's button while its author is looking (an empty view removes it otherwise)."""
+    view = discord.ui.View(timeout=None)
+    if data.looking and data.active:
+        view.add_item(CardAskButton(data.learner_id))
+    return view
 
 
 def show_others_view(guild_id: int, user_id: int, label: str = "Show others") -> discord.ui.View:

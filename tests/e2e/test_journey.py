@@ -52,3 +52,26 @@ async def test_the_announce_reply_offers_find_a_partner(nexus: Nexus) -> None:
     find = button(final, f"nexus:find:{nexus.guild.id}:{tobi.id}")
     shown = await nexus.fake.click(tobi, reply, find)
     assert shown.ephemeral and "wanjiku" in shown.text
+
+
+async def test_the_public_card_asks_its_author_to_pair(nexus: Nexus) -> None:
+    tobi = await announced(nexus, "tobi", "backend")
+    kemi = await announced(nexus, "kemi", "backend")
+    wanjiku = await announced(nexus, "wanjiku", "frontend")
+    card = next(m for m in nexus.posts() if tobi.mention in m.text and m.embeds)
+    assert card.embeds[0]["title"].endswith("tobi · E-Commerce")
+    assert "run it again" not in card.text
+    ask = button(card, "nexus:card:ask:")
+    same_track = await nexus.fake.click(kemi, card, ask)  # anyone else: a private, clear no
+    assert same_track.ephemeral and "Request sent" not in (await same_track.wait_final()).text
+    stranger = await nexus.fake.click(nexus.member("stranger"), card, ask)
+    assert stranger.ephemeral and "announce" in (await stranger.wait_final()).text.lower()
+    own = await nexus.fake.click(tobi, card, ask)
+    assert own.ephemeral and "Request sent" not in (await own.wait_final()).text
+    sent = await nexus.fake.click(wanjiku, card, ask)  # the other track: one press
+    assert "Request sent" in (await sent.wait_final()).text
+    invite = await nexus.fake.wait_for_dm(tobi, lambda m: "would like to pair" in m.text)
+    await nexus.fake.click(tobi, invite, button(invite, "nexus:req:accept:"))
+    await nexus.fake.wait_for_message(
+        nexus.channel, lambda m: m.id == card.id and not m.custom_ids(), timeout=5
+    )  # paired: the card is edited and its button is gone

@@ -289,7 +289,7 @@ async def test_decline_tells_requester_and_hides_them_from_each_other(nexus: Nex
     declined = await nexus.fake.click(wanjiku, invite, button(invite, "nexus:req:decline:"))
     await nexus.fake.wait_for_dm(tobi, lambda m: "declined" in m.text)
     assert declined.message is not None and "You declined" in declined.message.text
-    assert declined.message.components == []
+    assert declined.message.custom_ids() == [f"nexus:find:{nexus.guild.id}:{wanjiku.id}"]
     again = await nexus.invoke(tobi, "find-partner")
     assert "waiting list" in again.text and "wanjiku" not in again.text
     assert await count(nexus, Pairing) == 0
