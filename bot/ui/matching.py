@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import discord
 
-from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
+from bot.domain.evenings import Window, describe_overlap
 from bot.domain.learners import Announcement
 from bot.domain.matching import opposite
 from bot.domain.pairing import (
@@ -167,23 +167,27 @@ def thread_name(pairing: PairingInfo) -> str:
     return truncate(f"{project} · {people}", limits.CHANNEL_NAME)
 
 
-def _local_slot(window: Window, learner: LearnerInfo, on: date) -> str:
-    start, end = window.local(safe_tzinfo(learner.timezone), on)
-    return f"{start:%H:%M}–{end:%H:%M} {learner.timezone} ({name(learner, 40)})"
+def next_slot(window: Window, after: datetime) -> tuple[datetime, datetime]:
+    """The first time the shared evening window starts at or after `after` (UTC)."""
+    start, end = window.local(UTC, after.date())
+    if start < after:
+        start, end = start + timedelta(days=1), end + timedelta(days=1)
+    return start, end
 
 
 def sync_suggestion(pairing: PairingInfo) -> str:
+    """The weekly sync slot, as Discord timestamps: each of you reads it in your own zone."""
     window = pairing.sync_window
     if window is None:
         return (
-            "Your evenings (19:00–23:00 local) don't overlap: try a weekend slot, or an early "
-            "evening for one of you."
+            "Your evenings don't overlap: try a weekend slot, or an early evening for one of you."
         )
-    on = pairing.created_at.date()
     length = describe_overlap(window.minutes).replace(" evening overlap", "")
-    backend = _local_slot(window, pairing.backend, on)
-    frontend = _local_slot(window, pairing.frontend, on)
-    return f"Your evenings overlap {length}: {backend} = {frontend}."
+    start, end = next_slot(window, pairing.created_at)
+    return (
+        f"Your evenings overlap {length}: the next shared slot is {stamp(start, 'F')} – "
+        f"{stamp(end, 't')} ({stamp(start, 'R')}). The same time each week makes a good sync."
+    )
 
 
 def kickoff_content(pairing: PairingInfo) -> str:
