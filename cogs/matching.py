@@ -144,6 +144,13 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
             ui.show_others_view(request.guild_id, request.requester.user_id),
         )
 
+    async def tick(self, interaction: discord.Interaction, pairing_id: int, item: str) -> None:
+        """A kickoff checklist button: tick or untick it, and show the list as it is now."""
+        pairing = await self.matching.tick(pairing_id, interaction.user.id, item)
+        await interaction.response.edit_message(
+            embed=ui.kickoff_embed(pairing), view=ui.kickoff_view(pairing)
+        )
+
     async def show_others(self, interaction: discord.Interaction, guild_id: int) -> None:
         """ "Show others" (from a reply or a DM): /find-partner for the server in the button."""
         result = await self.matching.suggest(guild_id, interaction.user.id)

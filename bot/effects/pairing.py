@@ -128,6 +128,7 @@ class PairingEffects:
             await thread.send(
                 ui.kickoff_content(pairing),
                 embed=ui.kickoff_embed(pairing),
+                view=ui.kickoff_view(pairing),
                 allowed_mentions=ui.pair_mentions(pairing),
             )
         except discord.HTTPException as error:

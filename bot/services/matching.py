@@ -30,7 +30,14 @@ from bot.domain.matching import (
     rank,
     why_not,
 )
-from bot.domain.pairing import FindResult, PairingInfo, PairResult, RequestInfo, WaitMatch
+from bot.domain.pairing import (
+    KICKOFF_ITEMS,
+    FindResult,
+    PairingInfo,
+    PairResult,
+    RequestInfo,
+    WaitMatch,
+)
 from bot.errors import (
     InvalidInput,
     NoRoom,
@@ -301,6 +308,29 @@ class MatchingService:
             return expired
 
     # ----- pairings ----------------------------------------------------------------------
+
+    async def tick(self, pairing_id: int, user_id: int, item: str) -> PairingInfo:
+        """Tick (or untick) a kickoff checklist item; only the pair may, while paired."""
+        if item not in KICKOFF_ITEMS:
+            raise InvalidInput("That is not an item of the kickoff checklist.")
+        async with self._sessions.begin() as session:
+            pairing = await session.get(Pairing, pairing_id, with_for_update=True)
+            if pairing is None or pairing.ended_at is not None:
+                raise NotPaired("This pairing has ended: its checklist is closed.")
+            users = set(
+                await session.scalars(
+                    select(Learner.user_id).where(
+                        Learner.id.in_([pairing.backend_id, pairing.frontend_id])
+                    )
+                )
+            )
+            if user_id not in users:
+                raise NotYourButton()
+            ticked = set(pairing.checklist or [])
+            ticked ^= {item}
+            pairing.checklist = [k for k in KICKOFF_ITEMS if k in ticked]
+            config = await config_for(session, pairing.guild_id)
+            return await pairing_info(session, pairing, config)
 
     async def set_thread(self, pairing_id: int, thread_id: int) -> None:
         async with self._sessions.begin() as session:

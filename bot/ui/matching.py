@@ -12,6 +12,8 @@ from bot.domain.evenings import Window, describe_overlap
 from bot.domain.learners import Announcement
 from bot.domain.matching import opposite
 from bot.domain.pairing import (
+    KICKOFF_ITEMS,
+    KICKOFF_LABELS,
     FindResult,
     LearnerInfo,
     PairingInfo,
@@ -198,23 +200,28 @@ def kickoff_content(pairing: PairingInfo) -> str:
 
 
 def kickoff_embed(pairing: PairingInfo) -> discord.Embed:
+    """The kickoff checklist; ticked items (pressed below it by either partner) show ✅."""
     backend, frontend = pairing.backend, pairing.frontend
     repos = "\n".join(
         f"{who.role}: {truncate(who.repo, 150)}" for who in (backend, frontend) if who.repo
     )
-    steps = [
-        "☐ **Share your repos** and give each other access." + (f"\n{repos}" if repos else ""),
-        "☐ **Agree the API contract**: an OpenAPI/Swagger spec (e.g. drf-spectacular) or a "
-        "GraphQL schema: endpoints, auth (JWT?), pagination, error shape.",
-        "☐ **Agree data formats**: field naming (snake_case or camelCase), ISO 8601 dates in "
-        "UTC, IDs, prices, image URLs.",
-        "☐ **Review the ERD** together: does it cover every screen of the frontend?",
-        f"☐ **Pick a weekly sync slot.** {sync_suggestion(pairing)}",
-        "☐ **Until the API is live**: the frontend builds on mock data shaped like the contract; "
-        "the backend enables CORS for the frontend's dev URL and shares the deployed base URL.",
-    ]
+    texts = {
+        "repos": "**Share your repos** and give each other access."
+        + (f"\n{repos}" if repos else ""),
+        "contract": "**Agree the API contract**: an OpenAPI/Swagger spec (e.g. drf-spectacular) "
+        "or a GraphQL schema: endpoints, auth (JWT?), pagination, error shape.",
+        "formats": "**Agree data formats**: field naming (snake_case or camelCase), ISO 8601 "
+        "dates in UTC, IDs, prices, image URLs.",
+        "erd": "**Review the ERD** together: does it cover every screen of the frontend?",
+        "sync": f"**Pick a weekly sync slot.** {sync_suggestion(pairing)}",
+        "mock": "**Until the API is live**: the frontend builds on mock data shaped like the "
+        "contract; the backend enables CORS for the frontend's dev URL and shares the deployed "
+        "base URL.",
+    }
+    done = set(pairing.checklist)
+    steps = [f"{'✅' if key in done else '☐'} {texts[key]}" for key in KICKOFF_ITEMS]
     embed = embeds.success(
-        f"Kickoff checklist · {project_title(pairing.project)}",
+        f"Kickoff checklist · {project_title(pairing.project)} · {len(done)}/{len(steps)} done",
         "\n\n".join(steps),
     )
     embed.add_field(
@@ -225,6 +232,41 @@ def kickoff_embed(pairing: PairingInfo) -> discord.Embed:
     )
     embed.set_footer(text="Plans changed? /unpair ends the pairing and you both look again.")
     return embed
+
+
+class TickButton(
+    PersistentButton, template=r"nexus:kickoff:(?P<pairing>\d+):(?P<item>[a-z]{1,12})"
+):
+    """Ticks (or unticks) one kickoff item; the service checks it is one of the pair."""
+
+    cog = COG_NAME
+
+    def __init__(self, pairing_id: int, item: str, done: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=KICKOFF_LABELS.get(item, item),
+                style=discord.ButtonStyle.success if done else discord.ButtonStyle.secondary,
+                emoji="✅" if done else "☐",
+                custom_id=f"nexus:kickoff:{pairing_id}:{item}",
+            )
+        )
+        self.pairing_id = pairing_id
+        self.key = item  # (`item` is the Button itself, in DynamicItem)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> TickButton:
+        return cls(int(match["pairing"]), match["item"], False)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.tick(interaction, self.pairing_id, self.key)
+
+
+def kickoff_view(pairing: PairingInfo) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for item in KICKOFF_ITEMS:
+        view.add_item(TickButton(pairing.pairing_id, item, item in pairing.checklist))
+    return view
 
 
 def pair_mentions(pairing: PairingInfo) -> discord.AllowedMentions:
@@ -307,6 +349,8 @@ class MatchingButtons(Protocol):
     ) -> None: ...
 
     async def show_others(self, interaction: discord.Interaction, guild_id: int) -> None: ...
+
+    async def tick(self, interaction: discord.Interaction, pairing_id: int, item: str) -> None: ...
 
 
 class AskButton(PersistentButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):

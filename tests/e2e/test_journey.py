@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db.models import Learner
+from bot.db.models import Learner, Pairing
 from tests.e2e.harness import Nexus
-from tests.e2e.test_matching import announced, button, request_pair
+from tests.e2e.test_matching import _paired, announced, button, request_pair
 
 
 async def test_announcing_alone_joins_the_waiting_list(nexus: Nexus) -> None:
@@ -75,3 +75,23 @@ async def test_the_public_card_asks_its_author_to_pair(nexus: Nexus) -> None:
     await nexus.fake.wait_for_message(
         nexus.channel, lambda m: m.id == card.id and not m.custom_ids(), timeout=5
     )  # paired: the card is edited and its button is gone
+
+
+async def test_the_kickoff_checklist_can_be_ticked(nexus: Nexus) -> None:
+    tobi, wanjiku = await _paired(nexus)
+    [thread] = nexus.fake.threads(nexus.guild)
+    kickoff = nexus.fake.messages(thread)[0]
+    assert "0/6 done" in kickoff.text and len(kickoff.custom_ids()) == 6
+    repos = button(kickoff, "nexus:kickoff:")
+    ticked = await nexus.fake.click(tobi, kickoff, repos)
+    assert ticked.type == 7 and "1/6 done" in kickoff.text  # the message itself is updated
+    await nexus.fake.click(wanjiku, kickoff, button(kickoff, "nexus:kickoff:")[:-5] + "erd")
+    assert "2/6 done" in kickoff.text
+    stranger = await nexus.fake.click(nexus.member("stranger"), kickoff, repos)
+    assert stranger.ephemeral and "2/6 done" in kickoff.text
+    await nexus.restart()  # state is kept
+    await nexus.fake.click(tobi, kickoff, repos)  # and unticked again
+    assert "1/6 done" in kickoff.text
+    async with nexus.session() as session:
+        pairing = await session.scalar(select(Pairing))
+        assert pairing is not None and pairing.checklist == ["erd"]
