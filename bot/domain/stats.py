@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.checkins import CheckInCounts
+from bot.domain.roles import ROLES
 
-ROLES = ("backend", "frontend")
 NO_PROJECT = "(no project)"
 PAIRED_BAR = "█"
 WAITING_BAR = "░"

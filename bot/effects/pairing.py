@@ -10,7 +10,7 @@ from typing import Literal
 
 import discord
 
-from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo, RequestStatus
 from bot.effects import announcements
 from bot.effects.messages import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
@@ -89,7 +89,7 @@ class PairingEffects:
         )
 
     async def _withdraw(self, request: RequestInfo, paired: list[int]) -> None:
-        await self.close_invite(request, "withdrawn")
+        await self.close_invite(request, RequestStatus.WITHDRAWN)
         if request.requester.learner_id not in paired:
             notice = ui.withdrawn_notice(request)
             view = ui.show_others_view(request.guild_id, request.requester.user_id)
