@@ -194,7 +194,10 @@ class PageButton(
         super().__init__(
             discord.ui.Button(
                 label=label,
-                style=discord.ButtonStyle.secondary,
+                # paging is what a reader does most: the primary button (Next first)
+                style=discord.ButtonStyle.primary
+                if direction == "next"
+                else discord.ButtonStyle.secondary,
                 custom_id=f"nx:learn:{kind}:{slug}:{page}:{owner_id}",
                 disabled=disabled,
                 row=0,
@@ -228,7 +231,7 @@ class PostButton(
             discord.ui.Button(
                 label="Post to channel",
                 emoji="📣",
-                style=discord.ButtonStyle.primary,
+                style=discord.ButtonStyle.secondary,
                 custom_id=f"nx:learn:post:{slug}:{page}:{owner_id}",
                 row=0,
             )
@@ -380,20 +383,12 @@ def article_card(
 def shared_card(
     knowledge: ArticleSource, slug: str, page: int, owner_id: int, shared_by: str
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """A page posted in the channel: its poster pages it, anyone can open a private copy."""
+    """A page posted in the channel: it shows only what works for everyone, 📖 a private copy
+    to read on from (paging a shared post would work for its poster alone)."""
     article = knowledge.article(slug)
     pages = knowledge.pages(article)
     current = pages[max(0, min(page, len(pages) - 1))]
-    last = len(pages) - 1
     view = discord.ui.View(timeout=None)
-    if last > 0:
-        n = current.number
-        view.add_item(
-            PageButton("prev", slug, max(n - 1, 0), owner_id, disabled=n == 0, shared=True)
-        )
-        view.add_item(
-            PageButton("next", slug, min(n + 1, last), owner_id, disabled=n == last, shared=True)
-        )
     view.add_item(OpenButton(slug, current.number))
     return article_embed(article, current, len(pages), shared_by=shared_by), view
 
