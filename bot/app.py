@@ -132,6 +132,7 @@ class NexusBot(commands.AutoShardedBot):
         self.health = HealthServer(self, port) if port is not None else None
 
     async def setup_hook(self) -> None:
+        await self.services.changes.start()  # before the caches fill (PostgreSQL)
         self.tree.add_command(self.nexus_group)
         for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
             await self.load_extension(f"cogs.{module}")
@@ -222,6 +223,7 @@ class NexusBot(commands.AutoShardedBot):
             await super().close()
             await self._finish_in_flight_work()
         finally:
+            await self.services.changes.stop()
             await self.engine.dispose()
 
     async def _finish_in_flight_work(self) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Delivery, Pairing
 from bot.services.catalog import CatalogService
@@ -32,6 +33,7 @@ class Services:
     clock: Clock
     scheduler: AsyncIOScheduler
     claims: Claims
+    changes: ChangeFeed
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
@@ -59,11 +61,12 @@ def build_services(
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
     claims.register(Delivery, Pairing)
-    guilds = GuildService(sessions, clock)
-    catalog = CatalogService(sessions, clock, data_path(settings, "catalog.yaml"))
+    changes = ChangeFeed(settings.database_url)
+    guilds = GuildService(sessions, clock, changes)
+    catalog = CatalogService(sessions, clock, data_path(settings, "catalog.yaml"), changes, guilds)
     guilds.add_setup_hook(catalog.seed_on_setup)
-    learners = LearnerService(sessions, clock, catalog)
-    matching = MatchingService(sessions, clock, catalog, claims)
+    learners = LearnerService(sessions, clock, catalog, guilds, changes)
+    matching = MatchingService(sessions, clock, catalog, guilds, claims)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,
@@ -81,11 +84,12 @@ def build_services(
         clock=clock,
         scheduler=scheduler,
         claims=claims,
+        changes=changes,
         guilds=guilds,
         catalog=catalog,
         learners=learners,
         matching=matching,
-        knowledge=KnowledgeService(sessions, clock, data_path(settings, "learnings")),
+        knowledge=KnowledgeService(sessions, clock, data_path(settings, "learnings"), guilds),
         stats=StatsService(sessions, clock),
         reminders=reminders,
         cohorts=CohortService(

@@ -1,4 +1,8 @@
-"""Server configuration: `/nexus setup`, `/nexus settings`, and who counts as a moderator."""
+"""Server configuration: `/nexus setup`, `/nexus settings`, and who counts as a moderator.
+
+Every command reads its server's configuration, so it is cached in memory (a detached row that
+nothing mutates) and dropped whenever any process changes it.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig
 from bot.domain.checkins import DEFAULT_HOURS, MAX_HOURS
 from bot.domain.server import ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
+from bot.services.cache import GuildCache
 from bot.services.lookups import server_config
 
 SetupHook = Callable[[AsyncSession, GuildConfig, bool], Awaitable[None]]
@@ -38,14 +44,21 @@ class SetupRoles:
 
 
 class GuildService:
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+    def __init__(self, sessions: Sessions, clock: Clock, changes: ChangeFeed) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._changes = changes
         self._on_setup: list[SetupHook] = []
+        self._configs: GuildCache[GuildConfig | None] = GuildCache(self._read)
+        changes.subscribe("settings", self._configs.invalidate)
 
-    async def get(self, guild_id: int) -> GuildConfig | None:
+    async def _read(self, guild_id: int) -> GuildConfig | None:
         async with self._sessions() as session:
             return await session.get(GuildConfig, guild_id)
+
+    async def get(self, guild_id: int) -> GuildConfig | None:
+        """The server's configuration (from memory after the first read). Read-only."""
+        return await self._configs.get(guild_id)
 
     async def require(self, guild_id: int | None) -> GuildConfig:
         """The server's configuration, or `NotConfigured` before `/nexus setup`."""
@@ -84,6 +97,7 @@ class GuildService:
             config.updated_at = now
             for hook in self._on_setup:
                 await hook(session, config, created)
+            await self._changes.publish(session, "settings", guild_id)
             return server_settings(config), created
 
     def add_setup_hook(self, hook: SetupHook) -> None:
@@ -113,6 +127,7 @@ class GuildService:
                 setattr(config, name, value)
             if cleaned:
                 config.updated_at = self._clock.now()
+                await self._changes.publish(session, "settings", guild_id)
             return server_settings(config)
 
     async def is_moderator(self, guild_id: int, role_ids: set[int], manage_guild: bool) -> bool:

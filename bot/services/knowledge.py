@@ -40,7 +40,7 @@ from bot.domain.knowledge import (
     paginate,
 )
 from bot.errors import ArticleNotFound
-from bot.services.lookups import server_config
+from bot.services.guilds import GuildService
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,11 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class KnowledgeService:
-    def __init__(self, sessions: Sessions, clock: Clock, directory: Path) -> None:
+    def __init__(
+        self, sessions: Sessions, clock: Clock, directory: Path, guilds: GuildService
+    ) -> None:
         self._sessions = sessions
+        self._guilds = guilds
         self._clock = clock
         self._directory = directory
         self._library = empty_library()
@@ -199,14 +202,16 @@ class KnowledgeService:
     async def lookup(self, guild_id: int, query: str) -> Answer:
         """Resolve a `/learn` query; a query that opened no article (nothing found, or only a
         choice offered) is counted for moderators: both mean the article they wanted is missing
-        or hard to find."""
+        or hard to find.
+
+        Memory only (the server's configuration is cached), except to count a miss."""
         await self.ready()
+        await self._guilds.require(guild_id)
         library = self._library
         resolution = library.index.resolve(query)
         article = library.get(resolution.slug) if resolution.slug else None
-        async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
-            if article is None:
+        if article is None:
+            async with self._sessions.begin() as session:
                 await self._count_miss(session, guild_id, query)
         candidates = tuple(
             a for a in (library.get(hit.slug) for hit in resolution.hits) if a is not None

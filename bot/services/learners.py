@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import (
     Delivery,
@@ -39,7 +52,8 @@ from bot.domain.pairing import RequestStatus
 from bot.domain.roles import opposite
 from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
-from bot.services.lookups import learner_by_user, server_config
+from bot.services.guilds import GuildService
+from bot.services.lookups import learner_by_user
 
 REMINDER_SETTINGS = ("on", "off", "dm")
 LOOKING_SHOWN = 5
@@ -145,20 +159,50 @@ PARTNERS = (
 )
 """The learner's current partners (active pairings)."""
 
+_PARTNER = aliased(Learner, name="partner")
+PROFILE = (
+    select(Learner, Project, _PARTNER.user_id, _PARTNER.display_name)
+    .outerjoin(Project, Project.id == Learner.project_id)
+    .outerjoin(
+        Pairing,
+        and_(
+            or_(Pairing.backend_id == Learner.id, Pairing.frontend_id == Learner.id),
+            Pairing.ended_at.is_(None),
+        ),
+    )
+    .outerjoin(
+        _PARTNER,
+        _PARTNER.id
+        == case((Pairing.backend_id == Learner.id, Pairing.frontend_id), else_=Pairing.backend_id),
+    )
+    .where(Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id"))
+    .order_by(_PARTNER.id)
+)
+"""A member's learner row, project and current partners, in one query (a row per partner)."""
+
 
 class LearnerService:
-    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog: CatalogService,
+        guilds: GuildService,
+        changes: ChangeFeed,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._catalog = catalog
+        self._guilds = guilds
+        self._changes = changes
 
     async def set_reminders(
         self, guild_id: int, user_id: int, display_name: str, setting: str
     ) -> Learner:
         if setting not in REMINDER_SETTINGS:
             raise InvalidInput("Reminders can be `on`, `off` or `dm`.")
+        await self._guilds.require(guild_id)
         async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
             learner = await get_or_create_learner(
                 session, guild_id, user_id, display_name, self._clock
             )
@@ -172,11 +216,11 @@ class LearnerService:
         self, guild_id: int, user_id: int, display_name: str, changes: ProfileChanges
     ) -> AnnounceOutcome:
         """Record (or update) the learner's project and role; one active project per server."""
+        config = await self._guilds.require(guild_id)
         index = await self._catalog.index(guild_id)
         resolution = index.resolve(changes.project_text)
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            config = await server_config(session, guild_id)
             custom_created = False
             project: Project | None = None
             if resolution.entry is not None:
@@ -195,6 +239,8 @@ class LearnerService:
                 project, custom_created = await find_or_create_custom(
                     session, guild_id, changes.project_text, user_id, now
                 )
+                if custom_created:
+                    await self._changes.publish(session, "catalog", guild_id)
             learner = await get_or_create_learner(
                 session, guild_id, user_id, display_name, self._clock, flush=False
             )
@@ -256,7 +302,7 @@ class LearnerService:
             learner = await session.get(Learner, learner_id)
             if learner is None or learner.guild_id != guild_id or learner.announced_at is None:
                 return None
-            config = await session.get(GuildConfig, guild_id)
+            config = await self._guilds.get(guild_id)
             project = await session.get(Project, learner.project_id) if learner.project_id else None
             if config is None or project is None:
                 return None
@@ -264,9 +310,15 @@ class LearnerService:
             return PostedAnnouncement(announcement, _post(learner))
 
     async def _announcement(
-        self, session: AsyncSession, learner: Learner, project: Project, config: GuildConfig
+        self,
+        session: AsyncSession,
+        learner: Learner,
+        project: Project,
+        config: GuildConfig,
+        partners: tuple[Person, ...] | None = None,
     ) -> Announcement:
-        partners = await self._partners(session, learner.id)
+        if partners is None:
+            partners = await self._partners(session, learner.id)
         assert learner.role is not None and learner.announced_at is not None
         return Announcement(
             learner_id=learner.id,
@@ -313,14 +365,13 @@ class LearnerService:
 
     async def profile(self, guild_id: int, user_id: int, *, viewer_id: int) -> Profile:
         """A learner's card; `NotAnnounced` (worded for the viewer) if they never announced."""
+        config = await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            config = await server_config(session, guild_id)
-            learner = await learner_by_user(session, guild_id, user_id)
-            project = (
-                await session.get(Project, learner.project_id)
-                if learner is not None and learner.project_id is not None
-                else None
-            )
+            rows = (
+                await session.execute(PROFILE, {"guild_id": guild_id, "user_id": user_id})
+            ).all()
+            learner, project = (rows[0][0], rows[0][1]) if rows else (None, None)
+            partners = tuple(Person(r[2], r[3]) for r in rows if r[2] is not None)
             if learner is None or learner.announced_at is None or project is None:
                 if user_id == viewer_id:
                     raise NotAnnounced(
@@ -328,7 +379,7 @@ class LearnerService:
                         "what you're building and find a partner."
                     )
                 raise NotAnnounced(f"<@{user_id}> hasn't announced a project yet.")
-            announcement = await self._announcement(session, learner, project, config)
+            announcement = await self._announcement(session, learner, project, config, partners)
             return Profile(announcement, learner.reminders, learner.waiting_since, _post(learner))
 
     # ---- membership --------------------------------------------------------------------------
@@ -350,8 +401,8 @@ class LearnerService:
 
     async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about the member on this server, JSON-ready."""
+        await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            await server_config(session, guild_id)
             learner = await learner_by_user(session, guild_id, user_id)
             document: dict[str, Any] = {
                 "about": "Everything Nexus stores about you on this server.",
@@ -437,8 +488,8 @@ class LearnerService:
         set, and is not notified. The private thread, if any, stays as it is.
         """
         now = self._clock.now()
+        await self._guilds.require(guild_id)
         async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
             learner = await learner_by_user(session, guild_id, user_id)
             removed: dict[str, int] = {}
             post: PostLocation | None = None

@@ -51,6 +51,7 @@ from bot.errors import (
 )
 from bot.services.catalog import CatalogService
 from bot.services.claims import Claims
+from bot.services.guilds import GuildService
 from bot.services.lookups import learner_by_user, server_config
 from bot.services.matching_data import (
     active_partner_ids,
@@ -78,12 +79,18 @@ REASON_LIMIT = 300
 
 class MatchingService:
     def __init__(
-        self, sessions: Sessions, clock: Clock, catalog: CatalogService, claims: Claims
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog: CatalogService,
+        guilds: GuildService,
+        claims: Claims,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._catalog = catalog
         self._claims = claims
+        self._guilds = guilds
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
 
@@ -96,11 +103,14 @@ class MatchingService:
     async def suggest(
         self, guild_id: int, user_id: int, project: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> FindResult:
-        """The caller's best candidates; with none, the caller joins the waiting list."""
+        """The caller's best candidates; with none, the caller joins the waiting list.
+
+        Reads only (the server's settings from memory); a write happens only when the caller
+        joins the waiting list."""
         now = self._clock.now()
         wanted = await self._resolve(guild_id, project) if project else None
-        async with self._sessions.begin() as session:
-            config = await server_config(session, guild_id)
+        config = await self._guilds.require(guild_id)
+        async with self._sessions() as session:
             me = await announced_learner(session, guild_id, user_id)
             own = project_info(await session.get(Project, me.project_id))
             if wanted is not None:
@@ -117,6 +127,7 @@ class MatchingService:
             suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
             if not suggestions and me.waiting_since is None:
                 me.waiting_since = now
+                await session.commit()
             info = learner_info(me, config)
             return FindResult(
                 info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
