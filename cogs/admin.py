@@ -112,6 +112,7 @@ class AdminCog(ModeratorCog):
         max_partners="How many partners a learner may have (1-4)",
         request_expiry_hours="Hours before an unanswered pair request expires",
         reminder_grace_hours="Hours a missed reminder may still be sent late",
+        checkin_hours="Hours after a pairing its thread gets a check-in (0 = off, default 48)",
     )
     async def settings(
         self,
@@ -121,6 +122,7 @@ class AdminCog(ModeratorCog):
         max_partners: app_commands.Range[int, 1, 4] | None = None,
         request_expiry_hours: app_commands.Range[int, 1, 168] | None = None,
         reminder_grace_hours: app_commands.Range[int, 0, 72] | None = None,
+        checkin_hours: app_commands.Range[int, 0, 336] | None = None,
     ) -> None:
         config = await self.guilds.update_settings(
             server_id(interaction),
@@ -130,6 +132,7 @@ class AdminCog(ModeratorCog):
                 "max_partners": max_partners,
                 "request_expiry_hours": request_expiry_hours,
                 "reminder_grace_hours": reminder_grace_hours,
+                "checkin_hours": checkin_hours,
             },
             by_user=interaction.user.id,
         )

@@ -15,7 +15,9 @@ from bot.commands import Interaction, caller, project_autocomplete, timezone_aut
 from bot.domain.learners import AnnounceOutcome, PostLocation, profile_changes
 from bot.domain.timezones import suggest_timezones
 from bot.effects import announcements, roles
+from bot.errors import NexusError
 from bot.ui import learners as ui
+from bot.ui import matching as matching_ui
 
 REMINDER_REPLIES = {
     "on": "🔔 First-week reminders are **on**: you'll be mentioned in the Nexus channel.",
@@ -72,7 +74,7 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
                     member.guild,
                     outcome.nexus_channel_id,
                     outcome.previous_post,
-                    ui.announcement_embed(outcome.announcement),
+                    outcome.announcement,
                 ),
                 roles.swap_track_roles(
                     member, outcome.give_role_id, outcome.remove_role_id, changes.role
@@ -83,7 +85,11 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
             )
             # Remember the post before answering, so what the learner sees is already stored.
             await self._remember_post(outcome, post)
-            await interaction.followup.send(embed=reply, ephemeral=True)
+            if outcome.looking.count:  # the next step, as a button
+                view = matching_ui.show_others_view(member.guild.id, member.id, "Find a partner")
+                await interaction.followup.send(embed=reply, view=view, ephemeral=True)
+            else:
+                await interaction.followup.send(embed=reply, ephemeral=True)
         self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
 
     async def _remember_post(self, outcome: AnnounceOutcome, post: PostLocation | None) -> None:
@@ -99,7 +105,21 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         profile = await self.learners.profile(me.guild.id, target.id, viewer_id=me.id)
         own = target.id == me.id
         embed = ui.profile_embed(profile, guild_id=me.guild.id, own=own)
-        await interaction.response.send_message(embed=embed, ephemeral=own)
+        learner_id = profile.announcement.learner_id
+        if not own and await self._could_pair(me, learner_id):
+            name = profile.announcement.display_name
+            view = matching_ui.ask_view([(learner_id, name)], me.id)
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            return
+        await interaction.response.send_message(embed=embed, ephemeral=True)  # always private
+
+    async def _could_pair(self, me: discord.Member, learner_id: int) -> bool:
+        """Whether `me` may ask this learner to pair (same project, other track, room…)."""
+        try:
+            offers = await self.bot.services.matching.partner_offers(me.guild.id, [me.id], limit=25)
+        except NexusError:
+            return False
+        return any(o.learner_id == learner_id for o in offers.get(me.id, []))
 
     @app_commands.command(
         name="reminders", description="Turn first-week reminders on, off or to DMs"

@@ -72,7 +72,14 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(guild_id, interaction.user.id, reason)
-        me = _side_of(ended[0], interaction.user.id)
+        me = await self.after_unpair(guild_id, interaction.user.id, ended)
+        await interaction.followup.send(ui.unpaired_reply(ended, me.learner_id), ephemeral=True)
+
+    async def after_unpair(
+        self, guild_id: int, user_id: int, ended: list[PairingInfo]
+    ) -> LearnerInfo:
+        """`user_id` ended their pairings: tell each partner, close the threads, update posts."""
+        me = _side_of(ended[0], user_id)
         for pairing in ended:
             partner = pairing.partner_of(me.learner_id)
             notice = ui.partner_left_notice(pairing, me, False)
@@ -82,7 +89,7 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
                     await self.effects.tell(partner.user_id, pairing.channel_id, notice)
             await self.effects.close_thread(pairing, ui.name(me))
         await self.effects.refresh_posts(guild_id, _everyone(ended))
-        await interaction.followup.send(ui.unpaired_reply(ended, me.learner_id), ephemeral=True)
+        return me
 
     # ----- buttons (see bot.ui.matching) -------------------------------------------------
 
@@ -108,10 +115,33 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
             return
         request = await self.matching.decline(request_id, interaction.user.id)
         await interaction.edit_original_response(
-            content=ui.invite_closed(request, RequestStatus.DECLINED), embed=None, view=None
+            content=ui.invite_closed(request, RequestStatus.DECLINED),
+            embed=None,
+            view=ui.show_others_view(request.guild_id, interaction.user.id),
         )
         # a decline is told by DM only: with DMs closed, /find-partner shows it soon enough
-        await self.effects.tell_privately(request.requester.user_id, ui.declined_notice(request))
+        await self.effects.tell_privately(
+            request.requester.user_id,
+            ui.declined_notice(request),
+            ui.show_others_view(request.guild_id, request.requester.user_id),
+        )
+
+    async def tick(self, interaction: discord.Interaction, pairing_id: int, item: str) -> None:
+        """A kickoff checklist button: tick or untick it, and show the list as it is now."""
+        pairing = await self.matching.tick(pairing_id, interaction.user.id, item)
+        await interaction.response.edit_message(
+            embed=ui.kickoff_embed(pairing), view=ui.kickoff_view(pairing)
+        )
+
+    async def show_others(self, interaction: discord.Interaction, guild_id: int) -> None:
+        """ "Show others" (from a reply or a DM): /find-partner for the server in the button."""
+        result = await self.matching.suggest(guild_id, interaction.user.id)
+        if result.waiting:
+            await interaction.response.send_message(ui.waiting_message(result), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            embed=ui.suggestions_embed(result), view=ui.suggestions_view(result), ephemeral=True
+        )
 
     # ----- waiting list and timers -------------------------------------------------------
 
@@ -141,7 +171,10 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
             for request in await self.matching.expire_requests(now, serves):
                 await self.effects.close_invite(request, RequestStatus.EXPIRED)
                 await self.effects.tell(
-                    request.requester.user_id, request.channel_id, ui.expired_notice(request)
+                    request.requester.user_id,
+                    request.channel_id,
+                    ui.expired_notice(request),
+                    ui.show_others_view(request.guild_id, request.requester.user_id),
                 )
             retry = await self.matching.pairings_without_thread(
                 now - THREAD_RETRY_AFTER, now - THREAD_RETRY_FOR, serves

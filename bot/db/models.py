@@ -51,6 +51,7 @@ class GuildConfig(Base):
     max_partners: Mapped[int] = mapped_column(Integer, default=1)
     request_expiry_hours: Mapped[int] = mapped_column(Integer, default=24)
     reminder_grace_hours: Mapped[int] = mapped_column(Integer, default=12)
+    checkin_hours: Mapped[int] = mapped_column(Integer, default=48)  # 0: no check-ins
     configured_by: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -149,6 +150,7 @@ class Pairing(Claimable, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[int | None] = mapped_column(Snowflake)
     end_reason: Mapped[str | None] = mapped_column(String(300))
+    checklist: Mapped[list[str] | None] = mapped_column(JSON)  # kickoff items ticked, by key
 
 
 class WaitNotice(Base):
@@ -190,6 +192,7 @@ class Reminder(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
     guild_id: Mapped[int] = mapped_column(Snowflake)
     step_key: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(String(100))  # the step's name for moderators
     audience: Mapped[str] = mapped_column(String(20))
     template: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -222,6 +225,34 @@ class Delivery(Claimable, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+class CheckIn(Base):
+    """The check-in a pair thread gets `checkin_hours` after the pairing; sent at most once.
+
+    `scheduled` → (due) `sending` (claimed under `nonce`) → `sent`, or `late` when it went out
+    past its time; `skipped` past the grace period; `cancelled` when the pairing ended first;
+    `failed` when Discord refused it or its outcome is unknown. `answer` is what the pair said.
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    pairing_id: Mapped[int] = mapped_column(
+        ForeignKey("pairings.id", ondelete="CASCADE"), unique=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    nonce: Mapped[str | None] = mapped_column(String(25))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(Snowflake)
+    answer: Mapped[str | None] = mapped_column(String(16))  # met | stuck | new_partner
+    answered_by: Mapped[int | None] = mapped_column(Snowflake)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(300))
 
 
 class LearnFeedback(Base):

@@ -12,6 +12,7 @@ from bot.domain.first_week import CohortMember
 class ReminderView:
     id: int
     step_key: str
+    title: str  # the step's human name
     audience: str
     due_at: datetime  # UTC
     local: datetime  # in the cohort's time zone
@@ -40,3 +41,4 @@ class StepPreview:
     dm: tuple[CohortMember, ...]
     opted_out: int
     target_channel_id: int
+    wording: str = ""  # what the step would post now (cut to a few hundred characters)

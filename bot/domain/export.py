@@ -45,6 +45,7 @@ PAIRING_COLUMNS = (
     "created_at",
     "ended_at",
     "end_reason",
+    "checkin",
 )
 
 AUDIT_COLUMNS = ("at", "moderator_id", "moderator", "action", "old", "new")
@@ -54,7 +55,6 @@ WAITING = "waiting, looked for a partner"
 NOT_LOOKING = "announced, hasn't looked yet"
 NOT_ANNOUNCED = "not announced"
 LEFT = "left the server"
-CHECKIN_NOT_TRACKED = "not tracked yet"
 
 Cell = str | int | bool | datetime | tuple[str, ...] | None
 
@@ -96,6 +96,7 @@ class PairingRow:
     created_at: datetime
     ended_at: datetime | None
     end_reason: str | None
+    checkin: str = ""  # what became of its check-in: met, stuck, new_partner, sent, skipped…
 
 
 def pairing_status(

@@ -18,6 +18,7 @@ from bot.errors import InvalidInput
 
 AUDIENCES = ("everyone", "not_announced", "not_paired", "moderators")
 MAX_DAY = 14
+MAX_NAME = 100
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -33,6 +34,20 @@ class PlanStep:
     at: time  # local wall time in the cohort's time zone
     audience: str
     template: str
+    name: str = ""  # what moderators read ("Nudge to announce"); defaults from the key
+
+    @property
+    def title(self) -> str:
+        return self.name or step_title(self.key)
+
+
+def step_title(key: str, name: str | None = None) -> str:
+    """A step's human name: the plan's `name`, else its key in words ("partner-nudge" ->
+    "Partner nudge")."""
+    if name:
+        return name
+    words = key.replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,14 @@ class CohortMember:
     paired: bool = False
     project: str | None = None
     role: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerOffer:
+    """A partner the day-5 nudge suggests: shown by name, asked with a request button."""
+
+    learner_id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -133,7 +156,10 @@ def parse_plan(raw: Mapping[str, Any]) -> Plan:
         if problem:
             raise PlanInvalid(f"{where}: {problem}")
         at = _parse_time(item["time"], where) if "time" in item else default_at
-        steps.append(PlanStep(key, day, at, audience, template.strip()))
+        name = item.get("name", "")
+        if not isinstance(name, str) or len(name.strip()) > MAX_NAME:
+            raise PlanInvalid(f"{where}: `name` must be text of at most {MAX_NAME} characters.")
+        steps.append(PlanStep(key, day, at, audience, template.strip(), name.strip()))
     steps.sort(key=lambda s: (s.day, s.at, s.key))
     return Plan(tuple(steps))
 

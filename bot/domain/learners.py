@@ -165,6 +165,7 @@ class AnnounceOutcome:
     remove_role_id: int | None
     first_time: bool
     looking: Looking
+    waiting: bool = False  # on the waiting list: told when a fitting learner announces
     custom_created: bool = False
     near_misses: str = ""  # catalog entries close to a newly created custom project
 

@@ -84,6 +84,7 @@ class PairingInfo:
     created_by: int | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
+    checklist: tuple[str, ...] = ()  # kickoff items ticked, by key
 
     def partner_of(self, learner_id: int) -> LearnerInfo:
         return self.frontend if learner_id == self.backend.learner_id else self.backend
@@ -107,3 +108,14 @@ class WaitMatch:
     project: ProjectInfo
     newcomer: LearnerInfo
     waiters: list[LearnerInfo]
+
+
+KICKOFF_ITEMS = ("repos", "contract", "formats", "erd", "sync", "mock")
+KICKOFF_LABELS = {
+    "repos": "Repos shared",
+    "contract": "API contract",
+    "formats": "Data formats",
+    "erd": "ERD reviewed",
+    "sync": "Sync slot",
+    "mock": "Mock data / CORS",
+}

@@ -38,6 +38,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "not_paired": COMMON | {"mentions", "suggestions"},
     "moderators": COMMON | {"summary"},
 }
+PREVIEW_SUGGESTIONS = (
+    "@learner → their best partners (by DM each with a request button), or the waiting list"
+)
 LATE_NOTE = "⏰ *A little late: Nexus was offline at the planned time.*"
 
 
@@ -80,14 +83,20 @@ def mentions(user_ids: Sequence[int]) -> str:
     return " ".join(mention(u) for u in user_ids)
 
 
-def suggestion_line(user_id: int, names: Sequence[str]) -> str:
-    """One learner's line in the partner nudge."""
+WAITING_LINE = (
+    "nobody on the other track of your project is free yet. You're on the waiting list: "
+    "I'll tell you as soon as someone who fits announces"
+)
+
+
+def suggestion_line(user_id: int, names: Sequence[str], *, buttons: bool = False) -> str:
+    """One learner's line in the partner nudge: real suggestions with the way to ask them
+    (`buttons`: the message carries a request button per name), or the waiting list."""
     if not names:
-        return (
-            f"{mention(user_id)} → nobody free on your project yet: "
-            "`/find-partner` puts you on the waiting list"
-        )
-    return f"{mention(user_id)} → " + ", ".join(f"**{n}**" for n in names)
+        return f"{mention(user_id)} → {WAITING_LINE}"
+    listed = ", ".join(f"**{n}**" for n in names)
+    how = "press a button below to send a request" if buttons else "`/find-partner` sends a request"
+    return f"{mention(user_id)} → still looking on your project: {listed}. {how}"
 
 
 def project_list(names: Sequence[str], limit: int = 600) -> str:

@@ -21,6 +21,7 @@ class ServerSettings:
     max_partners: int
     request_expiry_hours: int
     reminder_grace_hours: int
+    checkin_hours: int = 48  # 0: no check-ins
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.checkins import CheckInCounts
 from bot.domain.roles import ROLES
 
 NO_PROJECT = "(no project)"
@@ -213,6 +214,7 @@ class StatsReport:
     active_pairings: int
     misses: list[MissCount]
     funnel: Funnel | None = None  # the whole server's week; None for one project
+    checkins: CheckInCounts = field(default_factory=CheckInCounts)
 
     def chart(self, title: str) -> ChartData:
         return ChartData(title, tuple(self.rows), self.funnel)

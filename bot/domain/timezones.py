@@ -106,11 +106,55 @@ def normalize_timezone(text: str) -> str:
         return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
     canonical = _by_lower_name().get(value.lower().replace(" ", "_"))
     if canonical is None:
-        raise InvalidInput(
-            f"`{value[:40]}` is not a time zone I know. Use a name like `Africa/Nairobi` "
-            "or an offset like `UTC+3`."
+        closest = closest_timezone(value)
+        hint = (
+            f"Did you mean `{closest}`?"
+            if closest
+            else "Use a name like `Africa/Nairobi` or an offset like `UTC+3`."
         )
+        raise InvalidInput(f"`{value[:40]}` is not a time zone I know. {hint}")
     return canonical
+
+
+# What learners call their zone, beside the IANA names.
+ABBREVIATIONS = {
+    "wat": "Africa/Lagos",
+    "west africa": "Africa/Lagos",
+    "eat": "Africa/Nairobi",
+    "east africa": "Africa/Nairobi",
+    "cat": "Africa/Maputo",
+    "central africa": "Africa/Maputo",
+    "sast": "Africa/Johannesburg",
+    "south africa": "Africa/Johannesburg",
+    "gmt": "UTC",
+    "utc": "UTC",
+    "eet": "Africa/Cairo",
+    "egypt": "Africa/Cairo",
+    "nigeria": "Africa/Lagos",
+    "kenya": "Africa/Nairobi",
+    "ghana": "Africa/Accra",
+    "ethiopia": "Africa/Addis_Ababa",
+    "rwanda": "Africa/Kigali",
+    "morocco": "Africa/Casablanca",
+    "uganda": "Africa/Kampala",
+    "tanzania": "Africa/Dar_es_Salaam",
+}
+_FILLER = frozenset({"time", "zone", "timezone", "standard", "daylight", "local", "tz", "my"})
+
+
+def closest_timezone(text: str) -> str | None:
+    """The real zone a learner most likely meant by `text` ("Lagos Time" -> Africa/Lagos,
+    "WAT" -> Africa/Lagos, "Nairoby" -> Africa/Nairobi), or None when nothing is close."""
+    words = [w for w in _plain(text).replace("-", " ").split() if w not in _FILLER]
+    wanted = " ".join(words)
+    if not wanted:
+        return None
+    if wanted in ABBREVIATIONS:
+        return ABBREVIATIONS[wanted]
+    for name in suggest_timezones(wanted, limit=5):
+        if "/" in name:
+            return name
+    return None
 
 
 def to_tzinfo(name: str) -> tzinfo:

@@ -7,28 +7,35 @@ import logging
 
 import discord
 
-from bot.domain.learners import PostLocation
+from bot.domain.learners import Announcement, PostLocation
 from bot.effects.messages import resolve_channel
 from bot.services.learners import LearnerService
 from bot.ui.learners import announcement_embed
+from bot.ui.matching import card_view
 
 log = logging.getLogger(__name__)
 
 
 async def publish_announcement(
-    channel: discord.TextChannel, previous: PostLocation | None, embed: discord.Embed
+    channel: discord.TextChannel,
+    previous: PostLocation | None,
+    embed: discord.Embed,
+    view: discord.ui.View,
 ) -> discord.Message:
     """Edit the learner's earlier post in `channel`, or post anew if there is none any more."""
     if previous is not None and previous.channel_id == channel.id:
         try:
-            return await channel.get_partial_message(previous.message_id).edit(embed=embed)
+            message = channel.get_partial_message(previous.message_id)
+            return await message.edit(embed=embed, view=view)
         except discord.NotFound:
             pass
-    return await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+    return await channel.send(
+        embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
+    )
 
 
 async def post_in_nexus_channel(
-    guild: discord.Guild, channel_id: int, previous: PostLocation | None, embed: discord.Embed
+    guild: discord.Guild, channel_id: int, previous: PostLocation | None, data: Announcement
 ) -> tuple[PostLocation | None, list[str]]:
     """Publish the announcement; (where it is, notes for the learner when that failed)."""
     channel = guild.get_channel(channel_id)
@@ -38,7 +45,9 @@ async def post_in_nexus_channel(
             "is saved; ask a moderator to run `/nexus setup`."
         ]
     try:
-        message = await publish_announcement(channel, previous, embed)
+        message = await publish_announcement(
+            channel, previous, announcement_embed(data), card_view(data)
+        )
     except discord.HTTPException as error:
         log.warning("could not post announcement in %s: %s", channel_id, error)
         return None, [
@@ -76,6 +85,8 @@ async def refresh_posts(
             continue
         try:
             message = channel.get_partial_message(view.post.message_id)  # type: ignore[attr-defined]
-            await message.edit(embed=announcement_embed(view.announcement))
+            await message.edit(
+                embed=announcement_embed(view.announcement), view=card_view(view.announcement)
+            )
         except (discord.HTTPException, AttributeError) as error:
             log.info("could not update the announcement of learner %s: %s", learner_id, error)

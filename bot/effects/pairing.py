@@ -56,7 +56,12 @@ class PairingEffects:
             return
         try:
             message = channel.get_partial_message(request.notify_message_id)  # type: ignore[attr-defined]
-            await message.edit(content=ui.invite_closed(request, outcome), embed=None, view=None)
+            view = (
+                ui.show_others_view(request.guild_id, request.invitee.user_id)
+                if outcome == "declined"
+                else None
+            )
+            await message.edit(content=ui.invite_closed(request, outcome), embed=None, view=view)
         except (discord.HTTPException, AttributeError) as error:
             log.info("could not close invitation %s: %s", request.request_id, error)
 
@@ -66,10 +71,12 @@ class PairingEffects:
         """A notice for one learner: DM, else a mention of only them in the Nexus channel."""
         await dm_or_mention(self._client, user_id, channel_id, text, view=view)
 
-    async def tell_privately(self, user_id: int, text: str) -> bool:
+    async def tell_privately(
+        self, user_id: int, text: str, view: discord.ui.View | None = None
+    ) -> bool:
         """A DM only, for news that shouldn't go to a public channel (a decline, a reason for
         unpairing); False when their DMs are closed."""
-        return await send_dm(self._client, user_id, text) is not None
+        return await send_dm(self._client, user_id, text, view=view) is not None
 
     async def after_pairing(self, result: PairResult) -> None:
         """Show both posts as paired and close the invitations the pairing withdrew (the
@@ -85,7 +92,8 @@ class PairingEffects:
         await self.close_invite(request, RequestStatus.WITHDRAWN)
         if request.requester.learner_id not in paired:
             notice = ui.withdrawn_notice(request)
-            await self.tell(request.requester.user_id, request.channel_id, notice)
+            view = ui.show_others_view(request.guild_id, request.requester.user_id)
+            await self.tell(request.requester.user_id, request.channel_id, notice, view)
 
     async def open_thread(self, pairing: PairingInfo) -> int | None:
         """The private thread with both learners and the kickoff checklist; None if it failed
@@ -120,6 +128,7 @@ class PairingEffects:
             await thread.send(
                 ui.kickoff_content(pairing),
                 embed=ui.kickoff_embed(pairing),
+                view=ui.kickoff_view(pairing),
                 allowed_mentions=ui.pair_mentions(pairing),
             )
         except discord.HTTPException as error:

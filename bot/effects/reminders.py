@@ -12,9 +12,11 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.domain.first_week import PartnerOffer
 from bot.domain.stats import ChartData
 from bot.services.reminder_delivery import DmClosed, Undeliverable
 from bot.ui.charts import chart_file
+from bot.ui.matching import ask_view
 
 CANNOT_DM = 50007
 
@@ -55,12 +57,29 @@ class DiscordReminderTransport:
             raise
         return message.id
 
-    async def dm(self, user_id: int, content: str, nonce: str) -> int:
+    async def dm(
+        self,
+        user_id: int,
+        content: str,
+        nonce: str,
+        *,
+        offers: Sequence[PartnerOffer] = (),
+        guild_id: int = 0,
+    ) -> int:
         try:
             channel = await self._client.create_dm(discord.Object(user_id))
-            message = await channel.send(
-                content, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
-            )
+            if offers:
+                view = ask_view([(o.learner_id, o.name) for o in offers], user_id)
+                message = await channel.send(
+                    content,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                    nonce=nonce,
+                    view=view,
+                )
+            else:
+                message = await channel.send(
+                    content, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
+                )
         except discord.HTTPException as error:
             if _definite(error):  # closed DMs (50007), unknown user...: use the channel
                 raise DmClosed(_describe(error, "DMs")) from error

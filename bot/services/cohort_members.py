@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, Project
-from bot.domain.first_week import CohortMember
+from bot.domain.first_week import CohortMember, PartnerOffer
 from bot.domain.text import user_text
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,11 @@ class MemberDirectory(Protocol):
 
 
 class SuggestionSource(Protocol):
-    async def suggest(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[str]]:
-        """For each learner (Discord user id), up to a few display names of good partners."""
+    async def suggest(
+        self, guild_id: int, user_ids: Sequence[int]
+    ) -> dict[int, list[PartnerOffer]]:
+        """For each learner (Discord user id), up to a few good partners; a learner with none
+        is on the waiting list afterwards (so the nudge can say so truthfully)."""
         ...
 
 

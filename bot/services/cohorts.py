@@ -23,17 +23,23 @@ from bot.domain.first_week import (
     route,
     schedule,
     select_audience,
+    step_title,
 )
+from bot.domain.reminder_text import PREVIEW_SUGGESTIONS, mentions, render, truncate
 from bot.domain.timezones import normalize_timezone, to_tzinfo
 from bot.errors import InvalidInput, NoCohort
 from bot.services.audit import AuditTrail
 from bot.services.cohort_members import CohortRoster
 from bot.services.lookups import server_config
+from bot.services.reminder_delivery import project_names, template_values
 from bot.services.reminders import ReminderEngine
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DAYS_AHEAD = 366
 RUN_STATUSES = ("sending", "sent", "late")
+OPEN_STATUSES = ("scheduled", "sending")  # a cohort with none of these left has finished
+WORDING_CHARS = 500
+PREVIEW_MENTIONS = 3
 
 
 class CohortService:
@@ -141,6 +147,7 @@ class CohortService:
                         cohort_id=cohort.id,
                         guild_id=guild_id,
                         step_key=step.step.key,
+                        title=step.step.title,
                         audience=step.step.audience,
                         template=step.step.template,
                         due_at=step.due_at,
@@ -181,6 +188,18 @@ class CohortService:
             if cohort_id is None:
                 raise NoCohort(active=True)
             members = await self._roster.members(session, config)
+            cohort = await session.get(Cohort, cohort_id)
+            assert cohort is not None
+            templates = dict(
+                (
+                    await session.execute(
+                        select(Reminder.id, Reminder.template).where(
+                            Reminder.cohort_id == cohort_id
+                        )
+                    )
+                ).all()
+            )
+            projects = await project_names(session, guild_id)
         overview = await self._overview(cohort_id)
         previews = []
         for reminder in overview.reminders:
@@ -190,8 +209,20 @@ class CohortService:
             target = config.channel_id
             if reminder.audience == "moderators":
                 target = config.mod_log_channel_id or config.channel_id
+            values = template_values(config, cohort, members, projects, reminder.local.date())
+            shown = [m.user_id for m in (*routing.channel, *routing.dm)][:PREVIEW_MENTIONS]
+            values["mentions"] = mentions(shown) + ("…" if routing.recipients > len(shown) else "")
+            values["suggestions"] = PREVIEW_SUGGESTIONS
+            wording = truncate(render(templates[reminder.id], values), WORDING_CHARS)
             previews.append(
-                StepPreview(reminder, routing.channel, routing.dm, len(routing.opted_out), target)
+                StepPreview(
+                    reminder,
+                    routing.channel,
+                    routing.dm,
+                    len(routing.opted_out),
+                    target,
+                    wording,
+                )
             )
         return overview, previews
 
@@ -258,6 +289,7 @@ class CohortService:
             ReminderView(
                 id=r.id,
                 step_key=r.step_key,
+                title=step_title(r.step_key, r.title),
                 audience=r.audience,
                 due_at=r.due_at,
                 local=r.due_at.astimezone(zone),
@@ -271,8 +303,11 @@ class CohortService:
             )
             for r in reminders
         )
+        status = cohort.status
+        if status == "active" and views and all(v.status not in OPEN_STATUSES for v in views):
+            status = "finished"  # its last step has run: nothing more will happen
         return CohortOverview(
-            cohort.id, cohort.start_date, cohort.timezone, cohort.status, views, replaced
+            cohort.id, cohort.start_date, cohort.timezone, status, views, replaced
         )
 
 

@@ -14,6 +14,7 @@ from bot.db.engine import Sessions
 from bot.db.models import Delivery, Pairing
 from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
+from bot.services.checkins import CheckInService
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
@@ -43,6 +44,7 @@ class Services:
     stats: StatsService
     reminders: ReminderEngine
     cohorts: CohortService
+    checkins: CheckInService
 
 
 def data_path(settings: Settings, name: str) -> Path:
@@ -102,5 +104,8 @@ def build_services(
         reminders=reminders,
         cohorts=CohortService(
             sessions, clock, reminders, roster, data_path(settings, "first_week.yaml"), audit=audit
+        ),
+        checkins=CheckInService(
+            sessions, clock, scheduler, sweep_seconds=settings.reminder_sweep_seconds
         ),
     )

@@ -18,6 +18,7 @@ from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.domain.audit import Change, channel_ref, differences, literal, role_ref
+from bot.domain.checkins import DEFAULT_HOURS, MAX_HOURS
 from bot.domain.server import CohortState, ServerOverview, ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
@@ -31,6 +32,7 @@ SETTING_BOUNDS: dict[str, tuple[int, int]] = {
     "max_partners": (1, 4),
     "request_expiry_hours": (1, 168),
     "reminder_grace_hours": (0, 72),
+    "checkin_hours": (0, MAX_HOURS),
 }
 
 
@@ -94,6 +96,7 @@ class GuildService:
                 config.max_partners = 1
                 config.request_expiry_hours = 24
                 config.reminder_grace_hours = 12
+                config.checkin_hours = DEFAULT_HOURS
                 session.add(config)
             config.channel_id = channel_id
             config.backend_role_id = roles.backend_role_id

@@ -32,7 +32,6 @@ from bot.domain.knowledge import (
     Library,
     LibraryChanges,
     LoadReport,
-    MatchKind,
     Page,
     Resolution,
     build_library,
@@ -218,17 +217,19 @@ class KnowledgeService:
     # Commands: these touch the database.
 
     async def lookup(self, guild_id: int, query: str) -> Answer:
-        """Resolve a `/learn` query; a query that found nothing is counted for moderators.
+        """Resolve a `/learn` query; a query that opened no article (nothing found, or only a
+        choice offered) is counted for moderators: both mean the article they wanted is missing
+        or hard to find.
 
         Memory only (the server's configuration is cached), except to count a miss."""
         await self.ready()
         await self._guilds.require(guild_id)
         library = self._library
         resolution = library.index.resolve(query)
-        if resolution.kind is MatchKind.NONE:
+        article = library.get(resolution.slug) if resolution.slug else None
+        if article is None:
             async with self._sessions.begin() as session:
                 await self._count_miss(session, guild_id, query)
-        article = library.get(resolution.slug) if resolution.slug else None
         candidates = tuple(
             a for a in (library.get(hit.slug) for hit in resolution.hits) if a is not None
         )

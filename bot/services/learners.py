@@ -261,6 +261,9 @@ class LearnerService:
             await session.flush()
             announcement = await self._announcement(session, learner, project, config)
             looking = await self._looking(session, learner, config)
+            if announcement.looking and looking.count == 0 and learner.waiting_since is None:
+                # nobody to ask yet: announcing is enough to be on the waiting list
+                learner.waiting_since = now
             role_ids = {"backend": config.backend_role_id, "frontend": config.frontend_role_id}
             outcome = AnnounceOutcome(
                 announcement=announcement,
@@ -270,6 +273,7 @@ class LearnerService:
                 remove_role_id=role_ids[opposite(changes.role)],
                 first_time=first_time,
                 looking=looking,
+                waiting=announcement.looking and learner.waiting_since is not None,
                 custom_created=custom_created,
                 near_misses=describe(resolution.suggestions) if custom_created else "",
             )

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -21,6 +21,7 @@ from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
 from bot.domain.audit import NOTHING, Change, literal, user_ref
 from bot.domain.catalog import CatalogEntry, code, describe
+from bot.domain.first_week import PartnerOffer
 from bot.domain.matching import (
     DEFAULT_LIMIT,
     Seeker,
@@ -30,6 +31,7 @@ from bot.domain.matching import (
     why_not,
 )
 from bot.domain.pairing import (
+    KICKOFF_ITEMS,
     FindResult,
     PairingInfo,
     PairResult,
@@ -136,10 +138,10 @@ class MatchingService:
                 info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
             )
 
-    async def partner_names(
+    async def partner_offers(
         self, guild_id: int, user_ids: Sequence[int], limit: int = 3
-    ) -> dict[int, list[str]]:
-        """Best partners' names for many learners at once (the day-5 nudge); changes nothing.
+    ) -> dict[int, list[PartnerOffer]]:
+        """Best partners for many learners at once (the day-5 nudge); changes nothing.
 
         One read of the server's learners and history, then the same ranking as
         /find-partner, off the event loop."""
@@ -183,11 +185,30 @@ class MatchingService:
         best = await asyncio.to_thread(
             best_for_each, seekers, pool, now=now, max_partners=config.max_partners, limit=limit
         )
-        names = {
-            s.learner.user_id: [x.candidate.name for x in best[s.learner.learner_id]]
+        offers = {
+            s.learner.user_id: [
+                PartnerOffer(x.candidate.learner_id, x.candidate.name)
+                for x in best[s.learner.learner_id]
+            ]
             for s in seekers
         }
-        return {user_id: names.get(user_id, []) for user_id in user_ids}
+        return {user_id: offers.get(user_id, []) for user_id in user_ids}
+
+    async def enlist(self, guild_id: int, user_ids: Sequence[int]) -> None:
+        """Put announced learners on the waiting list (those already on it keep their place)."""
+        if not user_ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Learner)
+                .where(
+                    Learner.guild_id == guild_id,
+                    Learner.user_id.in_(list(user_ids)),
+                    Learner.announced_at.is_not(None),
+                    Learner.waiting_since.is_(None),
+                )
+                .values(waiting_since=self._clock.now())
+            )
 
     # ----- requests ----------------------------------------------------------------------
 
@@ -319,6 +340,29 @@ class MatchingService:
             return expired
 
     # ----- pairings ----------------------------------------------------------------------
+
+    async def tick(self, pairing_id: int, user_id: int, item: str) -> PairingInfo:
+        """Tick (or untick) a kickoff checklist item; only the pair may, while paired."""
+        if item not in KICKOFF_ITEMS:
+            raise InvalidInput("That is not an item of the kickoff checklist.")
+        async with self._sessions.begin() as session:
+            pairing = await session.get(Pairing, pairing_id, with_for_update=True)
+            if pairing is None or pairing.ended_at is not None:
+                raise NotPaired("This pairing has ended: its checklist is closed.")
+            users = set(
+                await session.scalars(
+                    select(Learner.user_id).where(
+                        Learner.id.in_([pairing.backend_id, pairing.frontend_id])
+                    )
+                )
+            )
+            if user_id not in users:
+                raise NotYourButton()
+            ticked = set(pairing.checklist or [])
+            ticked ^= {item}
+            pairing.checklist = [k for k in KICKOFF_ITEMS if k in ticked]
+            config = await server_config(session, pairing.guild_id)
+            return await pairing_info(session, pairing, config)
 
     async def set_thread(self, pairing_id: int, thread_id: int) -> None:
         async with self._sessions.begin() as session:
@@ -563,8 +607,13 @@ class RankedSuggestions:
         self._matching = matching
         self._limit = limit
 
-    async def suggest(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[str]]:
-        return await self._matching.partner_names(guild_id, user_ids, self._limit)
+    async def suggest(
+        self, guild_id: int, user_ids: Sequence[int]
+    ) -> dict[int, list[PartnerOffer]]:
+        offers = await self._matching.partner_offers(guild_id, user_ids, self._limit)
+        # nobody to suggest: the nudge says they're on the waiting list, so make it true
+        await self._matching.enlist(guild_id, [u for u, found in offers.items() if not found])
+        return offers
 
 
 def pair_text(pairing: PairingInfo) -> str:

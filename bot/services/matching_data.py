@@ -12,6 +12,7 @@ from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project
 from bot.domain.evenings import Window, shared_evening
 from bot.domain.matching import Candidate, Seeker
 from bot.domain.pairing import (
+    KICKOFF_ITEMS,
     LearnerInfo,
     PairingInfo,
     ProjectInfo,
@@ -156,4 +157,5 @@ async def pairing_info(session: AsyncSession, pairing: Pairing, config: GuildCon
         created_by=pairing.created_by,
         ended_at=pairing.ended_at,
         end_reason=pairing.end_reason,
+        checklist=tuple(k for k in KICKOFF_ITEMS if k in (pairing.checklist or [])),
     )

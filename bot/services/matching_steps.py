@@ -15,6 +15,7 @@ from bot.db.models import GuildConfig, Learner, Pairing, PairRequest
 from bot.domain.matching import why_not
 from bot.domain.pairing import PairResult, RequestInfo, RequestStatus
 from bot.errors import NoRoom, NotAMatch, NotAnnounced, RequestClosed
+from bot.services.checkins import schedule_checkin
 from bot.services.lookups import learner_by_user
 from bot.services.matching_data import (
     active_partner_ids,
@@ -151,6 +152,7 @@ async def create_pairing(
     )
     session.add(pairing)
     await session.flush()
+    schedule_checkin(session, config, pairing, now)
     withdrawn: list[RequestInfo] = []
     for learner in (backend, frontend):
         learner.partner_left_at = None

@@ -43,7 +43,7 @@ from sqlalchemy.sql.dml import Update
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Project, Reminder
-from bot.domain.first_week import LATE_AFTER, CohortMember, tally
+from bot.domain.first_week import LATE_AFTER, CohortMember, PartnerOffer, step_title, tally
 from bot.domain.reminder_text import (
     COUNTS,
     LATE_NOTE,
@@ -91,8 +91,17 @@ class ReminderTransport(Protocol):
         given); the new (or de-duplicated) id."""
         ...
 
-    async def dm(self, user_id: int, content: str, nonce: str) -> int:
-        """DM a learner; raise `DmClosed` when they don't accept DMs."""
+    async def dm(
+        self,
+        user_id: int,
+        content: str,
+        nonce: str,
+        *,
+        offers: Sequence[PartnerOffer] = (),
+        guild_id: int = 0,
+    ) -> int:
+        """DM a learner, with a request button per offer (they work from the DM, the server
+        is in their custom id); raise `DmClosed` when they don't accept DMs."""
         ...
 
     async def notify(self, channel_id: int, content: str) -> None:
@@ -121,21 +130,27 @@ class FanOut:
     reminder_id: int
     guild_id: int
     step_key: str
+    title: str
     audience: str
     template: str
     channel_id: int  # where channel batches go (the mod-log for a moderators step)
     mod_log_channel_id: int | None
     late: bool
     values: dict[str, str]
-    suggestions: dict[int, list[str]] = field(default_factory=dict)
+    suggestions: dict[int, list[PartnerOffer]] = field(default_factory=dict)
 
-    def content(self, user_ids: Sequence[int]) -> str:
+    def offers(self, user_id: int) -> list[PartnerOffer]:
+        """The request buttons a DM to `user_id` carries (the day-5 suggestions)."""
+        return self.suggestions.get(user_id, []) if self.audience == "not_paired" else []
+
+    def content(self, user_ids: Sequence[int], *, dm: bool = False) -> str:
         values = dict(self.values)
         learners = [u for u in user_ids if u != MODERATORS_POST]
         values["mentions"] = mentions(learners)
         if self.audience == "not_paired":
             values["suggestions"] = "\n".join(
-                suggestion_line(u, self.suggestions.get(u, [])) for u in learners
+                suggestion_line(u, [o.name for o in self.suggestions.get(u, [])], buttons=dm)
+                for u in learners
             )
         text = render(self.template, values)
         return f"{LATE_NOTE}\n{text}" if self.late else text
@@ -190,7 +205,7 @@ class BatchDelivery:
             members: list[CohortMember] = []
             if template_fields(reminder.template) & COUNTS:  # the cohort again, only if shown
                 members = await self._roster.members(session, config)
-            projects = await _project_names(session, reminder.guild_id)
+            projects = await project_names(session, reminder.guild_id)
             waiting = (
                 await session.scalars(
                     select(Delivery.user_id).where(
@@ -204,6 +219,7 @@ class BatchDelivery:
             reminder_id=reminder_id,
             guild_id=reminder.guild_id,
             step_key=reminder.step_key,
+            title=step_title(reminder.step_key, reminder.title),
             audience=reminder.audience,
             template=reminder.template,
             channel_id=(
@@ -214,13 +230,13 @@ class BatchDelivery:
             mod_log_channel_id=config.mod_log_channel_id,
             late=reminder.started_at is not None
             and reminder.started_at - reminder.due_at > LATE_AFTER,
-            values=_values(config, cohort, members, projects, local_due.date()),
+            values=template_values(config, cohort, members, projects, local_due.date()),
         )
         if reminder.audience == "not_paired" and waiting:
             found = await self.suggestions.suggest(reminder.guild_id, list(waiting))
             plan.suggestions = {
-                user_id: [user_text(name, 80) for name in names[:3]]
-                for user_id, names in found.items()
+                user_id: [PartnerOffer(o.learner_id, user_text(o.name, 80)) for o in offers[:3]]
+                for user_id, offers in found.items()
             }
         return plan
 
@@ -297,10 +313,15 @@ class BatchDelivery:
     async def _send(self, plan: FanOut, batch: Batch) -> bool:
         """Send one claimed batch; False when the outcome is unknown (left claimed)."""
         assert self.transport is not None
-        content = truncate(plan.content(batch.user_ids), MESSAGE_CHARS)
+        dm = batch.via == "dm"
+        content = truncate(plan.content(batch.user_ids, dm=dm), MESSAGE_CHARS)
         try:
-            if batch.via == "dm":
-                message_id = await self.transport.dm(batch.user_ids[0], content, batch.key)
+            if dm:
+                user_id = batch.user_ids[0]
+                offers = plan.offers(user_id)
+                message_id = await self.transport.dm(
+                    user_id, content, batch.key, offers=offers, guild_id=plan.guild_id
+                )
             else:
                 pinged = [u for u in batch.user_ids if u != MODERATORS_POST]
                 chart = await self._chart(plan)
@@ -448,7 +469,7 @@ class BatchDelivery:
             total = sum(counts.values())
             await self.report(
                 plan.mod_log_channel_id,
-                f"⚠️ First-week step `{plan.step_key}`: {failed} of {total} reminders could not "
+                f"⚠️ First-week step **{plan.title}**: {failed} of {total} reminders could not "
                 f"be delivered ({error}).",
             )
 
@@ -470,7 +491,7 @@ async def changed(session: AsyncSession, statement: Update) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-async def _project_names(session: AsyncSession, guild_id: int) -> list[str]:
+async def project_names(session: AsyncSession, guild_id: int) -> list[str]:
     names = await session.scalars(
         select(Project.name)
         .where(Project.guild_id == guild_id, Project.active.is_(True), Project.custom.is_(False))
@@ -479,7 +500,7 @@ async def _project_names(session: AsyncSession, guild_id: int) -> list[str]:
     return [user_text(name, 100) for name in names]
 
 
-def _values(
+def template_values(
     config: GuildConfig,
     cohort: Cohort,
     members: Sequence[CohortMember],

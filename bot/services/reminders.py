@@ -22,7 +22,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Delivery, GuildConfig, Reminder
-from bot.domain.first_week import route, select_audience, timeliness
+from bot.domain.first_week import route, select_audience, step_title, timeliness
 from bot.domain.text import truncate
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster, MemberDirectory, SuggestionSource
@@ -243,8 +243,8 @@ class ReminderEngine:
         if config is not None:
             await self._delivery.report(
                 config.mod_log_channel_id,
-                f"⏭️ First-week step `{reminder.step_key}` (due <t:{_unix(reminder.due_at)}:f>) "
-                f"was **skipped**: {why}.",
+                f"⏭️ First-week step **{step_title(reminder.step_key, reminder.title)}** (due "
+                f"<t:{_unix(reminder.due_at)}:f>) was **skipped**: {why}.",
             )
 
     async def _begin(self, reminder_id: int, now: datetime) -> bool:

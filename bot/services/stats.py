@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import (
+    CheckIn,
     Cohort,
     GuildConfig,
     Learner,
@@ -20,8 +21,8 @@ from bot.db.models import (
     PairRequest,
     Project,
 )
+from bot.domain.checkins import MET, CheckInCounts, checkin_state
 from bot.domain.export import (
-    CHECKIN_NOT_TRACKED,
     LearnerRow,
     PairingRow,
     audit_csv,
@@ -150,12 +151,26 @@ class StatsService:
                 for row in (await session.execute(learners)).all()
             ]
             top_misses = [] if chosen is not None else await self._misses(session, guild_id, misses)
+            checkins = select(CheckIn.answer).where(
+                CheckIn.guild_id == guild_id, CheckIn.status.in_(("sent", "late"))
+            )
+            if chosen is not None:
+                checkins = checkins.join(Pairing, Pairing.id == CheckIn.pairing_id).where(
+                    Pairing.project_id == chosen.id
+                )
+            answers = [answer for (answer,) in (await session.execute(checkins)).all()]
             week = None if chosen is not None else await self._week(session, guild_id)
         listed = [chosen.name] if chosen else [p.name for p in projects]
         rows, total = aggregate(facts, listed)
         report_funnel = funnel(week) if week is not None else None
         return StatsReport(
-            chosen.name if chosen else None, rows, total, len(pairs), top_misses, report_funnel
+            chosen.name if chosen else None,
+            rows,
+            total,
+            len(pairs),
+            top_misses,
+            report_funnel,
+            CheckInCounts.of(answers),
         )
 
     async def chart(self, guild_id: int, title: str) -> ChartData:
@@ -190,18 +205,30 @@ class StatsService:
         requests = select(PairRequest.requester_id, PairRequest.invitee_id).where(
             PairRequest.guild_id == guild_id
         )
-        pairings = select(Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at).where(
-            Pairing.guild_id == guild_id, Pairing.created_at <= cutoff
-        )
+        pairings = select(
+            Pairing.id, Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at
+        ).where(Pairing.guild_id == guild_id, Pairing.created_at <= cutoff)
         if since is not None:
             requests = requests.where(PairRequest.created_at >= since)
             pairings = pairings.where(or_(Pairing.ended_at.is_(None), Pairing.ended_at >= since))
         asked = {users[i] for row in (await session.execute(requests)).all() for i in row}
         paired: set[int] = set()
         still: set[int] = set()
-        for backend_id, frontend_id, ended_at in (await session.execute(pairings)).all():
+        met_pairings = set(
+            await session.scalars(
+                select(CheckIn.pairing_id).where(
+                    CheckIn.guild_id == guild_id, CheckIn.answer == MET
+                )
+            )
+        )
+        met: set[int] = set()
+        for pairing_id, backend_id, frontend_id, ended_at in (
+            await session.execute(pairings)
+        ).all():
             pair = {users[backend_id], users[frontend_id]}
             paired |= pair
+            if pairing_id in met_pairings:
+                met |= pair
             if ended_at is None or ended_at > cutoff:
                 still |= pair
         return WeekFacts(
@@ -209,7 +236,7 @@ class StatsService:
             announced=frozenset(m.user_id for m in members if m.announced),
             asked=frozenset(asked),
             paired=frozenset(paired),
-            met=None,  # check-ins are not recorded yet: the stage shows "not tracked yet"
+            met=frozenset(met),
             still_paired=frozenset(still),
             day7_reached=since is not None and now >= since + timedelta(days=WEEK_DAYS),
         )
@@ -248,20 +275,24 @@ class StatsService:
             ).all()
             pairing_rows = (
                 await session.execute(
-                    select(Pairing, backend, frontend, Project.name)
+                    select(Pairing, backend, frontend, Project.name, CheckIn.status, CheckIn.answer)
                     .join(backend, backend.id == Pairing.backend_id)
                     .join(frontend, frontend.id == Pairing.frontend_id)
                     .outerjoin(Project, Project.id == Pairing.project_id)
+                    .outerjoin(CheckIn, CheckIn.pairing_id == Pairing.id)
                     .where(Pairing.guild_id == guild_id)
                     .order_by(Pairing.id)
                 )
             ).all()
         names = {learner.id: learner.display_name for learner, _ in learner_rows}
         partners: dict[int, list[str]] = {}
-        for pairing, _, _, _ in pairing_rows:
+        outcome: dict[int, str] = {}  # learner id -> the current pairing's check-in
+        for pairing, _, _, _, checkin_status, checkin_answer in pairing_rows:
             if pairing.ended_at is None:
                 partners.setdefault(pairing.backend_id, []).append(names[pairing.frontend_id])
                 partners.setdefault(pairing.frontend_id, []).append(names[pairing.backend_id])
+                state = checkin_state(checkin_status, checkin_answer)
+                outcome[pairing.backend_id] = outcome[pairing.frontend_id] = state
         learners = [
             LearnerRow(
                 user_id=learner.user_id,
@@ -276,8 +307,7 @@ class StatsService:
                 reminders=learner.reminders,
                 waiting_since=learner.waiting_since,
                 partners=tuple(partners.get(learner.id, ())),
-                # check-ins are not recorded yet; paired learners say so rather than nothing
-                checkin=CHECKIN_NOT_TRACKED if learner.id in partners else "",
+                checkin=outcome.get(learner.id, ""),
             )
             for learner, project in learner_rows
         ]
@@ -292,8 +322,9 @@ class StatsService:
                 created_at=pairing.created_at,
                 ended_at=pairing.ended_at,
                 end_reason=pairing.end_reason,
+                checkin=checkin_state(checkin_status, checkin_answer),
             )
-            for pairing, b, f, project in pairing_rows
+            for pairing, b, f, project, checkin_status, checkin_answer in pairing_rows
         ]
         trail = await self._audit.entries(guild_id)
         return ExportFiles(

@@ -39,7 +39,12 @@ def config_embed(
             f"Custom projects: {'allowed' if config.allow_custom_projects else 'not allowed'}\n"
             f"Max partners: {config.max_partners}\n"
             f"Pair requests expire after: {config.request_expiry_hours} h\n"
-            f"Late reminders sent within: {config.reminder_grace_hours} h"
+            f"Late reminders sent within: {config.reminder_grace_hours} h\n"
+            + (
+                f"Pair check-in: {config.checkin_hours} h after pairing"
+                if config.checkin_hours
+                else "Pair check-in: off"
+            )
         ),
         inline=False,
     )

@@ -28,9 +28,10 @@ AUDIENCE = {
 NAMES_SHOWN = 10
 
 
-def _when(moment: datetime, zone: str) -> str:
-    utc = moment.astimezone(UTC)
-    return f"{moment:%a %d %b %H:%M} {zone} ({utc:%H:%M} UTC) · <t:{int(utc.timestamp())}:R>"
+def _when(moment: datetime) -> str:
+    """A Discord timestamp: every moderator reads it in their own time zone."""
+    unix = int(moment.astimezone(UTC).timestamp())
+    return f"<t:{unix}:F> · <t:{unix}:R>"
 
 
 def _day(overview: CohortOverview, reminder: ReminderView) -> int:
@@ -39,12 +40,17 @@ def _day(overview: CohortOverview, reminder: ReminderView) -> int:
 
 def _title(overview: CohortOverview, reminder: ReminderView) -> str:
     return truncate(
-        f"Day {_day(overview, reminder)} · {reminder.step_key} → {AUDIENCE.get(reminder.audience)}",
+        f"Day {_day(overview, reminder)} · {reminder.title} → {AUDIENCE.get(reminder.audience)}",
         limits.EMBED_FIELD_NAME,
     )
 
 
 def _outcome(reminder: ReminderView) -> str:
+    ran = reminder.status in ("sent", "late")
+    nobody = not (reminder.sent or reminder.failed or reminder.waiting)
+    if ran and nobody and reminder.audience != "moderators":
+        line = "🫥 nobody to remind" + (" (ran late)" if reminder.status == "late" else "")
+        return f"{line}\n*{reminder.note}*" if reminder.note else line
     parts = [STATUS.get(reminder.status, reminder.status)]
     if reminder.sent or reminder.failed or reminder.waiting:
         delivered = f"{reminder.sent} delivered"
@@ -84,8 +90,8 @@ class _Budget:
 def _header(overview: CohortOverview) -> str:
     start = overview.start_date
     return (
-        f"Cohort starting **{start:%A} {start.day} {start:%B %Y}**, "
-        f"times in `{overview.timezone}`. Status: **{overview.status}**."
+        f"Cohort starting **{start:%A} {start.day} {start:%B %Y}** (plan times are in "
+        f"`{overview.timezone}`; below in your own time zone). Status: **{overview.status}**."
     )
 
 
@@ -98,7 +104,7 @@ def plan_embed(overview: CohortOverview, title: str) -> discord.Embed:
     for reminder in overview.reminders:
         budget.add(
             _title(overview, reminder),
-            f"{_when(reminder.local, overview.timezone)}\n{_outcome(reminder)}",
+            f"{_when(reminder.due_at)}\n{_outcome(reminder)}",
         )
     return budget.done()
 
@@ -117,6 +123,11 @@ def _names(members: tuple[CohortMember, ...], budget: int = 300) -> str:
     return ", ".join(shown) + (f" +{more} more" if more > 0 else "")
 
 
+def _quote(text: str) -> str:
+    """A step's wording as a block quote (mentions in an embed ping nobody)."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
 def preview_embed(overview: CohortOverview, previews: list[StepPreview]) -> discord.Embed:
     """Dry run: who each upcoming step would reach if it fired now, and when it will."""
     description = _header(overview) + "\nAudiences are as of now; they are fixed when a step fires."
@@ -125,7 +136,7 @@ def preview_embed(overview: CohortOverview, previews: list[StepPreview]) -> disc
         budget.add("Nothing left to send", "Every step of this cohort has run or was skipped.")
     for item in previews:
         reminder = item.reminder
-        lines = [_when(reminder.local, overview.timezone)]
+        lines = [_when(reminder.due_at)]
         if reminder.audience == "moderators":
             lines.append(f"One summary post in <#{item.target_channel_id}> (no pings).")
         else:
@@ -139,5 +150,7 @@ def preview_embed(overview: CohortOverview, previews: list[StepPreview]) -> disc
                 lines.append(f"Channel: {_names(item.channel)}")
             if item.dm:
                 lines.append(f"DM: {_names(item.dm)}")
+        if item.wording:
+            lines.append(_quote(item.wording))
         budget.add(_title(overview, reminder), "\n".join(lines))
     return budget.done()

@@ -14,6 +14,7 @@ from typing import Protocol
 import discord
 
 from bot.domain.knowledge import Article, Library, LibraryChanges, LoadReport, Page
+from bot.domain.knowledge.text import excerpt
 from bot.domain.text import truncate, user_text
 from bot.errors import NotYourCard
 from bot.ui import embeds, limits
@@ -111,10 +112,7 @@ def article_embed(
 
 def candidates_embed(query: str, candidates: Sequence[Article]) -> discord.Embed:
     """'Did you mean…': the best few articles for a query that matched nothing for sure."""
-    lines = [
-        f"**{a.title}** · {a.category}\n{truncate(a.summary.replace(chr(10), ' '), 160)}"
-        for a in candidates
-    ]
+    lines = [f"**{a.title}** · {a.category}\n{excerpt(a.summary, 160)}" for a in candidates]
     embed = embeds.info(
         "Did you mean…",
         f"Closest articles for “{user_text(query, 80)}”:\n\n" + "\n\n".join(lines),
@@ -196,7 +194,10 @@ class PageButton(
         super().__init__(
             discord.ui.Button(
                 label=label,
-                style=discord.ButtonStyle.secondary,
+                # paging is what a reader does most: the primary button (Next first)
+                style=discord.ButtonStyle.primary
+                if direction == "next"
+                else discord.ButtonStyle.secondary,
                 custom_id=f"nx:learn:{kind}:{slug}:{page}:{owner_id}",
                 disabled=disabled,
                 row=0,
@@ -230,7 +231,7 @@ class PostButton(
             discord.ui.Button(
                 label="Post to channel",
                 emoji="📣",
-                style=discord.ButtonStyle.primary,
+                style=discord.ButtonStyle.secondary,
                 custom_id=f"nx:learn:post:{slug}:{page}:{owner_id}",
                 row=0,
             )
@@ -382,20 +383,12 @@ def article_card(
 def shared_card(
     knowledge: ArticleSource, slug: str, page: int, owner_id: int, shared_by: str
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """A page posted in the channel: its poster pages it, anyone can open a private copy."""
+    """A page posted in the channel: it shows only what works for everyone, 📖 a private copy
+    to read on from (paging a shared post would work for its poster alone)."""
     article = knowledge.article(slug)
     pages = knowledge.pages(article)
     current = pages[max(0, min(page, len(pages) - 1))]
-    last = len(pages) - 1
     view = discord.ui.View(timeout=None)
-    if last > 0:
-        n = current.number
-        view.add_item(
-            PageButton("prev", slug, max(n - 1, 0), owner_id, disabled=n == 0, shared=True)
-        )
-        view.add_item(
-            PageButton("next", slug, min(n + 1, last), owner_id, disabled=n == last, shared=True)
-        )
     view.add_item(OpenButton(slug, current.number))
     return article_embed(article, current, len(pages), shared_by=shared_by), view
 

@@ -89,17 +89,23 @@ def announcement_embed(data: Announcement) -> discord.Embed:
     """The post in the Nexus channel; re-rendered whenever the learner's status changes."""
     icon = ROLE_ICON[data.role]
     paired = bool(data.partners) and not data.looking
+    who = user_text(data.display_name, 80)
     embed = discord.Embed(
-        title=f"{icon} {project_name(data.project)}",
+        title=truncate(f"{icon} {who} · {project_name(data.project)}", limits.EMBED_TITLE),
         colour=embeds.SUCCESS if paired else ROLE_COLOUR[data.role],
         timestamp=data.announced_at,
     )
-    lines = [f"<@{data.user_id}> is building this on the **{data.role}** track."]
+    idea = " (💡 a learner's own project idea)" if data.project.custom else ""
+    lines = [f"<@{data.user_id}> is building this on the **{data.role}** track{idea}."]
     if data.summary:
         lines.append(f"> {user_text(data.summary, 400)}")
     embed.description = "\n\n".join(lines)
-    embed.add_field(name="Project", value=track_titles(data.project), inline=False)
-    embed.add_field(name="Role", value=f"{icon} {data.role.title()}", inline=True)
+    other = opposite(data.role)
+    other_title = getattr(data.project, f"{other}_title")
+    if other_title and other_title != data.project.name:  # what the other track calls it
+        embed.add_field(
+            name=f"{other.title()} title", value=user_text(other_title, 120), inline=False
+        )
     zone = user_text(data.timezone, 64) + (
         " (server default)" if data.timezone_is_server_default else ""
     )
@@ -107,7 +113,7 @@ def announcement_embed(data: Announcement) -> discord.Embed:
     embed.add_field(name="Status", value=truncate(status_line(data), 1024), inline=False)
     if data.repo:
         embed.add_field(name="Repo", value=repo_link(data.repo), inline=False)
-    embed.set_footer(text="Announced with /announce-project · run it again to update this post")
+    embed.set_footer(text="Announced with /announce-project")
     return embed
 
 
@@ -133,8 +139,8 @@ def looking_text(outcome: AnnounceOutcome) -> str:
     looking = outcome.looking
     if looking.count == 0:
         return (
-            f"No {looking.role} learner on this project is looking yet. Use `/find-partner` to "
-            "join the waiting list: you'll be told as soon as one announces."
+            f"No {looking.role} learner on this project is looking yet. You're on the waiting "
+            f"list: I'll tell you as soon as one announces, with a button to ask them."
         )
     someone = "learner is" if looking.count == 1 else "learners are"
     return (
@@ -162,7 +168,9 @@ def announce_reply(
         if outcome.near_misses:
             custom += f" If you meant {outcome.near_misses}, announce again with that one."
         all_notes.insert(0, custom)
-    if not outcome.first_time:
+    if outcome.first_time:
+        all_notes.append("Run `/announce-project` again any time to update your card.")
+    else:
         all_notes.append(
             "Options you leave out keep their earlier value (`-` clears summary or repo)."
         )

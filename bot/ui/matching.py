@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import discord
 
-from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
+from bot.domain.evenings import Window, describe_overlap
+from bot.domain.learners import Announcement
 from bot.domain.pairing import (
+    KICKOFF_ITEMS,
+    KICKOFF_LABELS,
     FindResult,
     LearnerInfo,
     PairingInfo,
@@ -127,7 +130,10 @@ def invite_closed(request: RequestInfo, outcome: str, thread_id: int | None = No
         where = f" Your private thread: <#{thread_id}>" if thread_id else ""
         return f"✅ You accepted {who}'s request: you're partners now!{where}"
     if outcome == RequestStatus.DECLINED:
-        return f"You declined {who}'s request. No hard feelings: `/find-partner` shows others."
+        return (
+            f"You declined {who}'s request. No hard feelings: **Show others** lists who else "
+            "is looking."
+        )
     if outcome == RequestStatus.EXPIRED:
         return f"⌛ This request from {who} expired."
     return f"This request from {who} was withdrawn: one of you has paired with someone else."
@@ -136,21 +142,21 @@ def invite_closed(request: RequestInfo, outcome: str, thread_id: int | None = No
 def declined_notice(request: RequestInfo) -> str:
     return (
         f"**{name(request.invitee)}** declined your pair request on "
-        f"**{project_title(request.project)}**. Run `/find-partner` to see who else is looking."
+        f"**{project_title(request.project)}**. Press **Show others** to see who else is looking."
     )
 
 
 def expired_notice(request: RequestInfo) -> str:
     return (
         f"⌛ Your pair request to **{name(request.invitee)}** expired without an answer. "
-        "Run `/find-partner` to ask someone else."
+        "Press **Show others** to ask someone else."
     )
 
 
 def withdrawn_notice(request: RequestInfo) -> str:
     return (
         f"**{name(request.invitee)}** has paired with someone else, so your request was "
-        "withdrawn. Run `/find-partner` to see who else is looking."
+        "withdrawn. Press **Show others** to see who else is looking."
     )
 
 
@@ -164,23 +170,27 @@ def thread_name(pairing: PairingInfo) -> str:
     return truncate(f"{project} · {people}", limits.CHANNEL_NAME)
 
 
-def _local_slot(window: Window, learner: LearnerInfo, on: date) -> str:
-    start, end = window.local(safe_tzinfo(learner.timezone), on)
-    return f"{start:%H:%M}–{end:%H:%M} {learner.timezone} ({name(learner, 40)})"
+def next_slot(window: Window, after: datetime) -> tuple[datetime, datetime]:
+    """The first time the shared evening window starts at or after `after` (UTC)."""
+    start, end = window.local(UTC, after.date())
+    if start < after:
+        start, end = start + timedelta(days=1), end + timedelta(days=1)
+    return start, end
 
 
 def sync_suggestion(pairing: PairingInfo) -> str:
+    """The weekly sync slot, as Discord timestamps: each of you reads it in your own zone."""
     window = pairing.sync_window
     if window is None:
         return (
-            "Your evenings (19:00–23:00 local) don't overlap: try a weekend slot, or an early "
-            "evening for one of you."
+            "Your evenings don't overlap: try a weekend slot, or an early evening for one of you."
         )
-    on = pairing.created_at.date()
     length = describe_overlap(window.minutes).replace(" evening overlap", "")
-    backend = _local_slot(window, pairing.backend, on)
-    frontend = _local_slot(window, pairing.frontend, on)
-    return f"Your evenings overlap {length}: {backend} = {frontend}."
+    start, end = next_slot(window, pairing.created_at)
+    return (
+        f"Your evenings overlap {length}: the next shared slot is {stamp(start, 'F')} – "
+        f"{stamp(end, 't')} ({stamp(start, 'R')}). The same time each week makes a good sync."
+    )
 
 
 def kickoff_content(pairing: PairingInfo) -> str:
@@ -191,23 +201,28 @@ def kickoff_content(pairing: PairingInfo) -> str:
 
 
 def kickoff_embed(pairing: PairingInfo) -> discord.Embed:
+    """The kickoff checklist; ticked items (pressed below it by either partner) show ✅."""
     backend, frontend = pairing.backend, pairing.frontend
     repos = "\n".join(
         f"{who.role}: {truncate(who.repo, 150)}" for who in (backend, frontend) if who.repo
     )
-    steps = [
-        "☐ **Share your repos** and give each other access." + (f"\n{repos}" if repos else ""),
-        "☐ **Agree the API contract**: an OpenAPI/Swagger spec (e.g. drf-spectacular) or a "
-        "GraphQL schema: endpoints, auth (JWT?), pagination, error shape.",
-        "☐ **Agree data formats**: field naming (snake_case or camelCase), ISO 8601 dates in "
-        "UTC, IDs, prices, image URLs.",
-        "☐ **Review the ERD** together: does it cover every screen of the frontend?",
-        f"☐ **Pick a weekly sync slot.** {sync_suggestion(pairing)}",
-        "☐ **Until the API is live**: the frontend builds on mock data shaped like the contract; "
-        "the backend enables CORS for the frontend's dev URL and shares the deployed base URL.",
-    ]
+    texts = {
+        "repos": "**Share your repos** and give each other access."
+        + (f"\n{repos}" if repos else ""),
+        "contract": "**Agree the API contract**: an OpenAPI/Swagger spec (e.g. drf-spectacular) "
+        "or a GraphQL schema: endpoints, auth (JWT?), pagination, error shape.",
+        "formats": "**Agree data formats**: field naming (snake_case or camelCase), ISO 8601 "
+        "dates in UTC, IDs, prices, image URLs.",
+        "erd": "**Review the ERD** together: does it cover every screen of the frontend?",
+        "sync": f"**Pick a weekly sync slot.** {sync_suggestion(pairing)}",
+        "mock": "**Until the API is live**: the frontend builds on mock data shaped like the "
+        "contract; the backend enables CORS for the frontend's dev URL and shares the deployed "
+        "base URL.",
+    }
+    done = set(pairing.checklist)
+    steps = [f"{'✅' if key in done else '☐'} {texts[key]}" for key in KICKOFF_ITEMS]
     embed = embeds.success(
-        f"Kickoff checklist · {project_title(pairing.project)}",
+        f"Kickoff checklist · {project_title(pairing.project)} · {len(done)}/{len(steps)} done",
         "\n\n".join(steps),
     )
     embed.add_field(
@@ -218,6 +233,41 @@ def kickoff_embed(pairing: PairingInfo) -> discord.Embed:
     )
     embed.set_footer(text="Plans changed? /unpair ends the pairing and you both look again.")
     return embed
+
+
+class TickButton(
+    PersistentButton, template=r"nexus:kickoff:(?P<pairing>\d+):(?P<item>[a-z]{1,12})"
+):
+    """Ticks (or unticks) one kickoff item; the service checks it is one of the pair."""
+
+    cog = COG_NAME
+
+    def __init__(self, pairing_id: int, item: str, done: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=KICKOFF_LABELS.get(item, item),
+                style=discord.ButtonStyle.success if done else discord.ButtonStyle.secondary,
+                emoji="✅" if done else "☐",
+                custom_id=f"nexus:kickoff:{pairing_id}:{item}",
+            )
+        )
+        self.pairing_id = pairing_id
+        self.key = item  # (`item` is the Button itself, in DynamicItem)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> TickButton:
+        return cls(int(match["pairing"]), match["item"], False)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.tick(interaction, self.pairing_id, self.key)
+
+
+def kickoff_view(pairing: PairingInfo) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for item in KICKOFF_ITEMS:
+        view.add_item(TickButton(pairing.pairing_id, item, item in pairing.checklist))
+    return view
 
 
 def pair_mentions(pairing: PairingInfo) -> discord.AllowedMentions:
@@ -253,7 +303,7 @@ def partner_left_notice(pairing: PairingInfo, leaver: LearnerInfo, by_moderator:
     reason = f" Reason: {user_text(pairing.end_reason, 300)}" if pairing.end_reason else ""
     return (
         f"{who} ended your pairing on **{project_title(pairing.project)}**.{reason} You're back "
-        "on the waiting list with priority: run `/find-partner` to find a new partner."
+        "on the waiting list with priority: I'll tell you as soon as someone who fits announces."
     )
 
 
@@ -272,7 +322,7 @@ def waiter_notice(match: WaitMatch) -> str:
     return (
         f"🔔 **{name(newcomer)}** just announced **{project_title(match.project)}** as "
         f"{newcomer.role}: they may be the partner you're waiting for. Press the button to ask "
-        "them, or run `/find-partner`."
+        "them."
     )
 
 
@@ -283,8 +333,7 @@ def newcomer_notice(match: WaitMatch) -> str:
     role = match.waiters[0].role if match.waiters else "other"
     return (
         f"👋 {names}{more} ({role}) {'is' if len(match.waiters) == 1 else 'are'} waiting for a "
-        f"partner on **{project_title(match.project)}**. Press a button to ask, or run "
-        "`/find-partner`."
+        f"partner on **{project_title(match.project)}**. Press a button to ask."
     )
 
 
@@ -299,6 +348,10 @@ class MatchingButtons(Protocol):
     async def answer(
         self, interaction: discord.Interaction, request_id: int, accept: bool
     ) -> None: ...
+
+    async def show_others(self, interaction: discord.Interaction, guild_id: int) -> None: ...
+
+    async def tick(self, interaction: discord.Interaction, pairing_id: int, item: str) -> None: ...
 
 
 class AskButton(PersistentButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
@@ -350,6 +403,72 @@ class AnswerButton(PersistentButton, template=r"nexus:req:(?P<answer>accept|decl
     async def run(self, interaction: discord.Interaction) -> None:
         handlers: MatchingButtons = self.handler(interaction)
         await handlers.answer(interaction, self.request_id, self.accept)
+
+
+class ShowOthersButton(PersistentButton, template=r"nexus:find:(?P<guild>\d+):(?P<user>\d+)"):
+    """/find-partner as a button: carries the server, so it works from a DM too."""
+
+    cog = COG_NAME
+
+    def __init__(self, guild_id: int, user_id: int, label: str = "Show others") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                emoji="🔎",
+                custom_id=f"nexus:find:{guild_id}:{user_id}",
+            )
+        )
+        self.guild_id = guild_id
+        self.owner_id = user_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> ShowOthersButton:
+        return cls(int(match["guild"]), int(match["user"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.show_others(interaction, self.guild_id)
+
+
+class CardAskButton(PersistentButton, template=r"nexus:card:ask:(?P<learner>\d+)"):
+    """ "Ask to pair" on an announcement card in the Nexus channel: anyone may press it; the
+    service sends the invite when the presser can pair with the author, else says why not."""
+
+    cog = COG_NAME
+
+    def __init__(self, learner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Ask to pair",
+                style=discord.ButtonStyle.primary,
+                emoji="🤝",
+                custom_id=f"nexus:card:ask:{learner_id}",
+            )
+        )
+        self.learner_id = learner_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> CardAskButton:
+        return cls(int(match["learner"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.ask(interaction, self.learner_id)
+
+
+def card_view(data: Announcement) -> discord.ui.View:
+    """The card's button while its author is looking (an empty view removes it otherwise)."""
+    view = discord.ui.View(timeout=None)
+    if data.looking and data.active:
+        view.add_item(CardAskButton(data.learner_id))
+    return view
+
+
+def show_others_view(guild_id: int, user_id: int, label: str = "Show others") -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ShowOthersButton(guild_id, user_id, label))
+    return view
 
 
 def ask_view(people: list[tuple[int, str]], user_id: int) -> discord.ui.View:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import discord
 
+from bot.domain.checkins import CheckInCounts
 from bot.domain.export import export_name
 from bot.domain.stats import (
     NOT_TRACKED,
@@ -55,7 +56,17 @@ def _totals(report: StatsReport) -> str:
         f"frontend {frontend.announced})\n"
         f"Paired: **{total.paired}** in **{report.active_pairings}** active pairs\n"
         f"Waiting: **{total.waiting}** — {on_list} looked for a partner, "
-        f"{total.waiting - on_list} haven't looked yet"
+        f"{total.waiting - on_list} haven't looked yet\n"
+        f"{_checkins(report.checkins)}"
+    )
+
+
+def _checkins(counts: CheckInCounts) -> str:
+    if not counts.sent:
+        return "Check-ins: none sent yet"
+    return (
+        f"Check-ins: {counts.sent} sent · {counts.met} met · {counts.stuck} stuck · "
+        f"{counts.new_partner} asked for a new partner · {counts.unanswered} unanswered"
     )
 
 

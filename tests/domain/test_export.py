@@ -89,11 +89,11 @@ def test_learner_status_partners_and_check_in() -> None:
         values.update(kw)
         return LearnerRow(**values)  # type: ignore[arg-type]
 
-    paired = row(partners=("Tobi", "=Kofi"), checkin="not tracked yet")
+    paired = row(partners=("Tobi", "=Kofi"), checkin="met")
     [parsed] = list(csv.DictReader(io.StringIO(learners_csv([paired]))))
     assert parsed["pairing_status"] == "paired"
     assert parsed["partners"] == "Tobi; =Kofi"  # the cell as a whole starts with T
-    assert parsed["checkin"] == "not tracked yet"
+    assert parsed["checkin"] == "met"
     assert row(waiting_since=WHEN).pairing_status == "waiting, looked for a partner"
     assert row(announced_at=None).pairing_status == "not announced"
     assert row(active=False, partners=("Tobi",)).pairing_status == "left the server"
@@ -124,6 +124,7 @@ def test_audit_csv() -> None:
 
 
 def test_pairings_csv() -> None:
-    row = PairingRow(1, 10, "Ada", 20, "@everyone", None, WHEN, None, None)
+    row = PairingRow(1, 10, "Ada", 20, "@everyone", None, WHEN, None, None, "met")
     parsed = list(csv.reader(io.StringIO(pairings_csv([row]))))
-    assert parsed[1] == ["1", "10", "Ada", "20", "'@everyone", "", WHEN.isoformat(), "", ""]
+    assert parsed[0][-1] == "checkin"
+    assert parsed[1] == ["1", "10", "Ada", "20", "'@everyone", "", WHEN.isoformat(), "", "", "met"]

@@ -17,6 +17,7 @@ from bot.domain.first_week import (
     route,
     schedule,
     select_audience,
+    step_title,
     tally,
     timeliness,
 )
@@ -43,13 +44,24 @@ def test_default_plan_is_the_documented_week() -> None:
     plan = parse_plan(default_plan_raw())
     summary = [(s.day, s.at, s.audience) for s in plan.steps]
     assert summary == [
-        (1, time(19), "everyone"),
+        (1, time(19), "not_announced"),  # the welcome pings only who hasn't announced
         (3, time(19), "not_announced"),
         (5, time(19), "not_paired"),
         (7, time(19), "moderators"),
     ]
     assert "{suggestions}" in plan.steps[2].template
     assert "{summary}" in plan.steps[3].template
+    assert [s.title for s in plan.steps] == [
+        "Welcome",
+        "Nudge to announce",
+        "Nudge to find a partner",
+        "Wrap-up for moderators",
+    ]
+
+
+def test_a_step_without_a_name_is_titled_from_its_key() -> None:
+    assert step_title("partner-nudge") == "Partner nudge"
+    assert step_title("partner-nudge", "Find a partner") == "Find a partner"
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,12 @@ def test_render_fills_placeholders_and_keeps_literal_braces() -> None:
 
 
 def test_suggestion_lines() -> None:
-    assert suggestion_line(7, ["Ada", "Tobi"]) == "<@7> → **Ada**, **Tobi**"
-    assert "/find-partner" in suggestion_line(7, [])
+    line = suggestion_line(7, ["Ada", "Tobi"])
+    assert line.startswith("<@7> → still looking on your project: **Ada**, **Tobi**.")
+    assert "`/find-partner` sends a request" in line
+    assert "press a button below" in suggestion_line(7, ["Ada"], buttons=True)
+    alone = suggestion_line(7, [])
+    assert "waiting list" in alone and "/find-partner" not in alone
 
 
 def test_summary_stays_within_its_limit() -> None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.timezones import normalize_timezone, to_tzinfo
+from bot.domain.timezones import closest_timezone, normalize_timezone, to_tzinfo
 from bot.errors import InvalidInput
 
 
@@ -64,3 +64,27 @@ def test_suggestions_stay_within_discord_limits() -> None:
     for typed in ("a", "america", "x" * 100, "/"):
         names = suggest_timezones(typed)
         assert len(names) <= 25 and all(len(n) <= 100 for n in names)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Lagos Time", "Africa/Lagos"),
+        ("WAT", "Africa/Lagos"),
+        ("East Africa Time", "Africa/Nairobi"),
+        ("Nairoby", "Africa/Nairobi"),
+        ("accra time zone", "Africa/Accra"),
+        ("Kenya", "Africa/Nairobi"),
+    ],
+)
+def test_an_unknown_zone_suggests_the_closest_real_one(typed: str, meant: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        normalize_timezone(typed)
+    assert f"Did you mean `{meant}`?" in str(caught.value)
+
+
+def test_nothing_close_falls_back_to_examples() -> None:
+    assert closest_timezone("xyzzy") is None
+    with pytest.raises(InvalidInput) as caught:
+        normalize_timezone("xyzzy")
+    assert "`Africa/Nairobi`" in str(caught.value) and "Did you mean" not in str(caught.value)

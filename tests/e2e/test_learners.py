@@ -62,15 +62,16 @@ async def test_announce_posts_a_readable_card_in_the_nexus_channel(nexus: Nexus)
     post = post_of(nexus, "wanjiku")
     assert not post.ephemeral
     for expected in (
-        "E-Commerce",
-        "E-Commerce Backend",
-        "Dynamic E-Commerce Product Catalog",
+        "wanjiku · E-Commerce",
+        "Dynamic E-Commerce Product Catalog",  # the other track's title: it differs
         "DRF API with JWT auth",
         "github.com/wanjiku/alx-project-nexus",
         "Africa/Nairobi",
         "Looking for a frontend partner",
     ):
         assert expected in post.text, expected
+    assert "E-Commerce Backend" not in post.text and "run it again" not in post.text
+    assert "run `/announce-project` again" in reply.text.lower()  # the hint is private
     assert post.pinged_users == [] and not post.pinged_everyone
     assert nexus.member("wanjiku").has_role(nexus.backend_role)
     assert str(post.id) in reply.text  # "see your post" jump link
@@ -229,7 +230,7 @@ async def test_unknown_project_becomes_custom_when_allowed(nexus: Nexus) -> None
     await nexus.invoke("mod", "nexus settings", allow_custom_projects=True)
     reply = await announce(nexus, "wanjiku", project="Recipe Sharing Hub", role="backend")
     assert "is new: I added it as a custom project" in reply.text
-    assert "A learner's own project idea" in post_of(nexus, "wanjiku").text
+    assert "a learner's own project idea" in post_of(nexus, "wanjiku").text
     reply = await announce(nexus, "tobi", project="recipe sharing hub", role="frontend")
     assert "**1** backend learner is looking" in reply.text
     choices = await nexus.fake.autocomplete(
@@ -247,6 +248,7 @@ async def test_unknown_project_becomes_custom_when_allowed(nexus: Nexus) -> None
         ({"summary": "x" * 301}, "301 characters"),
         ({"timezone": "Mars/Olympus"}, "not a time zone I know"),
         ({"timezone": "UTC+15"}, "not a valid UTC offset"),
+        ({"timezone": "Lagos Time"}, "Did you mean `Africa/Lagos`?"),
     ],
 )
 async def test_bad_input_is_refused_and_nothing_is_stored(
@@ -290,7 +292,7 @@ async def test_profile_of_self_is_private_and_complete(nexus: Nexus) -> None:
     )
     reply = await nexus.invoke("wanjiku", "profile")
     assert reply.ephemeral
-    for expected in ("Movie Recommendation", "Frontend", "UTC+3", "Looking for a backend partner"):
+    for expected in ("Movie Recommendation", "frontend", "UTC+3", "Looking for a backend partner"):
         assert expected in reply.text
     assert "`dm`" in reply.text and "Jump to the post" in reply.text
 
@@ -298,9 +300,25 @@ async def test_profile_of_self_is_private_and_complete(nexus: Nexus) -> None:
 async def test_profile_of_another_member(nexus: Nexus) -> None:
     await announce(nexus, "wanjiku", project="Online Poll System Backend", role="backend")
     reply = await nexus.invoke("tobi", "profile", member=nexus.member("wanjiku"))
-    assert not reply.ephemeral and "Online Poll System" in reply.text
+    assert reply.ephemeral and "Online Poll System" in reply.text  # always private
     assert "Reminders" not in reply.text  # a private preference
     assert reply.message is not None and reply.message.pinged_users == []
+    assert reply.message.custom_ids() == []  # tobi hasn't announced: no request to offer
+
+
+async def test_profile_of_a_possible_partner_offers_the_request(nexus: Nexus) -> None:
+    await announce(nexus, "wanjiku", project="ecommerce", role="backend")
+    await announce(nexus, "tobi", project="ecommerce", role="frontend")
+    await announce(nexus, "kemi", project="ecommerce", role="frontend")
+    same_track = await nexus.invoke("tobi", "profile", member=nexus.member("kemi"))
+    assert same_track.ephemeral and same_track.message is not None
+    assert same_track.message.custom_ids() == []
+    reply = await nexus.invoke("tobi", "profile", member=nexus.member("wanjiku"))
+    assert reply.ephemeral and reply.message is not None
+    [ask] = reply.message.custom_ids()
+    assert ask.startswith("nexus:pair:ask:")
+    sent = await nexus.fake.click(nexus.member("tobi"), reply, ask)
+    assert "Request sent" in (await sent.wait_final()).text
 
 
 async def test_profile_shows_partners(nexus: Nexus) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.domain.first_week import PartnerOffer
 from bot.services.reminder_delivery import DmClosed, Undeliverable
 
 
@@ -15,6 +16,7 @@ class Sent:
     content: str
     mentions: tuple[int, ...] = ()
     nonce: str | None = None
+    buttons: tuple[int, ...] = ()  # learner ids a DM offers request buttons for
 
 
 @dataclass
@@ -50,11 +52,20 @@ class FakeTransport:
                 raise ConnectionResetError("process died after Discord created the message")
         return message_id
 
-    async def dm(self, user_id: int, content: str, nonce: str) -> int:
+    async def dm(
+        self,
+        user_id: int,
+        content: str,
+        nonce: str,
+        *,
+        offers: Sequence[PartnerOffer] = (),
+        guild_id: int = 0,
+    ) -> int:
         self.requests += 1
         if user_id in self.dm_closed:
             raise DmClosed("DMs closed")
-        return self._create(Sent("dm", user_id, content, (), nonce))
+        buttons = tuple(o.learner_id for o in offers)
+        return self._create(Sent("dm", user_id, content, (), nonce, buttons))
 
     async def notify(self, channel_id: int, content: str) -> None:
         self.sent.append(Sent("notice", channel_id, content))

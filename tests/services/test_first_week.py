@@ -193,23 +193,25 @@ async def test_a_whole_week(world: World) -> None:
     await world.run_until(lagos(1))
     welcome = world.transport.of("post")
     assert len(welcome) == 1 and welcome[0].target == CHANNEL
-    assert welcome[0].mentions == (11, 12, 13, 15)
-    assert "Welcome to Project Nexus week one, <@11> <@12> <@13> <@15>!" in welcome[0].content
+    # only who hasn't announced is welcomed: the announced (and paired) aren't pinged
+    assert welcome[0].mentions == (15,)
+    assert "Welcome to Project Nexus week one, <@15>!" in welcome[0].content
     assert "E-Commerce, Job Board" in welcome[0].content
-    dms = world.transport.of("dm")
-    assert [(d.target, "Welcome" in d.content) for d in dms] == [(14, True)]
-    assert "<@14>" in dms[0].content
+    assert world.transport.of("dm") == []  # Wanjiku (by DM) has announced
 
     await world.run_until(lagos(3))
     nudge = world.transport.of("post")[1]
     assert nudge.mentions == (15,) and "haven't announced" in nudge.content
-    assert len(world.transport.of("dm")) == 1
+    assert world.transport.of("dm") == []
 
     await world.run_until(lagos(5))
     partner = world.transport.of("post")[2]
     assert partner.mentions == (13,)
-    assert "<@13> → **Wanjiku**" in partner.content
-    assert "<@14> → **Chidi**" in world.transport.of("dm")[1].content
+    assert "<@13> → still looking on your project: **Wanjiku**" in partner.content
+    assert "`/find-partner` sends a request" in partner.content
+    [dm] = world.transport.of("dm")
+    assert "<@14> → still looking on your project: **Chidi**" in dm.content
+    assert "press a button below" in dm.content and len(dm.buttons) == 1
 
     await world.run_until(lagos(7))
     summary = world.transport.of("post")[3]
@@ -226,7 +228,9 @@ async def test_a_whole_week(world: World) -> None:
 
     overview = await world.cohorts.show(GUILD)
     welcome_view = overview.reminders[0]
-    assert (welcome_view.sent, welcome_view.by_dm, welcome_view.note) == (5, 1, "1 opted out")
+    assert welcome_view.title == "Welcome"
+    assert (welcome_view.sent, welcome_view.by_dm, welcome_view.note) == (1, 0, "1 opted out")
+    assert overview.status == "finished"
 
 
 async def test_closed_dms_fall_back_to_the_channel(world: World) -> None:
@@ -317,7 +321,7 @@ async def test_down_across_a_step_late_within_grace_skipped_beyond(world: World)
     assert (await statuses(world))["announce-nudge"] == "skipped"
     notice = world.transport.of("notice")
     assert len(notice) == 1 and notice[0].target == MOD_LOG
-    assert "announce-nudge" in notice[0].content and "skipped" in notice[0].content
+    assert "Nudge to announce" in notice[0].content and "skipped" in notice[0].content
     overview = await world.cohorts.show(GUILD)
     skipped = next(r for r in overview.reminders if r.step_key == "announce-nudge")
     assert skipped.note and "grace" in skipped.note
@@ -404,7 +408,9 @@ async def test_preview_lists_upcoming_steps_only(world: World) -> None:
     assert steps[0].opted_out == 1 and steps[0].channel == ()
     assert [m.name for m in steps[1].channel] == ["Halima"]
     assert steps[2].target_channel_id == MOD_LOG
-    assert world.transport.mentioned() == [71]  # preview sent nothing
+    assert world.transport.mentioned() == []  # Halima announced (no welcome); preview sent nothing
+    assert steps[1].wording.startswith("🤝 Still without a partner?")
+    assert "waiting list" in steps[1].wording
 
 
 async def test_start_validation(world: World) -> None:

@@ -17,6 +17,7 @@ def overview(steps: int) -> CohortOverview:
         ReminderView(
             id=i,
             step_key=f"step-{i}-" + "x" * 40,
+            title=f"Step {i} " + "x" * 90,
             audience="not_paired",
             due_at=DUE + timedelta(hours=i),
             local=DUE + timedelta(hours=i),
@@ -48,9 +49,27 @@ def test_a_long_plan_stays_within_embed_limits() -> None:
 def test_preview_of_thousands_shows_counts_and_a_few_names() -> None:
     crowd = tuple(CohortMember(user_id=i, name="N" * 100) for i in range(5000))
     cohort = overview(40)
-    previews = [StepPreview(r, crowd, crowd[:7], 3, 42) for r in cohort.reminders]
+    wording = "\n".join(["👋 " + "w" * 80] * 8)
+    previews = [StepPreview(r, crowd, crowd[:7], 3, 42, wording) for r in cohort.reminders]
     embed = preview_embed(cohort, previews)
     assert_within_limits(embed)
     first = str(embed.fields[0].value)
     assert "**5007** to remind: 5000 mentioned in <#42>, 7 by DM · 3 opted out" in first
     assert "+4993 more" in first and "DM: " + ", ".join(["N" * 39 + "…"] * 7) in first
+
+
+def test_a_step_that_reached_nobody_says_so() -> None:
+    cohort = overview(1)
+    [step] = cohort.reminders
+    empty = CohortOverview(
+        1,
+        date(2026, 11, 2),
+        "Africa/Lagos",
+        "finished",
+        (ReminderView(**{**step.__dict__, "sent": 0, "failed": 0, "by_dm": 0, "note": None}),),
+    )
+    embed = plan_embed(empty, "First week reminders")
+    value = str(embed.fields[0].value)
+    assert "nobody to remind" in value and "sent" not in value
+    assert f"<t:{int(DUE.timestamp())}:F>" in value
+    assert "Status: **finished**" in str(embed.description)

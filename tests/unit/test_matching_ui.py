@@ -69,7 +69,10 @@ def test_kickoff_mentions_both_and_suggests_a_slot() -> None:
     short = pairing(learner(1, "backend"), learner(2, "frontend", timezone="Africa/Nairobi"))
     embed = ui.kickoff_embed(short)
     assert embed_size(embed) <= limits.EMBED_TOTAL
-    assert "19:00–21:00 Africa/Lagos" in (embed.description or "")
+    description = embed.description or ""
+    start, end = ui.next_slot(short.sync_window, short.created_at)  # type: ignore[arg-type]
+    assert f"<t:{int(start.timestamp())}:F> – <t:{int(end.timestamp())}:t>" in description
+    assert start >= short.created_at and start.hour == 18  # 19:00 in Lagos, in UTC
     mentions = ui.pair_mentions(short)
     assert mentions.everyone is False and mentions.roles is False
     assert {u.id for u in mentions.users} == {101, 102}  # type: ignore[union-attr]

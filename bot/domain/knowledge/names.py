@@ -106,6 +106,23 @@ class NameIndex:
                     found.setdefault(entry.slug, entry)
         return list(found.values())
 
+    def contained(self, text: str, *, longest: int = 4) -> dict[str, int]:
+        """Articles one of whose whole names (title, slug, alias) appears in `text` as a run of
+        whole words, with the length of the longest such name: "how do I stop n+1 queries"
+        contains the alias "n+1 queries". Runs of stop words alone never count."""
+        words = name_key(text).split()
+        found: dict[str, int] = {}
+        for size in range(1, min(longest, len(words)) + 1):
+            for start in range(len(words) - size + 1):
+                run = words[start : start + size]
+                if all(word in STOPWORDS for word in run):
+                    continue
+                form = " ".join(run)
+                for entry in self._entries.get(form, ()):
+                    if entry.kind.whole and len(form) > found.get(entry.slug, 0):
+                        found[entry.slug] = len(form)
+        return found
+
     def _prefixed(self, form: str) -> Iterable[str]:
         start = bisect_left(self._sorted, form)
         for candidate in self._sorted[start : start + PREFIX_SCAN]:

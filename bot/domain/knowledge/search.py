@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from bot.domain.knowledge.articles import Article
 from bot.domain.knowledge.fulltext import FullTextIndex, TextHit
 from bot.domain.knowledge.names import NameHit, NameIndex, NameKind
-from bot.domain.knowledge.text import fold, name_key, tokens
+from bot.domain.knowledge.text import fold, name_key, tokens, words
 
 MAX_CHOICES = 25
 CHOICE_LENGTH = 100
@@ -32,6 +32,10 @@ TEXT_BAND_ONE_WORD = (50.0, 76.0)
 TEXT_LEAD = 2.0  # a phrase's best article is shown directly when it scores this many times
 #                  the runner-up and contains every word of the query
 MAX_CANDIDATES = 5
+# A question ("how do I stop n+1 queries") is clear when one article leads on content, helped
+# by naming one of its topics in so many words, by this margin over the next (on a 0..1.5 scale).
+NAMED_BONUS = 0.5
+QUESTION_MARGIN = 0.25
 MISSPELLING = 75.0  # an alias this close to the title (or a word of it) is a spelling variant
 MAX_QUERY = 100
 
@@ -175,6 +179,33 @@ class KnowledgeIndex:
             hits = self.search(query, limit=MAX_CHOICES, prefix_last=True)
         return [Choice(_choice_name(hit), hit.slug) for hit in hits]
 
+    def _clear_question(self, query: str, text: list[TextHit]) -> str | None:
+        """The one article a several-word question is about, or None when it is unclear.
+
+        Each article scores its content relevance relative to the best (0..1) plus a bonus
+        when the question names one of its topics ("tests", "n+1 queries", "celery"); the
+        leader must contain every word of the question or name it, and lead by a margin."""
+        if len(words(query)) < 2 or not text:
+            return None
+        top = text[0].score
+        relevance = {h.key: h.score / top for h in text}
+        complete = {h.key for h in text if h.coverage == 1.0}
+        named = self._names.contained(query)
+        scored = sorted(
+            (
+                (relevance.get(slug, 0.0) + (NAMED_BONUS if slug in named else 0.0), slug)
+                for slug in {*relevance, *named}
+            ),
+            key=lambda item: (-item[0], self._order[item[1]]),
+        )
+        best, slug = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if slug not in complete and slug not in named:
+            return None
+        if best < 1.0 or best - runner_up < QUESTION_MARGIN:
+            return None
+        return slug
+
     def resolve(self, query: str) -> Resolution:
         """What `/learn` should show for `query` (a slug from autocomplete, a name, or words)."""
         query = query.strip()[:MAX_QUERY]
@@ -201,6 +232,10 @@ class KnowledgeIndex:
             if text[0].score >= TEXT_LEAD * runner_up:
                 hit = Hit(text[0].key, self._titles[text[0].key], 100.0)
                 return Resolution(query, MatchKind.CONFIDENT, (hit,))
+
+        clear = self._clear_question(query, text)
+        if clear is not None:
+            return Resolution(query, MatchKind.CONFIDENT, (Hit(clear, self._titles[clear], 100.0),))
 
         candidates = self._merge(names, self._text_hits(query, text), MAX_CANDIDATES)
         if not candidates:

@@ -108,3 +108,50 @@ def words(text: str) -> list[str]:
 def tokens(text: str) -> list[str]:
     """Search terms for a text, in order, stop words dropped (duplicates kept for counting)."""
     return [term for found in words(text) for term in word_terms(found)]
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+def excerpt(text: str, limit: int, ellipsis: str = "…") -> str:
+    """`text` on one line, at most `limit` characters, cut at a sentence end when one falls in
+    the second half, else at a word end; never inside a `code span` or a [link](url)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    room = limit - len(ellipsis)
+    safe = _safe_cuts(flat)
+    sentences = [m.end() for m in _SENTENCE_END.finditer(flat, 0, room + 1) if m.end() in safe]
+    if sentences and sentences[-1] >= limit // 2:
+        return flat[: sentences[-1]]
+    spaces = [i for i, char in enumerate(flat[: room + 1]) if char == " " and i in safe]
+    if not spaces and len(flat) not in safe:  # unbalanced brackets: a word end outside code
+        outside_code = _safe_cuts(flat, links=False)
+        spaces = [i for i, c in enumerate(flat[: room + 1]) if c == " " and i in outside_code]
+    cut = spaces[-1] if spaces else max((i for i in safe if i <= room), default=0)
+    return flat[:cut].rstrip(" ,;:–-") + ellipsis
+
+
+def _safe_cuts(text: str, *, links: bool = True) -> set[int]:
+    """Positions where cutting leaves markdown balanced: outside code spans (and links)."""
+    safe: set[int] = set()
+    in_code = False
+    link_depth = 0
+    for index, char in enumerate(text):
+        if not in_code and link_depth == 0:
+            safe.add(index)
+        if char == "`":
+            in_code = not in_code
+        elif not links or in_code:
+            continue
+        elif char == "]" and text[index + 1 : index + 2] == "(":
+            continue  # "[label](" goes on into the url: still inside the link
+        elif char == "(" and text[index - 1 : index] == "]":
+            continue
+        elif char in "[(":
+            link_depth += 1
+        elif char in "])" and link_depth:
+            link_depth -= 1
+    if not in_code and link_depth == 0:
+        safe.add(len(text))
+    return safe
