@@ -151,6 +151,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _not_voice_notice(record: logging.LogRecord) -> bool:
+    """Nexus never joins voice: discord.py's "PyNaCl is not installed" warnings are noise."""
+    return not str(record.msg).endswith("voice will NOT be supported")
+
+
 def configure_logging(settings: Settings) -> None:
     """Plain, greppable log lines on stderr, with the token redacted everywhere."""
     handler = logging.StreamHandler()
@@ -158,6 +163,7 @@ def configure_logging(settings: Settings) -> None:
         logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
     )
     handler.addFilter(RedactingFilter([settings.token]))
+    handler.addFilter(_not_voice_notice)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
