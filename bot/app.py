@@ -24,6 +24,9 @@ from bot.commands import build_nexus_group
 from bot.connection import DiscordStatus, ReconnectLogFilter, TokenRejected, log_in
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.effects.cards import AnnouncementCards
+from bot.effects.notices import Notices
+from bot.effects.outbox import OutboxSender
 from bot.services.container import Services, build_services
 from bot.services.state import AppStateService
 from bot.settings import Settings
@@ -90,6 +93,12 @@ class NexusBot(commands.Bot):
         self.ready_once = asyncio.Event()
         #: Whether the gateway is connected now (for the health endpoint) and why not.
         self.discord_status = DiscordStatus()
+        #: Posts outside interaction replies that Discord did not take, sent by one loop.
+        self.outbox = OutboxSender(services.outbox)
+        self.notices = Notices(self, services.outbox, self.outbox)
+        self.cards = AnnouncementCards(
+            self, services.learners, services.outbox, self.outbox, self.notices
+        )
         self._stopping: asyncio.Future[None] | None = None
         # The task that built the bot and those waiting for its stop: never cancelled by it.
         self._keep: set[asyncio.Task[object] | None] = {asyncio.current_task()}
@@ -148,6 +157,7 @@ class NexusBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
         self.discord_status.up(self.services.clock.now())
+        self.outbox.start()  # after the channel cache is complete
         self.ready_once.set()
         await self._heartbeat()
 
@@ -202,6 +212,7 @@ class NexusBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         try:
+            await self.outbox.stop()  # a post being tried finishes or is handed back
             await super().close()  # unloads the cogs (timers, sweeps), closes gateway and HTTP
             await self._finish_in_flight_work()
             await self._cancel_own_background_work()

@@ -10,11 +10,11 @@ from typing import Literal
 
 import discord
 
+from bot.effects.cards import AnnouncementCards
 from bot.notify import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
 from bot.services.matching_data import PairingInfo, PairResult, RequestInfo
-from bot.ui import learners as learner_ui
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -24,11 +24,16 @@ THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: threads stay open thro
 
 class PairingEffects:
     def __init__(
-        self, client: discord.Client, service: MatchingService, learners: LearnerService
+        self,
+        client: discord.Client,
+        service: MatchingService,
+        learners: LearnerService,
+        cards: AnnouncementCards,
     ) -> None:
         self._client = client
         self._service = service
         self._learners = learners
+        self._cards = cards
 
     async def send_invite(self, request: RequestInfo) -> Delivered | None:
         """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed."""
@@ -141,16 +146,7 @@ class PairingEffects:
             log.info("pairing %s: could not archive thread: %s", pairing.pairing_id, error)
 
     async def refresh_posts(self, guild_id: int, learner_ids: list[int]) -> None:
-        """Re-render each learner's announcement post: paired, or looking again."""
+        """Re-render each learner's announcement post: paired, or looking again (kept in the
+        outbox when Discord doesn't take the edit)."""
         for learner_id in learner_ids:
-            view = await self._learners.announcement_view(guild_id, learner_id)
-            if view is None or view.post is None:
-                continue
-            channel = await resolve_channel(self._client, view.post.channel_id)
-            if channel is None:
-                continue
-            try:
-                message = channel.get_partial_message(view.post.message_id)  # type: ignore[attr-defined]
-                await message.edit(embed=learner_ui.announcement_embed(view.announcement))
-            except (discord.HTTPException, AttributeError) as error:
-                log.info("could not update the announcement of learner %s: %s", learner_id, error)
+            await self._cards.refresh(guild_id, learner_id)

@@ -91,10 +91,12 @@ class LearnersCog(commands.Cog):
             outcome = await self.learners.announce(
                 member.guild.id, member.id, member.display_name, changes
             )
-            (post, notes), role_notes = await asyncio.gather(
-                ui.post_in_nexus_channel(
+            card, role_notes = await asyncio.gather(
+                self.bot.cards.publish(
                     member.guild,
                     outcome.nexus_channel_id,
+                    outcome.announcement.learner_id,
+                    member.id,
                     outcome.previous_post,
                     ui.announcement_embed(outcome.announcement),
                 ),
@@ -103,10 +105,12 @@ class LearnersCog(commands.Cog):
                 ),
             )
             reply = ui.announce_reply(
-                outcome, guild_id=member.guild.id, post=post, notes=notes + role_notes
+                outcome, guild_id=member.guild.id, post=card.post, notes=card.notes + role_notes
             )
-            # Remember the post before answering, so what the learner sees is already stored.
-            await self._remember_post(outcome, post)
+            # Remember the post before answering, so what the learner sees is already stored
+            # (a card still on its way is recorded by the outbox once it is posted).
+            if not card.on_its_way:
+                await self._remember_post(outcome, card.post)
             await interaction.followup.send(embed=reply, ephemeral=True)
         self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
 
@@ -169,14 +173,14 @@ class LearnersCog(commands.Cog):
         """Leavers stay in the stats but are no longer matched."""
         learner_id = await self.learners.set_present(payload.guild_id, payload.user.id, False)
         if learner_id is not None:
-            await ui.refresh_announcement(self.bot, payload.guild_id, learner_id)
+            await self.bot.cards.refresh(payload.guild_id, learner_id)
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         """A learner who comes back is matched again."""
         learner_id = await self.learners.set_present(member.guild.id, member.id, True)
         if learner_id is not None:
-            await ui.refresh_announcement(self.bot, member.guild.id, learner_id)
+            await self.bot.cards.refresh(member.guild.id, learner_id)
 
 
 async def setup(bot: NexusBot) -> None:

@@ -225,6 +225,6 @@ def _everyone(pairings: list[PairingInfo]) -> list[int]:
 
 
 async def setup(bot: NexusBot) -> None:
-    effects = PairingEffects(bot, bot.services.matching, bot.services.learners)
+    effects = PairingEffects(bot, bot.services.matching, bot.services.learners, bot.cards)
     await bot.add_cog(MatchingCog(bot, effects))
     await bot.add_cog(MatchingModeratorCog(bot, effects))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,6 +17,7 @@ from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService, RankedSuggestions
+from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderEngine
 from bot.services.stats import StatsService
 from bot.settings import DEFAULT_DATA_DIR, Settings
@@ -35,6 +37,7 @@ class Services:
     stats: StatsService
     reminders: ReminderEngine
     cohorts: CohortService
+    outbox: OutboxService
 
 
 def catalog_file(settings: Settings) -> Path:
@@ -79,4 +82,7 @@ def build_services(
         stats=StatsService(sessions, clock),
         reminders=reminders,
         cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings)),
+        outbox=OutboxService(
+            sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
+        ),
     )

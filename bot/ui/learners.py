@@ -182,24 +182,31 @@ async def publish_announcement(
     return await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
 
 
+CHANNEL_GONE_NOTE = (
+    "⚠️ The Nexus channel is gone, so I couldn't post your announcement. Your project "
+    "is saved; ask a moderator to run `/nexus setup`."
+)
+
+
+def cannot_post_note(channel_id: int) -> str:
+    return (
+        f"⚠️ I couldn't post in <#{channel_id}>. Your project is saved; ask a moderator to "
+        "check my permissions there (`/nexus show`)."
+    )
+
+
 async def post_in_nexus_channel(
     guild: discord.Guild, channel_id: int, previous: PostLocation | None, embed: discord.Embed
 ) -> tuple[PostLocation | None, list[str]]:
     """Publish the announcement; (where it is, notes for the learner when that failed)."""
     channel = guild.get_channel(channel_id)
     if not isinstance(channel, discord.TextChannel):
-        return None, [
-            "⚠️ The Nexus channel is gone, so I couldn't post your announcement. Your project "
-            "is saved; ask a moderator to run `/nexus setup`."
-        ]
+        return None, [CHANNEL_GONE_NOTE]
     try:
         message = await publish_announcement(channel, previous, embed)
     except discord.HTTPException as error:
         log.warning("could not post announcement in %s: %s", channel_id, error)
-        return None, [
-            f"⚠️ I couldn't post in <#{channel_id}>. Your project is saved; ask a moderator to "
-            "check my permissions there (`/nexus show`)."
-        ]
+        return None, [cannot_post_note(channel_id)]
     if previous is not None and previous.channel_id != channel.id:  # the channel was changed
         await delete_post(guild, previous)
     return PostLocation(channel.id, message.id), []
@@ -216,21 +223,6 @@ async def delete_post(where: discord.Client | discord.Guild, post: PostLocation 
         await channel.get_partial_message(post.message_id).delete()
     except discord.HTTPException as error:
         log.info("could not delete announcement %s: %s", post.message_id, error)
-
-
-async def refresh_announcement(bot: NexusBot, guild_id: int, learner_id: int) -> None:
-    """Re-render a learner's existing post in place (after their pairing changed)."""
-    found = await bot.services.learners.announcement_view(guild_id, learner_id)
-    if found is None or found.post is None:
-        return
-    data, post = found.announcement, found.post
-    channel = bot.get_channel(post.channel_id)
-    if not isinstance(channel, discord.TextChannel):
-        return
-    try:
-        await channel.get_partial_message(post.message_id).edit(embed=announcement_embed(data))
-    except discord.HTTPException as error:
-        log.info("could not refresh announcement %s: %s", post.message_id, error)
 
 
 async def swap_track_roles(
@@ -333,7 +325,7 @@ class EraseButton(
         erasure = await bot.services.learners.erase(interaction.guild_id, self.user_id)
         await delete_post(bot, erasure.post)
         for partner_id in erasure.freed_partner_ids:
-            await refresh_announcement(bot, interaction.guild_id, partner_id)
+            await bot.cards.refresh(interaction.guild_id, partner_id)
         await interaction.edit_original_response(content=erasure_summary(erasure), view=None)
 
 

@@ -53,6 +53,8 @@ class Fault:
     retry_after: float = 0.1
     is_global: bool = False
     resumable: bool = True
+    #: Discord handled the request, then the answer was lost (the status or reset comes after).
+    handled: bool = False
     hits: int = field(default=0)
 
     def matches(self, method: str, template: str) -> bool:
@@ -123,10 +125,18 @@ class Faults:
         return self._add(Fault("slow", route, times, seconds=seconds), for_seconds)
 
     def reset(
-        self, route: str, *, times: int | None = 1, for_seconds: float | None = None
+        self,
+        route: str,
+        *,
+        times: int | None = 1,
+        for_seconds: float | None = None,
+        handled: bool = False,
     ) -> Fault:
-        """Close the TCP connection without answering (the request was not handled)."""
-        return self._add(Fault("reset", route, times), for_seconds)
+        """Close the TCP connection without answering (the request was not handled;
+        `handled=True`: it was, and only the answer is lost)."""
+        fault = Fault("reset", route, times)
+        fault.handled = handled
+        return self._add(fault, for_seconds)
 
     def rate_limit(
         self,

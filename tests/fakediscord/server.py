@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from .errors import ApiError
-from .faults import Faults
+from .faults import Fault, Faults
 from .limits import LimitError, to_discord_errors
 from .ratelimit import RateLimiter, RateLimits
 from .spec import SpecValidator
@@ -295,7 +295,9 @@ class HttpServer:
             )
         api_request = ApiRequest(method, path or "", route.template, params, query, body, files)
         extra_headers: dict[str, str] = {}
-        faulted = await self._apply_faults(request, route.template, api_request, extra_headers)
+        faulted, after = await self._apply_faults(
+            request, route.template, api_request, extra_headers
+        )
         if faulted is not None:
             return faulted
         try:
@@ -306,6 +308,12 @@ class HttpServer:
             return self._finish(
                 method, full_path, route.template, body, files, query, error, extra_headers
             )
+        if after is not None:  # handled, but the answer is lost on the way back
+            if after.kind == "reset":
+                self._record_fault(method, full_path, route.template, api_request, 0, reply.body)
+                return self._reset(request)
+            lost = ApiError(after.status, after.code, after.message)
+            return self._finish(method, full_path, route.template, body, files, query, lost)
         return self._finish(
             method, full_path, route.template, body, files, query, reply, extra_headers
         )
@@ -316,19 +324,23 @@ class HttpServer:
         template: str,
         req: ApiRequest,
         headers: dict[str, str],
-    ) -> web.Response | None:
-        """Injected faults (`faults.py`); None when the request proceeds normally."""
+    ) -> tuple[web.Response | None, Fault | None]:
+        """Injected faults (`faults.py`): (the answer instead of handling the request, or None;
+        a fault to apply after handling it, or None)."""
         method, path = req.method, request.path
         if self.faults.offline:
             self._record_fault(method, path, template, req, 0, None)
-            return self._reset(request)
+            return self._reset(request), None
         outcome: Reply | ApiError | None = None
+        after: Fault | None = None
         for rule in self.faults.take(method, template, path):
-            if rule.kind == "slow":
+            if rule.handled and rule.kind in ("status", "reset"):
+                after = after or rule
+            elif rule.kind == "slow":
                 await asyncio.sleep(rule.seconds)
             elif rule.kind == "reset":
                 self._record_fault(method, path, template, req, 0, None)
-                return self._reset(request)
+                return self._reset(request), None
             elif rule.kind == "status" and outcome is None:
                 outcome = ApiError(rule.status, rule.code, rule.message)
             elif rule.kind == "rate_limit" and outcome is None:
@@ -346,10 +358,11 @@ class HttpServer:
                     },
                 )
         if outcome is None:
-            return None
-        return self._finish(
+            return None, after
+        response = self._finish(
             method, path, template, req.json, req.files, dict(req.query), outcome, headers
         )
+        return response, None
 
     def _record_fault(
         self, method: str, path: str, template: str, req: ApiRequest, status: int, body: Any

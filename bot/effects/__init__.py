@@ -1,0 +1,1 @@
+"""Discord side effects beyond a command's own reply."""
