@@ -212,6 +212,7 @@ class NexusBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         try:
+            await self._finish_scheduled_jobs()
             await self.outbox.stop()  # a post being tried finishes or is handed back
             await super().close()  # unloads the cogs (timers, sweeps), closes gateway and HTTP
             await self._finish_in_flight_work()
@@ -220,6 +221,18 @@ class NexusBot(commands.Bot):
             await self.engine.dispose()
         self.discord_status.down(self.services.clock.now(), "stopped")
         log.info("stopped")
+
+    async def _finish_scheduled_jobs(self) -> None:
+        """A timer job already running (heartbeat, sweep tick) finishes: APScheduler logs a
+        cancelled job as an error."""
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if not task.done()
+            and getattr(task.get_coro(), "__qualname__", "") == "run_coroutine_job"
+        ]
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
 
     async def _cancel_own_background_work(self) -> None:
         """Start-up checks, sweeps and retries still running hold database sessions: cancel

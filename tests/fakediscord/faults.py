@@ -106,12 +106,14 @@ class Faults:
         for_seconds: float | None = None,
         code: int = 0,
         message: str | None = None,
+        handled: bool = False,
     ) -> Fault:
-        """Answer `status` (500, 502, 503, 504, or any other) instead of handling the request."""
+        """Answer `status` (500, 502, 503, 504, or any other) instead of handling the request;
+        `handled=True`: handle it, then answer `status` anyway (the answer was lost)."""
         text = message or SERVER_ERRORS.get(status, f"{status}: injected failure")
-        return self._add(
-            Fault("status", route, times, status=status, code=code, message=text), for_seconds
-        )
+        fault = Fault("status", route, times, status=status, code=code, message=text)
+        fault.handled = handled
+        return self._add(fault, for_seconds)
 
     def slow(
         self,

@@ -1,0 +1,59 @@
+"""Reminder batches and invitations meeting Discord incidents: retried, never doubled."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from tests.e2e.harness import Nexus
+from tests.e2e.test_first_week import at, lagos, learner, reminders_in, start_cohort, week
+from tests.e2e.test_matching import announced, reached, request_pair
+
+pytestmark = pytest.mark.timeout(60)
+__all__ = ["week"]  # the fixture, used by name
+
+POST = "POST /channels/{channel_id}/messages"
+
+
+async def test_reminder_batch_with_a_lost_answer_and_a_503_lands_once(week: Nexus) -> None:
+    members = [await learner(week, f"learner{i:02}") for i in range(60)]
+    await start_cohort(week)
+    # The first batch is created but its answer is lost; the next try meets a 503.
+    week.fake.faults.fail(POST, status=503, handled=True)
+    week.fake.faults.fail(POST, status=503)
+    await at(week, lagos(1))
+    for _ in range(40):
+        if sum(len(p.pinged_users) for p in reminders_in(week)) >= len(members):
+            break
+        await at(week, lagos(1))
+    pinged = Counter(u for p in reminders_in(week) for u in p.pinged_users)
+    assert set(pinged) == {m.id for m in members}
+    assert set(pinged.values()) == {1}, "someone was reminded twice"
+    assert week.fake.faults.count("status") == 2
+
+
+async def test_reminder_dm_after_a_reset_is_not_doubled(week: Nexus) -> None:
+    amara = await learner(week, "amara", reminders="dm")
+    await start_cohort(week)
+    week.fake.faults.reset(POST, handled=True)
+    await at(week, lagos(1))
+    for _ in range(40):
+        if week.fake.dms(amara):
+            break
+        await at(week, lagos(1))
+    await asyncio.sleep(0.2)
+    assert len(week.fake.dms(amara)) == 1
+
+
+async def test_invite_after_a_503_on_opening_the_dm_reaches_the_invitee_once(
+    nexus: Nexus,
+) -> None:
+    tobi = await announced(nexus, "tobi", "backend")
+    await announced(nexus, "wanjiku", "frontend")
+    nexus.fake.faults.rate_limit("POST /users/@me/channels", times=2, retry_after=0.2)
+    invite = await request_pair(nexus, nexus.member("wanjiku"), "tobi")
+    await asyncio.sleep(0.3)
+    assert invite in reached(nexus, tobi)
+    assert len([m for m in reached(nexus, tobi) if "pair request" in m.text.lower()]) == 1
