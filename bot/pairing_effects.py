@@ -11,6 +11,8 @@ from typing import Literal
 import discord
 
 from bot.effects.cards import AnnouncementCards
+from bot.effects.notices import Notices
+from bot.effects.outbox import is_temporary
 from bot.notify import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
@@ -29,11 +31,13 @@ class PairingEffects:
         service: MatchingService,
         learners: LearnerService,
         cards: AnnouncementCards,
+        notices: Notices,
     ) -> None:
         self._client = client
         self._service = service
         self._learners = learners
         self._cards = cards
+        self._notices = notices
 
     async def send_invite(self, request: RequestInfo) -> Delivered | None:
         """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed."""
@@ -121,14 +125,20 @@ class PairingEffects:
                 log.warning(
                     "pairing %s: could not add %s: %s", pairing.pairing_id, learner.user_id, error
                 )
+        content, embed = ui.kickoff_content(pairing), ui.kickoff_embed(pairing)
         try:
-            await thread.send(
-                ui.kickoff_content(pairing),
-                embed=ui.kickoff_embed(pairing),
-                allowed_mentions=ui.pair_mentions(pairing),
+            await thread.send(content, embed=embed, allowed_mentions=ui.pair_mentions(pairing))
+        except Exception as error:
+            if not is_temporary(error):
+                log.warning(
+                    "pairing %s: could not post the checklist: %s", pairing.pairing_id, error
+                )
+                return thread.id
+            log.info("pairing %s: checklist kept for later (%s)", pairing.pairing_id, error)
+            people = (pairing.backend.user_id, pairing.frontend.user_id)
+            await self._notices.post(
+                pairing.guild_id, thread.id, content, embed=embed, mention_ids=people
             )
-        except discord.HTTPException as error:
-            log.warning("pairing %s: could not post the checklist: %s", pairing.pairing_id, error)
         return thread.id
 
     async def close_thread(self, pairing: PairingInfo, ended_by: str) -> None:

@@ -225,6 +225,8 @@ def _everyone(pairings: list[PairingInfo]) -> list[int]:
 
 
 async def setup(bot: NexusBot) -> None:
-    effects = PairingEffects(bot, bot.services.matching, bot.services.learners, bot.cards)
+    effects = PairingEffects(
+        bot, bot.services.matching, bot.services.learners, bot.cards, bot.notices
+    )
     await bot.add_cog(MatchingCog(bot, effects))
     await bot.add_cog(MatchingModeratorCog(bot, effects))

@@ -11,6 +11,7 @@ from bot.services.outbox import OutboxItem, OutboxService
 
 DM_KIND = "dm_notice"
 MOD_LOG_KIND = "mod_log"
+MESSAGE_KIND = "message"
 
 
 class Notices:
@@ -20,6 +21,7 @@ class Notices:
         self._sender = sender
         sender.register(DM_KIND, self._send_dm)
         sender.register(MOD_LOG_KIND, self._send_line)
+        sender.register(MESSAGE_KIND, self._send_message)
 
     async def tell(
         self, guild_id: int, user_id: int, text: str, *, fallback_channel_id: int
@@ -39,6 +41,45 @@ class Notices:
             guild_id, MOD_LOG_KIND, channel_id=channel_id, args={"text": text}
         )
         self._sender.wake()
+
+    async def post(
+        self,
+        guild_id: int,
+        channel_id: int,
+        content: str,
+        *,
+        embed: discord.Embed | None = None,
+        mention_ids: tuple[int, ...] = (),
+    ) -> None:
+        """A message for a channel or thread (a kickoff checklist, a closing note) that Discord
+        did not take at once: retried until sent, pinging only `mention_ids`."""
+        args = {
+            "content": content,
+            "embeds": [embed.to_dict()] if embed is not None else [],
+            "mention_ids": list(mention_ids),
+        }
+        await self._outbox.enqueue(guild_id, MESSAGE_KIND, channel_id=channel_id, args=args)
+        self._sender.wake()
+
+    async def _send_message(self, item: OutboxItem) -> int | None:
+        if item.channel_id is None:
+            raise Undeliverable("no channel")
+        mention_ids = [int(user_id) for user_id in item.args.get("mention_ids", [])]
+        allowed = discord.AllowedMentions(
+            users=[discord.Object(user_id) for user_id in mention_ids], roles=False, everyone=False
+        )
+        embeds = [discord.Embed.from_dict(data) for data in item.args.get("embeds", [])]
+        channel = self._client.get_partial_messageable(item.channel_id)
+        try:
+            message = await channel.send(
+                str(item.args.get("content") or "") or None,
+                embeds=embeds,
+                allowed_mentions=allowed,
+                nonce=item.nonce,
+            )
+        except discord.NotFound as error:
+            raise Undeliverable("the channel no longer exists") from error
+        return message.id
 
     async def _send_dm(self, item: OutboxItem) -> int | None:
         user_id, text = int(item.args["user_id"]), str(item.args["text"])

@@ -139,3 +139,20 @@ async def test_refused_card_edits_after_a_pairing_are_applied_later(nexus: Nexus
     assert [m.id for m in nexus.posts() if m.embeds][:2] == [c.id for c in cards]
     for card in cards:
         assert "paired" in str(nexus.fake.message(card.id).embeds).lower()
+
+
+async def test_a_refused_thread_kickoff_is_posted_later_once(nexus: Nexus) -> None:
+    await announce(nexus, "wanjiku")
+    await announce(nexus, "tobi", role="frontend")
+    nexus.fake.faults.fail(POST, status=503, times=2)
+    reply = await nexus.invoke(
+        "mod", "nexus pair", backend=nexus.member("wanjiku"), frontend=nexus.member("tobi")
+    )
+    assert "paired" in (await reply.wait_final()).text
+    [thread] = nexus.fake.threads(nexus.guild)
+    kickoff = await nexus.fake.wait_for_message(thread, timeout=10)
+    rows = await settled(nexus)
+    assert [(r.kind, r.status) for r in rows if r.kind == "message"] == [("message", "sent")]
+    await asyncio.sleep(0.2)
+    assert len(nexus.fake.messages(thread)) == 1
+    assert set(kickoff.pinged_users) == {nexus.member("wanjiku").id, nexus.member("tobi").id}
