@@ -186,3 +186,27 @@ async def test_rejected_token_exits_2_with_one_line(fake: FakeDiscord, tmp_path:
     ]
     assert len([line for line in lines if "401" in line]) == 1
     assert "Traceback" not in log.read_text()
+
+
+async def test_discord_unreachable_later_is_one_line_per_attempt_then_resumes(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    nexus = Nexus(fake, tmp_path)
+    log = tmp_path / "bot.log"
+    bot = await spawn(bot_env(nexus), log)
+    try:
+        await fake.wait_until_ready(timeout=15)
+        fake.faults.unreachable()
+        await fake.disconnect_bot(code=4000)
+        for _ in range(150):
+            if log.read_text().count("can't reach Discord") >= 2:
+                break
+            await asyncio.sleep(0.1)
+        fake.faults.clear()
+        await fake.wait_until_ready(timeout=30)
+    finally:
+        code = await terminate(bot)
+    text = log.read_text()
+    assert text.count("can't reach Discord") >= 2, text
+    assert "Traceback" not in text and problems(log) == [], text
+    assert code == 0
