@@ -31,6 +31,7 @@ from bot.services.container import Services, build_services
 from bot.services.state import AppStateService
 from bot.settings import Settings
 from bot.ui.errors import NexusTree
+from bot.ui.persistent import persistent_items
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,10 @@ HEARTBEAT_SECONDS = 30
 GUILD_READY_TIMEOUT = 0.5
 # On shutdown, how long running commands and event handlers get to finish.
 SHUTDOWN_GRACE_SECONDS = 5.0
-IN_FLIGHT_TASKS = frozenset({"CommandTree-invoker"})  # the names discord.py gives its tasks
-EVENT_TASKS = "discord.py: on_"
+# The names discord.py gives the tasks it starts: slash commands, `on_*` event handlers, view
+# button callbacks and persistent (dynamic) button callbacks.
+IN_FLIGHT_TASKS = frozenset({"CommandTree-invoker"})
+IN_FLIGHT_PREFIXES = ("discord.py: on_", "discord-ui-view-dispatch-", "discord-ui-dynamic-item-")
 # Background work Nexus itself started (start-up checks, sweeps, retries) lives in these folders.
 OWN_CODE = (str(Path(__file__).resolve().parent), str(Path(cogs.__file__).resolve().parent))
 EXIT_TOKEN_REJECTED = 2
@@ -114,6 +117,8 @@ class NexusBot(commands.Bot):
             self.tree.add_command(self.nexus_group)
             for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
                 await self.load_extension(f"cogs.{module}")
+            # Every persistent button and menu, registered here only (see bot/ui/persistent.py).
+            self.add_dynamic_items(*persistent_items())
             self._cogs_loaded = True
         if not self.scheduler.running:
             self.scheduler.start()
@@ -251,15 +256,17 @@ class NexusBot(commands.Bot):
             await asyncio.wait(leftover, timeout=SHUTDOWN_GRACE_SECONDS)
 
     async def _finish_in_flight_work(self) -> None:
-        """Let running commands and event handlers finish their transactions before the
-        database closes (discord.py does not track the tasks it starts for them)."""
+        """Let running commands, event handlers and button clicks finish their transactions
+        before the database closes (discord.py does not track the tasks it starts for them)."""
         current = asyncio.current_task()
         running = [
             task
             for task in asyncio.all_tasks()
             if task is not current
             and not task.done()
-            and (task.get_name() in IN_FLIGHT_TASKS or task.get_name().startswith(EVENT_TASKS))
+            and (
+                task.get_name() in IN_FLIGHT_TASKS or task.get_name().startswith(IN_FLIGHT_PREFIXES)
+            )
         ]
         if running:
             await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)

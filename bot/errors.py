@@ -63,10 +63,19 @@ class RequestClosed(NexusError):
 
 
 class NotYourButton(NexusError):
+    """Someone pressed a button meant for another member (each kind says what to do instead)."""
+
+    def __init__(
+        self,
+        message: str = "This button belongs to someone else: only the learner it was sent to "
+        "can use it.",
+    ) -> None:
+        super().__init__(message)
+
+
+class NotYourErasure(NotYourButton):
     def __init__(self) -> None:
-        super().__init__(
-            "This button belongs to someone else: only the learner it was sent to can use it."
-        )
+        super().__init__("This button isn't for you: run `/my-data delete` yourself.")
 
 
 class NotPaired(NexusError):
@@ -85,7 +94,7 @@ class ArticleNotFound(NexusError):
         )
 
 
-class NotYourCard(NexusError):
+class NotYourCard(NotYourButton):
     """Someone pressed the buttons of a `/learn` card that another member opened."""
 
     def __init__(self) -> None:

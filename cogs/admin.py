@@ -128,7 +128,7 @@ class AdminCog(ModeratorCog):
     @app_commands.command(name="show", description="Show the current settings and health")
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        config = await self.guilds.require(interaction.guild.id)
+        config = await self.guilds.settings(interaction.guild.id)
         channel = interaction.guild.get_channel(config.channel_id)
         if channel is None:
             notes = [f"⚠️ The Nexus channel (id {config.channel_id}) no longer exists."]

@@ -11,10 +11,10 @@ from discord.ext import commands
 from bot.app import NexusBot
 from bot.commands import ModeratorCog
 from bot.domain.timezones import COMMON_TIMEZONES, all_timezone_names
+from bot.effects.reminders import DiscordReminderTransport, GatewayMemberDirectory
 from bot.errors import GuildOnly
 from bot.ui import cohort as ui
 from bot.ui import limits
-from bot.ui.reminder_transport import DiscordReminderTransport, GatewayMemberDirectory
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ class CohortCog(ModeratorCog):
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Reminders start once the member cache is complete (the learner-role cohort)."""
-        self.engine.attach(DiscordReminderTransport(self.bot), GatewayMemberDirectory(self.bot))
+        self.engine.attach(
+            DiscordReminderTransport(self.bot, self.bot.notices), GatewayMemberDirectory(self.bot)
+        )
         await self.engine.start()
         log.info("first-week reminders running")
 

@@ -8,21 +8,18 @@ from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import ModeratorCog
+from bot.domain.text import user_text
 from bot.errors import GuildOnly
 from bot.ui import learn as ui
 
 
-class LearnCog(commands.Cog):
+class LearnCog(commands.Cog, name=ui.COG_NAME):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.knowledge = bot.services.knowledge
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*ui.DYNAMIC_ITEMS)
         self.knowledge.start_loading()
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*ui.DYNAMIC_ITEMS)
 
     async def topic_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -54,6 +51,51 @@ class LearnCog(commands.Cog):
             await interaction.response.send_message(embed=embed, ephemeral=True)
         else:
             await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    # Card components hand their clicks here (bot/ui/learn.py); the component has checked that
+    # its owner pressed it. A click can arrive right after a restart, before the knowledge base
+    # has loaded, hence `ready()` first.
+
+    async def turn_page(
+        self, interaction: discord.Interaction, slug: str, page: int, owner_id: int, shared: bool
+    ) -> None:
+        await self.knowledge.ready()
+        if shared:
+            by = user_text(interaction.user.display_name, 60)
+            embed, view = ui.shared_card(self.knowledge, slug, page, owner_id, by)
+        else:
+            embed, view = ui.article_card(self.knowledge, slug, page, owner_id)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+    async def post_page(
+        self, interaction: discord.Interaction, slug: str, page: int, owner_id: int
+    ) -> None:
+        await self.knowledge.ready()
+        by = user_text(interaction.user.display_name, 60)
+        embed, view = ui.shared_card(self.knowledge, slug, page, owner_id, by)
+        await interaction.response.send_message(
+            embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    async def open_copy(self, interaction: discord.Interaction, slug: str, page: int) -> None:
+        await self.knowledge.ready()
+        embed, view = ui.article_card(self.knowledge, slug, page, interaction.user.id)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    async def vote(
+        self, interaction: discord.Interaction, slug: str, page: int, helpful: bool, owner_id: int
+    ) -> None:
+        await self.knowledge.ready()
+        if interaction.guild_id is None:
+            raise GuildOnly()
+        await self.knowledge.vote(interaction.guild_id, interaction.user.id, slug, helpful)
+        embed, view = ui.article_card(self.knowledge, slug, page, owner_id, vote=helpful)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+    async def open_topic(self, interaction: discord.Interaction, slug: str, owner_id: int) -> None:
+        await self.knowledge.ready()
+        embed, view = ui.article_card(self.knowledge, slug, 0, owner_id)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 class KnowledgeAdminCog(ModeratorCog):

@@ -11,10 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NexusBot
-from bot.domain.learners import profile_changes
+from bot.domain.learners import AnnounceOutcome, PostLocation, profile_changes
 from bot.domain.timezones import suggest_timezones
+from bot.effects import announcements, roles
 from bot.errors import GuildOnly
-from bot.services.learners import AnnounceOutcome, PostLocation
 from bot.ui import learners as ui
 
 REMINDER_REPLIES = {
@@ -30,7 +30,7 @@ def _member(interaction: discord.Interaction) -> discord.Member:
     return interaction.user
 
 
-class LearnersCog(commands.Cog):
+class LearnersCog(commands.Cog, name=ui.COG_NAME):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.learners = bot.services.learners
@@ -41,12 +41,8 @@ class LearnersCog(commands.Cog):
         )
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ui.EraseButton, ui.KeepButton)
         # Build the zone tables before the first keystroke, without delaying start-up.
         self._warming = asyncio.create_task(asyncio.to_thread(suggest_timezones, "warm up"))
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ui.EraseButton, ui.KeepButton)
 
     async def project_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -100,7 +96,7 @@ class LearnersCog(commands.Cog):
                     outcome.previous_post,
                     ui.announcement_embed(outcome.announcement),
                 ),
-                ui.swap_track_roles(
+                roles.swap_track_roles(
                     member, outcome.give_role_id, outcome.remove_role_id, changes.role
                 ),
             )
@@ -168,19 +164,34 @@ class LearnersCog(commands.Cog):
             ephemeral=True,
         )
 
+    async def erase(self, interaction: discord.Interaction, expires_at: int) -> None:
+        """The confirmed `/my-data delete` (the button checked it is the caller pressing)."""
+        if self.bot.services.clock.now().timestamp() > expires_at or interaction.guild_id is None:
+            await interaction.response.edit_message(content=ui.ERASE_EXPIRED, view=None)
+            return
+        await interaction.response.defer()
+        erasure = await self.learners.erase(interaction.guild_id, interaction.user.id)
+        await announcements.delete_post(self.bot, erasure.post)
+        await self._refresh(interaction.guild_id, list(erasure.freed_partner_ids))
+        await interaction.edit_original_response(content=ui.erasure_summary(erasure), view=None)
+
+    async def _refresh(self, guild_id: int, learner_ids: list[int]) -> None:
+        for learner_id in learner_ids:
+            await self.bot.cards.refresh(guild_id, learner_id)
+
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Leavers stay in the stats but are no longer matched."""
         learner_id = await self.learners.set_present(payload.guild_id, payload.user.id, False)
         if learner_id is not None:
-            await self.bot.cards.refresh(payload.guild_id, learner_id)
+            await self._refresh(payload.guild_id, [learner_id])
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         """A learner who comes back is matched again."""
         learner_id = await self.learners.set_present(member.guild.id, member.id, True)
         if learner_id is not None:
-            await self.bot.cards.refresh(member.guild.id, learner_id)
+            await self._refresh(member.guild.id, [learner_id])
 
 
 async def setup(bot: NexusBot) -> None:

@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import ModeratorCog
+from bot.domain.pairing import LearnerInfo, PairingInfo
+from bot.effects.pairing import PairingEffects
 from bot.errors import GuildOnly
-from bot.pairing_effects import PairingEffects
-from bot.services.matching_data import LearnerInfo, PairingInfo
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         self.effects = effects
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*ui.BUTTONS)
         self.bot.scheduler.add_job(
             self.sweep,
             "interval",
@@ -51,7 +50,6 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         )
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*ui.BUTTONS)
         if self.bot.scheduler.get_job(SWEEP_JOB):
             self.bot.scheduler.remove_job(SWEEP_JOB)
 
@@ -111,7 +109,9 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         request = await self.matching.request(interaction.user.id, candidate_id)
         delivered = await self.effects.send_invite(request)
-        await interaction.followup.send(ui.request_sent(request, delivered), ephemeral=True)
+        await interaction.followup.send(
+            ui.request_sent(request, None if delivered is None else delivered.by_dm), ephemeral=True
+        )
 
     async def answer(self, interaction: discord.Interaction, request_id: int, accept: bool) -> None:
         """Accept or Decline on an invitation (the service checks who pressed it)."""

@@ -9,4 +9,5 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy bot cogs
+.venv/bin/lint-imports
 .venv/bin/pytest "$@"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -142,3 +142,56 @@ class Announcement:
     looking: bool
     announced_at: datetime
     active: bool = True
+
+
+@dataclass(frozen=True)
+class PostLocation:
+    channel_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class Looking:
+    """Learners of the opposite track on the same project who still have room."""
+
+    role: str
+    count: int
+    first: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class AnnounceOutcome:
+    """What `/announce-project` stored, and what the Discord side must do next."""
+
+    announcement: Announcement
+    nexus_channel_id: int
+    previous_post: PostLocation | None
+    give_role_id: int | None
+    remove_role_id: int | None
+    first_time: bool
+    looking: Looking
+    custom_created: bool = False
+    near_misses: str = ""  # catalog entries close to a newly created custom project
+
+
+@dataclass(frozen=True)
+class PostedAnnouncement:
+    announcement: Announcement
+    post: PostLocation | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    announcement: Announcement
+    reminders: str
+    waiting_since: datetime | None
+    post: PostLocation | None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `/my-data delete` removed; the announcement post is deleted by the caller."""
+
+    removed: dict[str, int]
+    post: PostLocation | None
+    freed_partner_ids: tuple[int, ...] = field(default=())  # learner ids, now without us

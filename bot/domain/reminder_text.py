@@ -11,6 +11,8 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from bot.domain.text import truncate
+
 if TYPE_CHECKING:
     from bot.domain.first_week import CohortTally
 
@@ -116,12 +118,6 @@ def summary_text(tally: CohortTally, limit: int = 1500) -> str:
         out.append(truncate(line, limit - used))
         used += len(line) + 1
     return "\n".join(out)
-
-
-def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - len(ellipsis))].rstrip() + ellipsis
 
 
 def fit(available: int, render_for: Callable[[int], str], *, limit: int = MESSAGE_CHARS) -> int:

@@ -132,3 +132,20 @@ def chart(rows: Sequence[ProjectStats], *, width: int = 16, name_width: int = 24
             drawn = bar(counts.paired, counts.waiting, scale).ljust(bar_width)
             lines.append(f"  {role:<8} {drawn} {detail}".rstrip())
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    project: str | None  # the project asked for, or None for the whole server
+    rows: list[ProjectStats]
+    total: ProjectStats
+    active_pairings: int
+    misses: list[MissCount]
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    learners_csv: str
+    pairings_csv: str
+    learners: int
+    pairings: int

@@ -1,1 +1,3 @@
-"""Discord side effects beyond a command's own reply."""
+"""What Nexus does on Discord besides answering a command: DMs with their channel fallback,
+announcement posts, track roles, pair threads and reminder posts. Cogs call a service first,
+then these; nothing here decides anything the database has not already decided."""

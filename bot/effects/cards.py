@@ -10,9 +10,16 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.domain.learners import PostLocation
+from bot.effects.announcements import (
+    CHANNEL_GONE_NOTE,
+    cannot_post_note,
+    delete_post,
+    publish_announcement,
+)
 from bot.effects.notices import Notices
 from bot.effects.outbox import OutboxSender, Undeliverable, describe, is_temporary
-from bot.services.learners import LearnerService, PostLocation
+from bot.services.learners import LearnerService
 from bot.services.outbox import OutboxItem, OutboxService, Outcome
 from bot.ui import learners as ui
 
@@ -69,7 +76,7 @@ class AnnouncementCards:
         of racing it."""
         channel = guild.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
-            return CardResult(None, [ui.CHANNEL_GONE_NOTE])
+            return CardResult(None, [CHANNEL_GONE_NOTE])
         key = card_key(learner_id)
         args = {"learner_id": learner_id, "user_id": user_id}
         if await self._outbox.pending(key):
@@ -77,13 +84,13 @@ class AnnouncementCards:
             return CardResult(previous, [on_its_way_note(channel_id)], on_its_way=True)
         nonce = f"c{learner_id}-{secrets.token_hex(6)}"
         try:
-            message = await _publish(channel, previous, embed, nonce)
+            message = await publish_announcement(channel, previous, embed, nonce)
         except Exception as error:
             if not is_temporary(error):
                 if not isinstance(error, discord.HTTPException):
                     raise
                 log.warning("could not post announcement in %s: %s", channel_id, error)
-                return CardResult(None, [ui.cannot_post_note(channel_id)])
+                return CardResult(None, [cannot_post_note(channel_id)])
             log.warning(
                 "announcement card of learner %s kept in the outbox: %s",
                 learner_id,
@@ -101,7 +108,7 @@ class AnnouncementCards:
             self._sender.wake()
             return CardResult(previous, [on_its_way_note(channel_id)], on_its_way=True)
         if previous is not None and previous.channel_id != channel.id:  # the channel changed
-            await ui.delete_post(guild, previous)
+            await delete_post(guild, previous)
         return CardResult(PostLocation(channel.id, message.id), [])
 
     async def refresh(self, guild_id: int, learner_id: int) -> None:
@@ -139,7 +146,7 @@ class AnnouncementCards:
         if not isinstance(channel, discord.TextChannel):
             raise Undeliverable("the Nexus channel is gone")
         previous = found.post
-        message = await _publish(
+        message = await publish_announcement(
             channel, previous, ui.announcement_embed(found.announcement), item.nonce
         )
         where = PostLocation(channel.id, message.id)
@@ -163,18 +170,3 @@ class AnnouncementCards:
         await self._notices.tell(
             item.guild_id, int(item.args["user_id"]), text, fallback_channel_id=item.channel_id or 0
         )
-
-
-async def _publish(
-    channel: discord.TextChannel, previous: PostLocation | None, embed: discord.Embed, nonce: str
-) -> discord.Message | discord.PartialMessage:
-    """Edit the learner's earlier post in `channel`, or post anew (with `nonce`, so a retry of
-    a post Discord did create is not doubled)."""
-    if previous is not None and previous.channel_id == channel.id:
-        try:
-            return await channel.get_partial_message(previous.message_id).edit(embed=embed)
-        except discord.NotFound:
-            pass
-    return await channel.send(
-        embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
-    )

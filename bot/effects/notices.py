@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.effects.messages import DMS_CLOSED, only_user
 from bot.effects.outbox import OutboxSender, Undeliverable
-from bot.notify import DMS_CLOSED, only_user
 from bot.services.outbox import OutboxItem, OutboxService
 
 DM_KIND = "dm_notice"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, Project
 from bot.domain.first_week import CohortMember
-from bot.ui.text import user_text
+from bot.domain.text import user_text
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ from sqlalchemy import func, select, update
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Reminder
+from bot.domain.cohort import CohortOverview, ReminderView, StepPreview
 from bot.domain.first_week import (
-    CohortMember,
     Plan,
     PlanInvalid,
     parse_plan,
@@ -32,40 +31,6 @@ from bot.services.reminders import ReminderEngine
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DAYS_AHEAD = 366
 RUN_STATUSES = ("sending", "sent", "late")
-
-
-@dataclass(frozen=True)
-class ReminderView:
-    id: int
-    step_key: str
-    audience: str
-    due_at: datetime  # UTC
-    local: datetime  # in the cohort's time zone
-    status: str
-    note: str | None
-    sent: int = 0
-    failed: int = 0
-    waiting: int = 0  # pending or claimed
-    by_dm: int = 0
-
-
-@dataclass(frozen=True)
-class CohortOverview:
-    id: int
-    start_date: date
-    timezone: str
-    status: str
-    reminders: tuple[ReminderView, ...]
-    replaced: int = 0  # cohorts this start replaced
-
-
-@dataclass(frozen=True)
-class StepPreview:
-    reminder: ReminderView
-    channel: tuple[CohortMember, ...]
-    dm: tuple[CohortMember, ...]
-    opted_out: int
-    target_channel_id: int
 
 
 class CohortService:

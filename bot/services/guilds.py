@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig
+from bot.domain.server import ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
 
@@ -50,9 +51,13 @@ class GuildService:
             raise NotConfigured()
         return config
 
+    async def settings(self, guild_id: int | None) -> ServerSettings:
+        """What `/nexus show` displays, or `NotConfigured` before `/nexus setup`."""
+        return server_settings(await self.require(guild_id))
+
     async def setup(
         self, guild_id: int, channel_id: int, roles: SetupRoles, *, by_user: int
-    ) -> tuple[GuildConfig, bool]:
+    ) -> tuple[ServerSettings, bool]:
         """Create or update the server's configuration; returns (config, created)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
@@ -75,13 +80,13 @@ class GuildService:
             config.updated_at = now
             for hook in self._on_setup:
                 await hook(session, config, created)
-        return config, created
+            return server_settings(config), created
 
     def add_setup_hook(self, hook: SetupHook) -> None:
         """Run `hook(session, config, created)` inside the setup transaction (e.g. seed catalog)."""
         self._on_setup.append(hook)
 
-    async def update_settings(self, guild_id: int, changes: dict[str, Any]) -> GuildConfig:
+    async def update_settings(self, guild_id: int, changes: dict[str, Any]) -> ServerSettings:
         """Apply only the given settings; validate all before changing any."""
         cleaned: dict[str, Any] = {}
         for name, value in changes.items():
@@ -106,7 +111,7 @@ class GuildService:
                 setattr(config, name, value)
             if cleaned:
                 config.updated_at = self._clock.now()
-        return config
+            return server_settings(config)
 
     async def is_moderator(self, guild_id: int, role_ids: set[int], manage_guild: bool) -> bool:
         """Manage Server always counts; the configured moderator role counts too."""
@@ -118,3 +123,20 @@ class GuildService:
     async def configured_guild_ids(self) -> list[int]:
         async with self._sessions() as session:
             return list((await session.scalars(select(GuildConfig.guild_id))).all())
+
+
+def server_settings(config: GuildConfig) -> ServerSettings:
+    return ServerSettings(
+        guild_id=config.guild_id,
+        channel_id=config.channel_id,
+        mod_log_channel_id=config.mod_log_channel_id,
+        backend_role_id=config.backend_role_id,
+        frontend_role_id=config.frontend_role_id,
+        learner_role_id=config.learner_role_id,
+        moderator_role_id=config.moderator_role_id,
+        timezone=config.timezone,
+        allow_custom_projects=config.allow_custom_projects,
+        max_partners=config.max_partners,
+        request_expiry_hours=config.request_expiry_hours,
+        reminder_grace_hours=config.reminder_grace_hours,
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, union_all, update
@@ -25,7 +23,13 @@ from bot.db.models import (
 from bot.domain.catalog import code, describe
 from bot.domain.learners import (
     Announcement,
+    AnnounceOutcome,
+    Erasure,
+    Looking,
     Person,
+    PostedAnnouncement,
+    PostLocation,
+    Profile,
     ProfileChanges,
     ProjectTitles,
     is_looking,
@@ -124,59 +128,6 @@ PARTNERS = (
     .order_by(Learner.id)
 )
 """The learner's current partners (active pairings)."""
-
-
-@dataclass(frozen=True)
-class PostLocation:
-    channel_id: int
-    message_id: int
-
-
-@dataclass(frozen=True)
-class Looking:
-    """Learners of the opposite track on the same project who still have room."""
-
-    role: str
-    count: int
-    first: tuple[Person, ...]
-
-
-@dataclass(frozen=True)
-class AnnounceOutcome:
-    """What `/announce-project` stored, and what the Discord side must do next."""
-
-    announcement: Announcement
-    nexus_channel_id: int
-    previous_post: PostLocation | None
-    give_role_id: int | None
-    remove_role_id: int | None
-    first_time: bool
-    looking: Looking
-    custom_created: bool = False
-    near_misses: str = ""  # catalog entries close to a newly created custom project
-
-
-@dataclass(frozen=True)
-class PostedAnnouncement:
-    announcement: Announcement
-    post: PostLocation | None
-
-
-@dataclass(frozen=True)
-class Profile:
-    announcement: Announcement
-    reminders: str
-    waiting_since: datetime | None
-    post: PostLocation | None
-
-
-@dataclass(frozen=True)
-class Erasure:
-    """What `/my-data delete` removed; the announcement post is deleted by the caller."""
-
-    removed: dict[str, int]
-    post: PostLocation | None
-    freed_partner_ids: tuple[int, ...] = field(default=())  # learner ids, now without us
 
 
 class LearnerService:

@@ -29,6 +29,7 @@ from bot.domain.matching import (
     rank,
     why_not,
 )
+from bot.domain.pairing import FindResult, PairingInfo, PairResult, RequestInfo, WaitMatch
 from bot.errors import (
     InvalidInput,
     NoRoom,
@@ -40,11 +41,6 @@ from bot.errors import (
 )
 from bot.services.catalog import CatalogService
 from bot.services.matching_data import (
-    FindResult,
-    PairingInfo,
-    PairResult,
-    RequestInfo,
-    WaitMatch,
     active_partner_ids,
     as_candidate,
     involves,

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest
 from bot.domain.matching import why_not
+from bot.domain.pairing import PairResult, RequestInfo
 from bot.errors import NoRoom, NotAMatch, NotAnnounced, NotConfigured, RequestClosed
 from bot.services.matching_data import (
-    PairResult,
-    RequestInfo,
     active_partner_ids,
     as_candidate,
     pairing_info,

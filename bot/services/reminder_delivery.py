@@ -54,11 +54,10 @@ from bot.domain.reminder_text import (
     suggestion_line,
     summary_text,
     template_fields,
-    truncate,
 )
+from bot.domain.text import truncate, user_text
 from bot.domain.timezones import to_tzinfo
 from bot.services.cohort_members import CohortRoster, SuggestionSource
-from bot.ui.text import user_text
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Delivery, GuildConfig, Reminder
 from bot.domain.first_week import route, select_audience, timeliness
-from bot.domain.reminder_text import truncate
+from bot.domain.text import truncate
 from bot.services.cohort_members import CohortRoster, MemberDirectory, SuggestionSource
 from bot.services.reminder_delivery import (
     MODERATORS_POST,

@@ -14,7 +14,13 @@ from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, LearnMiss, Pairing, Project
 from bot.domain.export import LearnerRow, PairingRow, learners_csv, pairings_csv
 from bot.domain.knowledge.text import name_key
-from bot.domain.stats import LearnerFact, MissCount, ProjectStats, aggregate
+from bot.domain.stats import (
+    ExportFiles,
+    LearnerFact,
+    MissCount,
+    StatsReport,
+    aggregate,
+)
 from bot.errors import InvalidInput, NotConfigured
 
 PROJECT_CACHE_SECONDS = 60
@@ -27,23 +33,6 @@ class ProjectName:
     key: str
     name: str
     names: tuple[str, ...]  # name keys of every way to refer to it (titles, aliases)
-
-
-@dataclass(frozen=True)
-class StatsReport:
-    project: str | None  # the project asked for, or None for the whole server
-    rows: list[ProjectStats]
-    total: ProjectStats
-    active_pairings: int
-    misses: list[MissCount]
-
-
-@dataclass(frozen=True)
-class ExportFiles:
-    learners_csv: str
-    pairings_csv: str
-    learners: int
-    pairings: int
 
 
 def _project_name(project: Project) -> ProjectName:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.db.models import GuildConfig
+from bot.domain.server import ServerSettings
 from bot.ui import embeds
 
 
@@ -14,7 +14,9 @@ def _mention_or_none(kind: str, snowflake: int | None) -> str:
     return f"<#{snowflake}>" if kind == "channel" else f"<@&{snowflake}>"
 
 
-def config_embed(config: GuildConfig, title: str, notes: list[str] | None = None) -> discord.Embed:
+def config_embed(
+    config: ServerSettings, title: str, notes: list[str] | None = None
+) -> discord.Embed:
     embed = embeds.info(title)
     embed.add_field(name="Nexus channel", value=f"<#{config.channel_id}>", inline=True)
     embed.add_field(

@@ -8,9 +8,9 @@ from typing import Any
 import discord
 
 from bot.domain.catalog import CatalogEntry
+from bot.domain.text import truncate, user_text
 from bot.errors import NexusError
 from bot.ui import embeds, limits
-from bot.ui.text import truncate, user_text
 from bot.ui.views import NexusView
 
 PER_PAGE = 8

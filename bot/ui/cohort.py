@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import discord
 
+from bot.domain.cohort import CohortOverview, ReminderView, StepPreview
 from bot.domain.first_week import CohortMember
-from bot.services.cohorts import CohortOverview, ReminderView, StepPreview
+from bot.domain.text import truncate
 from bot.ui import embeds, limits
-from bot.ui.text import truncate
 
 STATUS = {
     "scheduled": "🕒 scheduled",

@@ -8,19 +8,16 @@ can open their own copy of a card that was posted to the channel.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Protocol
 
 import discord
 
 from bot.domain.knowledge import Article, Library, LibraryChanges, LoadReport, Page
+from bot.domain.text import truncate, user_text
 from bot.errors import NotYourCard
 from bot.ui import embeds, limits
-from bot.ui.errors import report_error
-from bot.ui.text import truncate, user_text
-
-if TYPE_CHECKING:
-    from bot.services.knowledge import KnowledgeService
+from bot.ui.persistent import PersistentButton, PersistentSelect
 
 SLUG = r"[a-z0-9-]{1,48}"
 SNOWFLAKE = r"\d{1,20}"
@@ -28,26 +25,39 @@ LEVEL_ICONS = {"beginner": "🌱", "intermediate": "🌿", "advanced": "🌳"}
 EXAMPLE_TOPICS = "Django, DRF, GraphQL, Docker, CI/CD, Celery, caching, testing, security"
 
 
-def _knowledge(interaction: discord.Interaction) -> KnowledgeService:
-    return interaction.client.services.knowledge  # type: ignore[attr-defined]
+COG_NAME = "Learn"
 
 
-async def _guarded(
-    interaction: discord.Interaction,
-    owner_id: int | None,
-    action: Callable[[], Awaitable[None]],
-) -> None:
-    """Run a component's action for its owner only, once the knowledge base is loaded (a click
-    can arrive right after a restart); any error reaches the one error handler.
+class ArticleSource(Protocol):
+    """What a card is built from: the loaded knowledge base (articles, pages, related)."""
 
-    Dynamic items don't go through a View's `on_error`, so errors are reported here."""
-    try:
-        if owner_id is not None and interaction.user.id != owner_id:
-            raise NotYourCard()
-        await _knowledge(interaction).ready()
-        await action()
-    except Exception as error:  # reported to the user, logged with a reference
-        await report_error(interaction, error)
+    def article(self, slug: str) -> Article: ...
+
+    def pages(self, article: Article) -> Sequence[Page]: ...
+
+    def related(self, article: Article) -> Sequence[Article]: ...
+
+
+class LearnClicks(Protocol):
+    """What the `/learn` cog does when a card's component is used."""
+
+    async def turn_page(
+        self, interaction: discord.Interaction, slug: str, page: int, owner_id: int, shared: bool
+    ) -> None: ...
+
+    async def post_page(
+        self, interaction: discord.Interaction, slug: str, page: int, owner_id: int
+    ) -> None: ...
+
+    async def open_copy(self, interaction: discord.Interaction, slug: str, page: int) -> None: ...
+
+    async def vote(
+        self, interaction: discord.Interaction, slug: str, page: int, helpful: bool, owner_id: int
+    ) -> None: ...
+
+    async def open_topic(
+        self, interaction: discord.Interaction, slug: str, owner_id: int
+    ) -> None: ...
 
 
 # Embeds
@@ -145,7 +155,7 @@ def reload_embed(report: LoadReport, changes: LibraryChanges) -> discord.Embed:
 
 
 class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=(
         rf"nx:learn:(?P<dir>prev|next)(?P<shared>-shared)?:(?P<slug>{SLUG}):(?P<page>\d+)"
         rf":(?P<owner>{SNOWFLAKE})"
@@ -153,6 +163,10 @@ class PageButton(
 ):
     """Previous / Next, on a private card or on a page shared in the channel: the custom_id
     carries the page it leads to."""
+
+    cog = COG_NAME
+    refusal = NotYourCard
+    owner_id: int
 
     def __init__(
         self,
@@ -178,9 +192,7 @@ class PageButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> PageButton:
+    def from_match(cls, match: re.Match[str]) -> PageButton:
         return cls(
             match["dir"],
             match["slug"],
@@ -189,24 +201,20 @@ class PageButton(
             shared=bool(match["shared"]),
         )
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async def show() -> None:
-            knowledge = _knowledge(interaction)
-            if self.shared:
-                by = user_text(interaction.user.display_name, 60)
-                embed, view = shared_card(knowledge, self.slug, self.page, self.owner_id, by)
-            else:
-                embed, view = article_card(knowledge, self.slug, self.page, self.owner_id)
-            await interaction.response.edit_message(embed=embed, view=view)
-
-        await _guarded(interaction, self.owner_id, show)
+    async def run(self, interaction: discord.Interaction) -> None:
+        clicks: LearnClicks = self.handler(interaction)
+        await clicks.turn_page(interaction, self.slug, self.page, self.owner_id, self.shared)
 
 
 class PostButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=rf"nx:learn:post:(?P<slug>{SLUG}):(?P<page>\d+):(?P<owner>{SNOWFLAKE})",
 ):
     """Posts the page being read publicly in the channel, without pinging anyone."""
+
+    cog = COG_NAME
+    refusal = NotYourCard
+    owner_id: int
 
     def __init__(self, slug: str, page: int, owner_id: int) -> None:
         self.slug, self.page, self.owner_id = slug, page, owner_id
@@ -221,29 +229,22 @@ class PostButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> PostButton:
+    def from_match(cls, match: re.Match[str]) -> PostButton:
         return cls(match["slug"], int(match["page"]), int(match["owner"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async def post() -> None:
-            by = user_text(interaction.user.display_name, 60)
-            embed, view = shared_card(
-                _knowledge(interaction), self.slug, self.page, self.owner_id, by
-            )
-            await interaction.response.send_message(
-                embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
-            )
-
-        await _guarded(interaction, self.owner_id, post)
+    async def run(self, interaction: discord.Interaction) -> None:
+        clicks: LearnClicks = self.handler(interaction)
+        await clicks.post_page(interaction, self.slug, self.page, self.owner_id)
 
 
 class OpenButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=rf"nx:learn:open:(?P<slug>{SLUG}):(?P<page>\d+)",
 ):
     """On a posted page: anyone gets their own private copy of the article to page through."""
+
+    cog = COG_NAME
+    refusal = NotYourCard
 
     def __init__(self, slug: str, page: int) -> None:
         self.slug, self.page = slug, page
@@ -258,27 +259,25 @@ class OpenButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> OpenButton:
+    def from_match(cls, match: re.Match[str]) -> OpenButton:
         return cls(match["slug"], int(match["page"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async def open_copy() -> None:
-            knowledge = _knowledge(interaction)
-            embed, view = article_card(knowledge, self.slug, self.page, interaction.user.id)
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
-
-        await _guarded(interaction, None, open_copy)
+    async def run(self, interaction: discord.Interaction) -> None:
+        clicks: LearnClicks = self.handler(interaction)
+        await clicks.open_copy(interaction, self.slug, self.page)
 
 
 class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    PersistentButton,
     template=(
         rf"nx:learn:vote:(?P<slug>{SLUG}):(?P<page>\d+):(?P<helpful>[01]):(?P<owner>{SNOWFLAKE})"
     ),
 ):
     """Helpful / Not helpful: one vote per member and article, the last one counts."""
+
+    cog = COG_NAME
+    refusal = NotYourCard
+    owner_id: int
 
     def __init__(
         self, slug: str, page: int, helpful: bool, owner_id: int, *, chosen: bool = False
@@ -301,29 +300,23 @@ class VoteButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> VoteButton:
+    def from_match(cls, match: re.Match[str]) -> VoteButton:
         return cls(match["slug"], int(match["page"]), match["helpful"] == "1", int(match["owner"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async def vote() -> None:
-            knowledge = _knowledge(interaction)
-            assert interaction.guild_id is not None
-            await knowledge.vote(interaction.guild_id, interaction.user.id, self.slug, self.helpful)
-            embed, view = article_card(
-                knowledge, self.slug, self.page, self.owner_id, vote=self.helpful
-            )
-            await interaction.response.edit_message(embed=embed, view=view)
-
-        await _guarded(interaction, self.owner_id, vote)
+    async def run(self, interaction: discord.Interaction) -> None:
+        clicks: LearnClicks = self.handler(interaction)
+        await clicks.vote(interaction, self.slug, self.page, self.helpful, self.owner_id)
 
 
 class TopicSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    PersistentSelect,
     template=rf"nx:learn:topic:(?P<owner>{SNOWFLAKE})",
 ):
     """A menu of articles (related topics, or 'did you mean' candidates) that opens the pick."""
+
+    cog = COG_NAME
+    refusal = NotYourCard
+    owner_id: int
 
     def __init__(
         self,
@@ -351,34 +344,19 @@ class TopicSelect(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> TopicSelect:
+    def from_match(cls, match: re.Match[str]) -> TopicSelect:
         return cls(int(match["owner"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async def show() -> None:
-            slug = self.item.values[0]
-            embed, view = article_card(_knowledge(interaction), slug, 0, self.owner_id)
-            await interaction.response.edit_message(embed=embed, view=view)
-
-        await _guarded(interaction, self.owner_id, show)
-
-
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    PageButton,
-    PostButton,
-    OpenButton,
-    VoteButton,
-    TopicSelect,
-)
+    async def run(self, interaction: discord.Interaction) -> None:
+        clicks: LearnClicks = self.handler(interaction)
+        await clicks.open_topic(interaction, self.item.values[0], self.owner_id)
 
 
 # Cards
 
 
 def article_card(
-    knowledge: KnowledgeService,
+    knowledge: ArticleSource,
     slug: str,
     page: int,
     owner_id: int,
@@ -405,7 +383,7 @@ def article_card(
 
 
 def shared_card(
-    knowledge: KnowledgeService, slug: str, page: int, owner_id: int, shared_by: str
+    knowledge: ArticleSource, slug: str, page: int, owner_id: int, shared_by: str
 ) -> tuple[discord.Embed, discord.ui.View]:
     """A page posted in the channel: its poster pages it, anyone can open a private copy."""
     article = knowledge.article(slug)

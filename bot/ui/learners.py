@@ -7,20 +7,25 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import discord
 
-from bot.domain.learners import Announcement, Person, ProjectTitles, opposite_role
-from bot.errors import NexusError
-from bot.services.learners import AnnounceOutcome, Erasure, PostLocation, Profile
+from bot.domain.learners import (
+    Announcement,
+    AnnounceOutcome,
+    Erasure,
+    Person,
+    PostLocation,
+    Profile,
+    ProjectTitles,
+    opposite_role,
+)
+from bot.domain.text import truncate, user_text
+from bot.errors import NotYourErasure
 from bot.ui import embeds, limits
-from bot.ui.text import truncate, user_text
-from bot.ui.views import ReportingButton
-
-if TYPE_CHECKING:
-    from bot.app import NexusBot
+from bot.ui.persistent import PersistentButton
 
 log = logging.getLogger(__name__)
 
@@ -167,90 +172,6 @@ def announce_reply(
     return embed
 
 
-# ---- Discord side effects ----------------------------------------------------------------------
-
-
-async def publish_announcement(
-    channel: discord.TextChannel, previous: PostLocation | None, embed: discord.Embed
-) -> discord.Message:
-    """Edit the learner's earlier post in `channel`, or post anew if there is none any more."""
-    if previous is not None and previous.channel_id == channel.id:
-        try:
-            return await channel.get_partial_message(previous.message_id).edit(embed=embed)
-        except discord.NotFound:
-            pass
-    return await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
-
-
-CHANNEL_GONE_NOTE = (
-    "⚠️ The Nexus channel is gone, so I couldn't post your announcement. Your project "
-    "is saved; ask a moderator to run `/nexus setup`."
-)
-
-
-def cannot_post_note(channel_id: int) -> str:
-    return (
-        f"⚠️ I couldn't post in <#{channel_id}>. Your project is saved; ask a moderator to "
-        "check my permissions there (`/nexus show`)."
-    )
-
-
-async def post_in_nexus_channel(
-    guild: discord.Guild, channel_id: int, previous: PostLocation | None, embed: discord.Embed
-) -> tuple[PostLocation | None, list[str]]:
-    """Publish the announcement; (where it is, notes for the learner when that failed)."""
-    channel = guild.get_channel(channel_id)
-    if not isinstance(channel, discord.TextChannel):
-        return None, [CHANNEL_GONE_NOTE]
-    try:
-        message = await publish_announcement(channel, previous, embed)
-    except discord.HTTPException as error:
-        log.warning("could not post announcement in %s: %s", channel_id, error)
-        return None, [cannot_post_note(channel_id)]
-    if previous is not None and previous.channel_id != channel.id:  # the channel was changed
-        await delete_post(guild, previous)
-    return PostLocation(channel.id, message.id), []
-
-
-async def delete_post(where: discord.Client | discord.Guild, post: PostLocation | None) -> None:
-    """Best effort: the post may already be gone, or the channel with it."""
-    if post is None:
-        return
-    channel = where.get_channel(post.channel_id)
-    if not isinstance(channel, discord.TextChannel):
-        return
-    try:
-        await channel.get_partial_message(post.message_id).delete()
-    except discord.HTTPException as error:
-        log.info("could not delete announcement %s: %s", post.message_id, error)
-
-
-async def swap_track_roles(
-    member: discord.Member, give_id: int | None, remove_id: int | None, role: str
-) -> list[str]:
-    """Give the configured role of the learner's track, take the other; notes for the reply."""
-    guild = member.guild
-    give = guild.get_role(give_id) if give_id else None
-    remove = guild.get_role(remove_id) if remove_id else None
-    notes: list[str] = []
-    if give_id and give is None:
-        notes.append(f"⚠️ The {role} role set up for Nexus no longer exists; tell a moderator.")
-    try:
-        if give is not None and give not in member.roles:
-            await member.add_roles(give, reason=f"Nexus: announced as {role}")
-        if remove is not None and remove in member.roles:
-            await member.remove_roles(remove, reason=f"Nexus: switched to {role}")
-    except discord.Forbidden:
-        notes.append(
-            "⚠️ I couldn't update your backend/frontend role: I need **Manage Roles** and my "
-            "role must be above it. A moderator can fix this; your announcement is saved."
-        )
-    except discord.HTTPException as error:
-        log.warning("role update failed for %s: %s", member.id, error)
-        notes.append("⚠️ Discord didn't let me update your role just now; try again later.")
-    return notes
-
-
 # ---- /my-data ----------------------------------------------------------------------------------
 
 
@@ -282,16 +203,23 @@ def erasure_summary(erasure: Erasure) -> str:
     return f"🗑️ Done. I erased: {parts}."
 
 
-def _owned(interaction: discord.Interaction, user_id: int) -> None:
-    if interaction.user.id != user_id:
-        raise NexusError("This button isn't for you: run `/my-data delete` yourself.")
+COG_NAME = "Learners"
+
+
+class MyDataButtons(Protocol):
+    """What the learners cog does when a `/my-data delete` button is pressed."""
+
+    async def erase(self, interaction: discord.Interaction, expires_at: int) -> None: ...
 
 
 class EraseButton(
-    ReportingButton,
+    PersistentButton,
     template=r"nexus:mydata:erase:(?P<user_id>\d+):(?P<expires>\d+)",
 ):
     """Confirms `/my-data delete`; only for the caller, and only until it expires."""
+
+    cog = COG_NAME
+    refusal = NotYourErasure
 
     def __init__(self, user_id: int, expires_at: int) -> None:
         super().__init__(
@@ -301,39 +229,25 @@ class EraseButton(
                 custom_id=f"nexus:mydata:erase:{user_id}:{expires_at}",
             )
         )
-        self.user_id = user_id
+        self.user_id = self.owner_id = user_id
         self.expires_at = expires_at
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> EraseButton:
+    def from_match(cls, match: re.Match[str]) -> EraseButton:
         return cls(int(match["user_id"]), int(match["expires"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        _owned(interaction, self.user_id)
-        bot: NexusBot = interaction.client  # type: ignore[assignment]
-        if bot.services.clock.now().timestamp() > self.expires_at or interaction.guild_id is None:
-            await interaction.response.edit_message(
-                content="⌛ This confirmation expired. Run `/my-data delete` again.", view=None
-            )
-            return
-        await interaction.response.defer()
-        erasure = await bot.services.learners.erase(interaction.guild_id, self.user_id)
-        await delete_post(bot, erasure.post)
-        for partner_id in erasure.freed_partner_ids:
-            await bot.cards.refresh(interaction.guild_id, partner_id)
-        await interaction.edit_original_response(content=erasure_summary(erasure), view=None)
+        handlers: MyDataButtons = self.handler(interaction)
+        await handlers.erase(interaction, self.expires_at)
 
 
 class KeepButton(
-    ReportingButton,
+    PersistentButton,
     template=r"nexus:mydata:keep:(?P<user_id>\d+)",
 ):
     """Cancels `/my-data delete`."""
+
+    refusal = NotYourErasure
 
     def __init__(self, user_id: int) -> None:
         super().__init__(
@@ -343,17 +257,15 @@ class KeepButton(
                 custom_id=f"nexus:mydata:keep:{user_id}",
             )
         )
-        self.user_id = user_id
+        self.user_id = self.owner_id = user_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> KeepButton:
+    def from_match(cls, match: re.Match[str]) -> KeepButton:
         return cls(int(match["user_id"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        _owned(interaction, self.user_id)
-        await interaction.response.edit_message(content="👍 Nothing was deleted.", view=None)
+        await interaction.response.edit_message(content=KEPT, view=None)
+
+
+KEPT = "👍 Nothing was deleted."
+ERASE_EXPIRED = "⌛ This confirmation expired. Run `/my-data delete` again."

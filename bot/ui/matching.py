@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import discord
 
 from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
 from bot.domain.matching import opposite
-from bot.errors import NotYourButton
-from bot.notify import Delivered
-from bot.services.matching_data import (
+from bot.domain.pairing import (
     FindResult,
     LearnerInfo,
     PairingInfo,
@@ -20,9 +18,9 @@ from bot.services.matching_data import (
     RequestInfo,
     WaitMatch,
 )
+from bot.domain.text import truncate, user_text
 from bot.ui import embeds, limits
-from bot.ui.text import truncate, user_text
-from bot.ui.views import ReportingButton
+from bot.ui.persistent import PersistentButton
 
 COG_NAME = "Matching"
 
@@ -74,13 +72,14 @@ def waiting_message(result: FindResult) -> str:
     )
 
 
-def request_sent(request: RequestInfo, delivered: Delivered | None) -> str:
-    if delivered is None:
+def request_sent(request: RequestInfo, by_dm: bool | None) -> str:
+    """The requester's reply; `by_dm` is how the invitation went out, None if it couldn't."""
+    if by_dm is None:
         return (
             f"I saved your request, but I couldn't reach **{name(request.invitee)}** by DM or in "
             "the Nexus channel. A moderator may need to check my permissions there."
         )
-    where = "by DM" if delivered.by_dm else "in the Nexus channel (their DMs are closed)"
+    where = "by DM" if by_dm else "in the Nexus channel (their DMs are closed)"
     return (
         f"📨 Request sent to **{name(request.invitee)}** {where}. They have until "
         f"{stamp(request.expires_at)} to answer; I'll tell you if it expires."
@@ -301,14 +300,10 @@ class MatchingButtons(Protocol):
     ) -> None: ...
 
 
-def _handlers(interaction: discord.Interaction) -> MatchingButtons:
-    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    assert cog is not None, "the matching cog is not loaded"
-    return cog
-
-
-class AskButton(ReportingButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
+class AskButton(PersistentButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
     """'Request to pair' with a candidate; only the learner it was shown to may press it."""
+
+    cog = COG_NAME
 
     def __init__(self, candidate_id: int, user_id: int, label: str = "Request to pair") -> None:
         super().__init__(
@@ -320,22 +315,21 @@ class AskButton(ReportingButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?
             )
         )
         self.candidate_id = candidate_id
-        self.user_id = user_id
+        self.user_id = self.owner_id = user_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> AskButton:
+    def from_match(cls, match: re.Match[str]) -> AskButton:
         return cls(int(match["candidate"]), int(match["user"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.user_id:
-            raise NotYourButton()
-        await _handlers(interaction).ask(interaction, self.candidate_id)
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.ask(interaction, self.candidate_id)
 
 
-class AnswerButton(ReportingButton, template=r"nexus:req:(?P<answer>accept|decline):(?P<id>\d+)"):
+class AnswerButton(PersistentButton, template=r"nexus:req:(?P<answer>accept|decline):(?P<id>\d+)"):
     """Accept or Decline on an invitation; the service checks it is the invitee pressing."""
+
+    cog = COG_NAME
 
     def __init__(self, request_id: int, accept: bool) -> None:
         super().__init__(
@@ -349,16 +343,12 @@ class AnswerButton(ReportingButton, template=r"nexus:req:(?P<answer>accept|decli
         self.accept = accept
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> AnswerButton:
+    def from_match(cls, match: re.Match[str]) -> AnswerButton:
         return cls(int(match["id"]), match["answer"] == "accept")
 
     async def run(self, interaction: discord.Interaction) -> None:
-        await _handlers(interaction).answer(interaction, self.request_id, self.accept)
-
-
-BUTTONS = (AskButton, AnswerButton)
+        handlers: MatchingButtons = self.handler(interaction)
+        await handlers.answer(interaction, self.request_id, self.accept)
 
 
 def ask_view(people: list[tuple[int, str]], user_id: int) -> discord.ui.View:

@@ -7,10 +7,9 @@ from datetime import datetime
 
 import discord
 
-from bot.domain.stats import PAIRED_BAR, WAITING_BAR, ProjectStats, chart
-from bot.services.stats import ExportFiles, StatsReport
+from bot.domain.stats import PAIRED_BAR, WAITING_BAR, ExportFiles, ProjectStats, StatsReport, chart
+from bot.domain.text import truncate, user_text
 from bot.ui import embeds, limits
-from bot.ui.text import truncate, user_text
 
 MAX_CHART_ROWS = 20
 CHART_BUDGET = 3500  # leave room in the description for the legend and notes

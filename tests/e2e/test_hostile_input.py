@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.app import EVENT_TASKS, IN_FLIGHT_TASKS
+from bot.app import IN_FLIGHT_PREFIXES, IN_FLIGHT_TASKS
 from bot.db.base import Base
 from bot.ui.errors import message_for
 from tests.e2e.harness import TOKEN, Nexus
@@ -217,7 +217,7 @@ async def _quiet() -> None:
             for t in asyncio.all_tasks()
             if t is not current
             and not t.done()
-            and (t.get_name() in IN_FLIGHT_TASKS or t.get_name().startswith(EVENT_TASKS))
+            and (t.get_name() in IN_FLIGHT_TASKS or t.get_name().startswith(IN_FLIGHT_PREFIXES))
         ]
         if not busy:
             return

@@ -14,11 +14,10 @@ from bot.db.models import (
     Project,
     WaitNotice,
 )
-from bot.domain.learners import profile_changes
+from bot.domain.learners import AnnounceOutcome, PostLocation, profile_changes
 from bot.errors import InvalidInput, NotAnnounced, NotConfigured, UnknownProject
 from bot.services.container import Services
 from bot.services.guilds import SetupRoles
-from bot.services.learners import AnnounceOutcome, PostLocation
 from tests.services.conftest import GUILD, StepClock
 
 

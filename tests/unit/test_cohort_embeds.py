@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import discord
 
+from bot.domain.cohort import CohortOverview, ReminderView, StepPreview
 from bot.domain.first_week import CohortMember
-from bot.services.cohorts import CohortOverview, ReminderView, StepPreview
 from bot.ui import limits
 from bot.ui.cohort import plan_embed, preview_embed
 

@@ -8,7 +8,7 @@ import discord
 
 from bot.domain.evenings import shared_evening
 from bot.domain.matching import Candidate, Suggestion
-from bot.services.matching_data import (
+from bot.domain.pairing import (
     FindResult,
     LearnerInfo,
     PairingInfo,

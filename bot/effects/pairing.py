@@ -10,13 +10,13 @@ from typing import Literal
 
 import discord
 
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
 from bot.effects.cards import AnnouncementCards
+from bot.effects.messages import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.effects.notices import Notices
 from bot.effects.outbox import is_temporary
-from bot.notify import Delivered, dm_or_mention, resolve_channel, send_dm
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
-from bot.services.matching_data import PairingInfo, PairResult, RequestInfo
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
