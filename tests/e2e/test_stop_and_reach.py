@@ -63,7 +63,10 @@ async def test_sigterm_at_any_moment_of_start_up_is_clean(
         assert isinstance(after, float)
         await asyncio.sleep(after)
     code = await terminate(bot)
-    assert code == 0, log.read_text()[-3000:]
+    # A signal before Python reaches Nexus's code (a loaded machine) ends the interpreter the
+    # default way: nothing had started, nothing was logged.
+    before_our_code = code == -signal.SIGTERM and log.read_text().strip() == ""
+    assert code == 0 or before_our_code, log.read_text()[-3000:]
     assert problems(log) == [], log.read_text()[-3000:]
     # Nothing was left half-done: the next start is ready and clean.
     again = await spawn(bot_env(nexus), log)
