@@ -9,10 +9,11 @@ import pytest
 
 from tests.e2e.harness import Nexus
 from tests.e2e.test_first_week import at, lagos, learner, reminders_in, start_cohort, week
-from tests.e2e.test_matching import announced, reached, request_pair
+from tests.e2e.test_matching import announced, button, reached, request_pair
+from tests.e2e.test_outbox import nexus
 
 pytestmark = pytest.mark.timeout(60)
-__all__ = ["week"]  # the fixture, used by name
+__all__ = ["nexus", "week"]  # fixtures, used by name (nexus: outbox retries after 50 ms)
 
 POST = "POST /channels/{channel_id}/messages"
 
@@ -57,3 +58,22 @@ async def test_invite_after_a_503_on_opening_the_dm_reaches_the_invitee_once(
     await asyncio.sleep(0.3)
     assert invite in reached(nexus, tobi)
     assert len([m for m in reached(nexus, tobi) if "pair request" in m.text.lower()]) == 1
+
+
+async def test_invite_met_by_503s_waits_in_the_outbox_and_arrives_once(nexus: Nexus) -> None:
+    tobi = await announced(nexus, "tobi", "backend")
+    wanjiku = await announced(nexus, "wanjiku", "frontend")
+    # The DM is created but its answer is lost, then the retry meets a 503.
+    nexus.fake.faults.fail(POST, status=503, handled=True)
+    nexus.fake.faults.fail(POST, status=503)
+    reply = await nexus.invoke(wanjiku, "find-partner")
+    assert reply.message is not None
+    ask = button(reply.message, "nexus:pair:ask:")
+    sent = await nexus.fake.click(wanjiku, reply, ask)
+    assert "on its way" in (await sent.wait_final()).text
+    invite = await nexus.fake.wait_for_dm(tobi, timeout=10)
+    await asyncio.sleep(0.5)
+    assert nexus.fake.dms(tobi) == [invite], "the invitation was doubled"
+    accepted = await nexus.fake.click(tobi, invite, button(invite, "nexus:req:accept:"))
+    await accepted.wait_final()
+    assert len(nexus.fake.threads(nexus.guild)) == 1
