@@ -77,3 +77,43 @@ async def test_invite_met_by_503s_waits_in_the_outbox_and_arrives_once(nexus: Ne
     accepted = await nexus.fake.click(tobi, invite, button(invite, "nexus:req:accept:"))
     await accepted.wait_final()
     assert len(nexus.fake.threads(nexus.guild)) == 1
+
+
+async def test_gateway_drop_in_the_middle_of_a_command(nexus: Nexus) -> None:
+    resumes = nexus.fake.resume_count
+    nexus.fake.faults.drop_gateway_on(POST)  # while the card is being posted
+    text = await announce_text(nexus, "wanjiku")
+    assert "You're announced" in text
+    await nexus.fake.gateway.changed.wait_for(lambda: nexus.fake.resume_count > resumes, 10)
+    await nexus.fake.wait_until_ready(timeout=10)
+    reply = await nexus.invoke("wanjiku", "reminders", setting="dm")
+    assert "DM" in reply.text
+    assert len([m for m in nexus.posts() if m.embeds]) == 1
+
+
+async def test_invalid_session_in_the_middle_of_a_command_identifies_again(nexus: Nexus) -> None:
+    identifies = nexus.fake.identify_count
+    nexus.fake.faults.drop_gateway_on(POST, resumable=False)
+    assert "You're announced" in await announce_text(nexus, "wanjiku")
+    await nexus.fake.gateway.changed.wait_for(
+        lambda: nexus.fake.identify_count > identifies, 15
+    )
+    await nexus.fake.wait_until_ready(timeout=15)
+    reply = await nexus.invoke("wanjiku", "reminders", setting="dm")
+    assert "DM" in reply.text
+
+
+async def test_a_429_storm_on_every_route_is_waited_out(nexus: Nexus) -> None:
+    nexus.fake.faults.rate_limit_storm(for_seconds=1.0, retry_after=0.3)
+    texts = await asyncio.gather(
+        announce_text(nexus, "wanjiku"), announce_text(nexus, "tobi", role="frontend")
+    )
+    assert all("You're announced" in text for text in texts)
+    assert "on its way" not in " ".join(texts)  # 429s are waited out, not queued
+    assert nexus.fake.faults.count("rate_limit") >= 2
+    assert len([m for m in nexus.posts() if m.embeds]) == 2
+
+
+async def announce_text(nexus: Nexus, name: str, role: str = "backend") -> str:
+    reply = await nexus.invoke(name, "announce-project", project="Job Board Backend", role=role)
+    return (await reply.wait_final(timeout=15)).text
