@@ -95,9 +95,7 @@ async def test_invalid_session_in_the_middle_of_a_command_identifies_again(nexus
     identifies = nexus.fake.identify_count
     nexus.fake.faults.drop_gateway_on(POST, resumable=False)
     assert "You're announced" in await announce_text(nexus, "wanjiku")
-    await nexus.fake.gateway.changed.wait_for(
-        lambda: nexus.fake.identify_count > identifies, 15
-    )
+    await nexus.fake.gateway.changed.wait_for(lambda: nexus.fake.identify_count > identifies, 15)
     await nexus.fake.wait_until_ready(timeout=15)
     reply = await nexus.invoke("wanjiku", "reminders", setting="dm")
     assert "DM" in reply.text
