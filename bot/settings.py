@@ -42,10 +42,6 @@ class Settings:
         path = self.database_url.split("///", 1)[-1]
         return None if path in ("", ":memory:") else Path(path)
 
-    @property
-    def learnings_dir(self) -> Path:
-        return self.data_dir / "learnings"
-
 
 def default_database_url(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{data_dir / 'nexus.db'}"

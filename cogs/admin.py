@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 
 from bot.app import NexusBot
-from bot.commands import ModeratorCog
+from bot.commands import Interaction, ModeratorCog, server_id
 from bot.errors import InvalidInput
 from bot.services.guilds import SetupRoles
 from bot.ui import admin as ui
@@ -62,7 +62,7 @@ class AdminCog(ModeratorCog):
     )
     async def setup(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         channel: discord.TextChannel,
         backend_role: discord.Role | None = None,
         frontend_role: discord.Role | None = None,
@@ -103,16 +103,15 @@ class AdminCog(ModeratorCog):
     )
     async def settings(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         timezone: str | None = None,
         allow_custom_projects: bool | None = None,
         max_partners: app_commands.Range[int, 1, 4] | None = None,
         request_expiry_hours: app_commands.Range[int, 1, 168] | None = None,
         reminder_grace_hours: app_commands.Range[int, 0, 72] | None = None,
     ) -> None:
-        assert interaction.guild_id is not None
         config = await self.guilds.update_settings(
-            interaction.guild_id,
+            server_id(interaction),
             {
                 "timezone": timezone,
                 "allow_custom_projects": allow_custom_projects,
@@ -126,7 +125,7 @@ class AdminCog(ModeratorCog):
         )
 
     @app_commands.command(name="show", description="Show the current settings and health")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: Interaction) -> None:
         assert interaction.guild is not None
         config = await self.guilds.settings(interaction.guild.id)
         channel = interaction.guild.get_channel(config.channel_id)

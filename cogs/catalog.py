@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import discord
 from discord import app_commands
 
 from bot.app import NexusBot
-from bot.commands import ModeratorCog
-from bot.errors import GuildOnly, NexusError
+from bot.commands import Interaction, ModeratorCog, project_autocomplete, server_id
+from bot.errors import NexusError
 from bot.ui import catalog as ui
 
 log = logging.getLogger(__name__)
@@ -35,14 +34,6 @@ class CatalogCog(ModeratorCog):
         except (OSError, NexusError) as error:
             log.error("the project catalog for new servers can't be read: %s", error)
 
-    async def project_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in self.catalog.suggest(interaction.guild_id, current)
-        ]
-
     @projects.command(name="add", description="Add a project to the catalog")
     @app_commands.describe(
         name="The project's name, e.g. Library Management",
@@ -53,17 +44,15 @@ class CatalogCog(ModeratorCog):
     )
     async def add(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         name: str,
         aliases: str | None = None,
         description: str | None = None,
         backend_title: str | None = None,
         frontend_title: str | None = None,
     ) -> None:
-        if interaction.guild_id is None:
-            raise GuildOnly()
         entry = await self.catalog.add(
-            interaction.guild_id,
+            server_id(interaction),
             interaction.user.id,
             name,
             aliases=aliases,
@@ -76,19 +65,15 @@ class CatalogCog(ModeratorCog):
     @projects.command(name="remove", description="Remove a project from the catalog")
     @app_commands.describe(project="The project to remove")
     @app_commands.autocomplete(project=project_autocomplete)
-    async def remove(self, interaction: discord.Interaction, project: str) -> None:
-        if interaction.guild_id is None:
-            raise GuildOnly()
-        removal = await self.catalog.remove(interaction.guild_id, project)
+    async def remove(self, interaction: Interaction, project: str) -> None:
+        removal = await self.catalog.remove(server_id(interaction), project)
         await interaction.response.send_message(
             ui.removed_text(removal.entry, removal.learners), ephemeral=True
         )
 
     @projects.command(name="list", description="Show the catalog")
-    async def list_projects(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
-            raise GuildOnly()
-        entries = await self.catalog.entries(interaction.guild_id)
+    async def list_projects(self, interaction: Interaction) -> None:
+        entries = await self.catalog.entries(server_id(interaction))
         view = ui.CatalogPages(entries, interaction.user.id)
         await interaction.response.send_message(
             embed=ui.catalog_page(entries, 0), view=view, ephemeral=True

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import logging
 
-import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NexusBot
-from bot.commands import ModeratorCog
-from bot.domain.timezones import COMMON_TIMEZONES, all_timezone_names
+from bot.commands import Interaction, ModeratorCog, server_id, timezone_autocomplete
 from bot.effects.reminders import DiscordReminderTransport, GatewayMemberDirectory
-from bot.errors import GuildOnly
 from bot.ui import cohort as ui
-from bot.ui import limits
 
 log = logging.getLogger(__name__)
-
-
-async def timezone_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Common learner time zones first, then any IANA name containing what was typed."""
-    typed = current.strip().lower().replace(" ", "_")
-    common = [z for z in COMMON_TIMEZONES if typed in z.lower()]
-    rest = [z for z in all_timezone_names() if typed in z.lower() and z not in common]
-    return [app_commands.Choice(name=z, value=z) for z in (common + rest)[: limits.CHOICES]]
 
 
 class CohortCog(ModeratorCog):
@@ -56,41 +42,33 @@ class CohortCog(ModeratorCog):
         timezone="Time zone for the plan's times (default: the server's)",
     )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
-    async def start(
-        self, interaction: discord.Interaction, date: str, timezone: str | None = None
-    ) -> None:
-        guild_id = _guild_id(interaction)
+    async def start(self, interaction: Interaction, date: str, timezone: str | None = None) -> None:
+        guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True)
         overview = await self.cohorts.start(guild_id, date, timezone, by_user=interaction.user.id)
         title = "First week plan replaced" if overview.replaced else "First week scheduled"
         await interaction.followup.send(embed=ui.plan_embed(overview, title), ephemeral=True)
 
     @cohort.command(name="show", description="What is scheduled, sent, late or skipped")
-    async def show(self, interaction: discord.Interaction) -> None:
-        overview = await self.cohorts.show(_guild_id(interaction))
+    async def show(self, interaction: Interaction) -> None:
+        overview = await self.cohorts.show(server_id(interaction))
         await interaction.response.send_message(
             embed=ui.plan_embed(overview, "First week reminders"), ephemeral=True
         )
 
     @cohort.command(name="preview", description="Dry run: who would get each upcoming reminder")
-    async def preview(self, interaction: discord.Interaction) -> None:
-        guild_id = _guild_id(interaction)
+    async def preview(self, interaction: Interaction) -> None:
+        guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True)
         overview, steps = await self.cohorts.preview(guild_id)
         await interaction.followup.send(embed=ui.preview_embed(overview, steps), ephemeral=True)
 
     @cohort.command(name="cancel", description="Stop the running cohort's reminders")
-    async def cancel(self, interaction: discord.Interaction) -> None:
-        overview = await self.cohorts.cancel(_guild_id(interaction))
+    async def cancel(self, interaction: Interaction) -> None:
+        overview = await self.cohorts.cancel(server_id(interaction))
         await interaction.response.send_message(
             embed=ui.plan_embed(overview, "First week cancelled"), ephemeral=True
         )
-
-
-def _guild_id(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise GuildOnly()
-    return interaction.guild_id
 
 
 async def setup(bot: NexusBot) -> None:

@@ -7,9 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NexusBot
-from bot.commands import ModeratorCog
+from bot.commands import Interaction, ModeratorCog, choices, server_id
 from bot.domain.text import user_text
-from bot.errors import GuildOnly
 from bot.ui import learn as ui
 
 
@@ -22,23 +21,16 @@ class LearnCog(commands.Cog, name=ui.COG_NAME):
         self.knowledge.start_loading()
 
     async def topic_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in self.knowledge.autocomplete(current)
-        ]
+        return choices((c.name, c.value) for c in self.knowledge.autocomplete(current))
 
     @app_commands.command(name="learn", description="Read what earlier learners documented")
     @app_commands.describe(topic="A topic (Django, DRF, Docker, caching…) or a question")
     @app_commands.autocomplete(topic=topic_autocomplete)
     @app_commands.guild_only()
-    async def learn(
-        self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100]
-    ) -> None:
-        if interaction.guild_id is None:
-            raise GuildOnly()
-        answer = await self.knowledge.lookup(interaction.guild_id, topic)
+    async def learn(self, interaction: Interaction, topic: app_commands.Range[str, 1, 100]) -> None:
+        answer = await self.knowledge.lookup(server_id(interaction), topic)
         owner = interaction.user.id
         view: discord.ui.View | None
         if answer.article is not None:
@@ -57,7 +49,7 @@ class LearnCog(commands.Cog, name=ui.COG_NAME):
     # has loaded, hence `ready()` first.
 
     async def turn_page(
-        self, interaction: discord.Interaction, slug: str, page: int, owner_id: int, shared: bool
+        self, interaction: Interaction, slug: str, page: int, owner_id: int, shared: bool
     ) -> None:
         await self.knowledge.ready()
         if shared:
@@ -68,7 +60,7 @@ class LearnCog(commands.Cog, name=ui.COG_NAME):
         await interaction.response.edit_message(embed=embed, view=view)
 
     async def post_page(
-        self, interaction: discord.Interaction, slug: str, page: int, owner_id: int
+        self, interaction: Interaction, slug: str, page: int, owner_id: int
     ) -> None:
         await self.knowledge.ready()
         by = user_text(interaction.user.display_name, 60)
@@ -77,22 +69,20 @@ class LearnCog(commands.Cog, name=ui.COG_NAME):
             embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none()
         )
 
-    async def open_copy(self, interaction: discord.Interaction, slug: str, page: int) -> None:
+    async def open_copy(self, interaction: Interaction, slug: str, page: int) -> None:
         await self.knowledge.ready()
         embed, view = ui.article_card(self.knowledge, slug, page, interaction.user.id)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     async def vote(
-        self, interaction: discord.Interaction, slug: str, page: int, helpful: bool, owner_id: int
+        self, interaction: Interaction, slug: str, page: int, helpful: bool, owner_id: int
     ) -> None:
         await self.knowledge.ready()
-        if interaction.guild_id is None:
-            raise GuildOnly()
-        await self.knowledge.vote(interaction.guild_id, interaction.user.id, slug, helpful)
+        await self.knowledge.vote(server_id(interaction), interaction.user.id, slug, helpful)
         embed, view = ui.article_card(self.knowledge, slug, page, owner_id, vote=helpful)
         await interaction.response.edit_message(embed=embed, view=view)
 
-    async def open_topic(self, interaction: discord.Interaction, slug: str, owner_id: int) -> None:
+    async def open_topic(self, interaction: Interaction, slug: str, owner_id: int) -> None:
         await self.knowledge.ready()
         embed, view = ui.article_card(self.knowledge, slug, 0, owner_id)
         await interaction.response.edit_message(embed=embed, view=view)
@@ -106,7 +96,7 @@ class KnowledgeAdminCog(ModeratorCog):
         self.knowledge = bot.services.knowledge
 
     @learn.command(name="reload", description="Re-read the knowledge base files now")
-    async def reload(self, interaction: discord.Interaction) -> None:
+    async def reload(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.knowledge.reload()
         await interaction.followup.send(

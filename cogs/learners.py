@@ -11,10 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NexusBot
+from bot.commands import Interaction, caller, project_autocomplete, timezone_autocomplete
 from bot.domain.learners import AnnounceOutcome, PostLocation, profile_changes
 from bot.domain.timezones import suggest_timezones
 from bot.effects import announcements, roles
-from bot.errors import GuildOnly
 from bot.ui import learners as ui
 
 REMINDER_REPLIES = {
@@ -22,12 +22,6 @@ REMINDER_REPLIES = {
     "off": "🔕 First-week reminders are **off**. Turn them back on any time with `/reminders on`.",
     "dm": "📬 First-week reminders will come to you **by DM**.",
 }
-
-
-def _member(interaction: discord.Interaction) -> discord.Member:
-    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
-        raise GuildOnly()
-    return interaction.user
 
 
 class LearnersCog(commands.Cog, name=ui.COG_NAME):
@@ -44,20 +38,6 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         # Build the zone tables before the first keystroke, without delaying start-up.
         self._warming = asyncio.create_task(asyncio.to_thread(suggest_timezones, "warm up"))
 
-    async def project_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        role = getattr(interaction.namespace, "role", None)
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in self.catalog.suggest(interaction.guild_id, current, role=role)
-        ]
-
-    async def timezone_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=n, value=n) for n in suggest_timezones(current)]
-
     @app_commands.command(
         name="announce-project", description="Say what you're building and find a partner"
     )
@@ -72,14 +52,14 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.guild_only()
     async def announce_project(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         project: str,
         role: Literal["backend", "frontend"],
         summary: str | None = None,
         repo: str | None = None,
         timezone: str | None = None,
     ) -> None:
-        member = _member(interaction)
+        member = caller(interaction)
         changes = profile_changes(project, role, summary, repo, timezone)
         await interaction.response.defer(ephemeral=True, thinking=True)
         lock = self._announcing.setdefault((member.guild.id, member.id), asyncio.Lock())
@@ -117,14 +97,12 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.command(name="profile", description="Show a learner's Nexus card")
     @app_commands.describe(member="Whose card to show (default: yours)")
     @app_commands.guild_only()
-    async def profile(
-        self, interaction: discord.Interaction, member: discord.User | None = None
-    ) -> None:
-        caller = _member(interaction)
-        target = member or caller
-        profile = await self.learners.profile(caller.guild.id, target.id, viewer_id=caller.id)
-        own = target.id == caller.id
-        embed = ui.profile_embed(profile, guild_id=caller.guild.id, own=own)
+    async def profile(self, interaction: Interaction, member: discord.User | None = None) -> None:
+        me = caller(interaction)
+        target = member or me
+        profile = await self.learners.profile(me.guild.id, target.id, viewer_id=me.id)
+        own = target.id == me.id
+        embed = ui.profile_embed(profile, guild_id=me.guild.id, own=own)
         await interaction.response.send_message(embed=embed, ephemeral=own)
 
     @app_commands.command(
@@ -133,9 +111,9 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.describe(setting="on: in the channel · off: none · dm: by direct message")
     @app_commands.guild_only()
     async def reminders(
-        self, interaction: discord.Interaction, setting: Literal["on", "off", "dm"]
+        self, interaction: Interaction, setting: Literal["on", "off", "dm"]
     ) -> None:
-        member = _member(interaction)
+        member = caller(interaction)
         await self.learners.set_reminders(member.guild.id, member.id, member.display_name, setting)
         await interaction.response.send_message(REMINDER_REPLIES[setting], ephemeral=True)
 
@@ -144,10 +122,8 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     )
     @app_commands.describe(action="export: a JSON file · delete: erase it (asks to confirm)")
     @app_commands.guild_only()
-    async def my_data(
-        self, interaction: discord.Interaction, action: Literal["export", "delete"]
-    ) -> None:
-        member = _member(interaction)
+    async def my_data(self, interaction: Interaction, action: Literal["export", "delete"]) -> None:
+        member = caller(interaction)
         if action == "export":
             document = await self.learners.export(member.guild.id, member.id)
             await interaction.response.send_message(
@@ -164,7 +140,7 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
             ephemeral=True,
         )
 
-    async def erase(self, interaction: discord.Interaction, expires_at: int) -> None:
+    async def erase(self, interaction: Interaction, expires_at: int) -> None:
         """The confirmed `/my-data delete` (the button checked it is the caller pressing)."""
         if self.bot.services.clock.now().timestamp() > expires_at or interaction.guild_id is None:
             await interaction.response.edit_message(content=ui.ERASE_EXPIRED, view=None)

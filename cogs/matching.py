@@ -10,10 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import NexusBot
-from bot.commands import ModeratorCog
-from bot.domain.pairing import LearnerInfo, PairingInfo
+from bot.commands import Interaction, ModeratorCog, project_autocomplete, server_id
+from bot.domain.pairing import LearnerInfo, PairingInfo, RequestStatus
 from bot.effects.pairing import PairingEffects, Queued
-from bot.errors import GuildOnly
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -22,12 +21,6 @@ SWEEP_SECONDS = 60
 SWEEP_JOB = "matching:sweep"
 THREAD_RETRY_AFTER = timedelta(minutes=2)  # leave time to the click that created the pairing
 THREAD_RETRY_FOR = timedelta(days=1)
-
-
-def _guild_id(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise GuildOnly()
-    return interaction.guild_id
 
 
 class MatchingCog(commands.Cog, name=ui.COG_NAME):
@@ -53,25 +46,14 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         if self.bot.scheduler.get_job(SWEEP_JOB):
             self.bot.scheduler.remove_job(SWEEP_JOB)
 
-    async def project_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Catalog titles, from memory."""
-        return [
-            app_commands.Choice(name=choice.name, value=choice.value)
-            for choice in self.bot.services.catalog.suggest(interaction.guild_id, current)
-        ]
-
     @app_commands.command(
         name="find-partner", description="Find a partner from the other track on your project"
     )
     @app_commands.describe(project="Your announced project (the default)")
     @app_commands.autocomplete(project=project_autocomplete)
     @app_commands.guild_only()
-    async def find_partner(
-        self, interaction: discord.Interaction, project: str | None = None
-    ) -> None:
-        result = await self.matching.suggest(_guild_id(interaction), interaction.user.id, project)
+    async def find_partner(self, interaction: Interaction, project: str | None = None) -> None:
+        result = await self.matching.suggest(server_id(interaction), interaction.user.id, project)
         if result.waiting:
             await interaction.response.send_message(ui.waiting_message(result), ephemeral=True)
             return
@@ -84,10 +66,10 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.guild_only()
     async def unpair(
         self,
-        interaction: discord.Interaction,
+        interaction: Interaction,
         reason: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
-        guild_id = _guild_id(interaction)
+        guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(guild_id, interaction.user.id, reason)
         me = _side_of(ended[0], interaction.user.id)
@@ -104,7 +86,7 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
 
     # ----- buttons (see bot.ui.matching) -------------------------------------------------
 
-    async def ask(self, interaction: discord.Interaction, candidate_id: int) -> None:
+    async def ask(self, interaction: Interaction, candidate_id: int) -> None:
         """'Request to pair' was pressed by the learner it was shown to."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         request = await self.matching.request(interaction.user.id, candidate_id)
@@ -115,20 +97,20 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
             text = ui.request_sent(request, None if delivered is None else delivered.by_dm)
         await interaction.followup.send(text, ephemeral=True)
 
-    async def answer(self, interaction: discord.Interaction, request_id: int, accept: bool) -> None:
+    async def answer(self, interaction: Interaction, request_id: int, accept: bool) -> None:
         """Accept or Decline on an invitation (the service checks who pressed it)."""
         await interaction.response.defer()
         if accept:
             result = await self.matching.accept(request_id, interaction.user.id)
             thread_id = await self.effects.open_thread(result.pairing)
             assert result.request is not None
-            text = ui.invite_closed(result.request, "accepted", thread_id)
+            text = ui.invite_closed(result.request, RequestStatus.ACCEPTED, thread_id)
             await interaction.edit_original_response(content=text, embed=None, view=None)
             await self.effects.after_pairing(result)
             return
         request = await self.matching.decline(request_id, interaction.user.id)
         await interaction.edit_original_response(
-            content=ui.invite_closed(request, "declined"), embed=None, view=None
+            content=ui.invite_closed(request, RequestStatus.DECLINED), embed=None, view=None
         )
         # a decline is told by DM only: with DMs closed, /find-partner shows it soon enough
         await self.effects.tell_privately(request.requester.user_id, ui.declined_notice(request))
@@ -158,7 +140,7 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         now = self.clock.now()
         try:
             for request in await self.matching.expire_requests(now):
-                await self.effects.close_invite(request, "expired")
+                await self.effects.close_invite(request, RequestStatus.EXPIRED)
                 await self.effects.tell(
                     request.requester.user_id, request.channel_id, ui.expired_notice(request)
                 )
@@ -182,9 +164,9 @@ class MatchingModeratorCog(ModeratorCog):
     @app_commands.command(name="pair", description="Pair a backend and a frontend learner by hand")
     @app_commands.describe(backend="The backend learner", frontend="The frontend learner")
     async def pair(
-        self, interaction: discord.Interaction, backend: discord.Member, frontend: discord.Member
+        self, interaction: Interaction, backend: discord.Member, frontend: discord.Member
     ) -> None:
-        guild_id = _guild_id(interaction)
+        guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.matching.moderator_pair(
             guild_id, backend.id, frontend.id, by_user_id=interaction.user.id
@@ -198,8 +180,8 @@ class MatchingModeratorCog(ModeratorCog):
 
     @app_commands.command(name="unpair", description="End a member's pairing by hand")
     @app_commands.describe(member="The learner whose pairing ends (their partner is told too)")
-    async def unpair(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        guild_id = _guild_id(interaction)
+    async def unpair(self, interaction: Interaction, member: discord.Member) -> None:
+        guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(
             guild_id, member.id, None, by_user_id=interaction.user.id

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import discord
 from discord import app_commands
 
 from bot.app import NexusBot
-from bot.commands import ModeratorCog
+from bot.commands import Interaction, ModeratorCog, choices, server_id
 from bot.ui import stats as ui
 
 
@@ -16,27 +15,24 @@ class StatsCog(ModeratorCog):
         self.stats_service = bot.services.stats
 
     async def project_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        choices = await self.stats_service.project_choices(interaction.guild_id, current)
-        return [app_commands.Choice(name=name, value=key) for name, key in choices]
+        return choices(await self.stats_service.project_choices(interaction.guild_id, current))
 
     @app_commands.command(name="stats", description="Announced, paired and waiting learners")
     @app_commands.describe(project="Only this project")
     @app_commands.autocomplete(project=project_autocomplete)
-    async def stats(self, interaction: discord.Interaction, project: str | None = None) -> None:
-        assert interaction.guild_id is not None
+    async def stats(self, interaction: Interaction, project: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.stats_service.overview(interaction.guild_id, project)
+        report = await self.stats_service.overview(server_id(interaction), project)
         await interaction.followup.send(embed=ui.stats_embed(report), ephemeral=True)
 
     @app_commands.command(name="export", description="Learners and pairings as CSV files")
-    async def export(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
+    async def export(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        files = await self.stats_service.export(interaction.guild_id)
+        files = await self.stats_service.export(server_id(interaction))
         text, attachments = ui.export_message(files, self.bot.services.clock.now())
         await interaction.followup.send(text, files=attachments, ephemeral=True)
 

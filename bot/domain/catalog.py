@@ -17,9 +17,8 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.domain.roles import ROLES
 from bot.errors import InvalidInput
-
-ROLES = ("backend", "frontend")
 
 NAME_MAX = 100
 TITLE_MAX = 100

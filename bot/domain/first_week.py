@@ -17,7 +17,6 @@ from bot.domain.reminder_text import check_template
 from bot.errors import InvalidInput
 
 AUDIENCES = ("everyone", "not_announced", "not_paired", "moderators")
-DEFAULT_TIME = time(19, 0)
 MAX_DAY = 14
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

@@ -6,21 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.domain.roles import ROLES
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput
 
-ROLES = ("backend", "frontend")
 SUMMARY_MAX = 300
 REPO_MAX = 200
 # Typing this for `summary` or `repo` on a re-announce clears the earlier value.
 CLEAR = "-"
 # Characters that would let a link break out of an embed's markdown, or are never in a real URL.
 _URL_FORBIDDEN = set(" \t\r\n<>\"'`{}|\\^[]()*")
-
-
-def opposite_role(role: str) -> str:
-    """The track a learner pairs with."""
-    return "frontend" if role == "backend" else "backend"
 
 
 def clean_role(role: str) -> str:

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.evenings import describe_overlap, overlap_minutes
-
-ROLES = ("backend", "frontend")
+from bot.domain.roles import ROLES, opposite
 
 OVERLAP_POINTS_PER_HOUR = 10.0
 WAIT_POINTS_PER_DAY = 5.0
@@ -38,11 +37,6 @@ PENDING_PENALTY_CAP = 3
 
 DEFAULT_LIMIT = 5
 NEVER = float("inf")  # sorts learners with no start date after everyone else
-
-
-def opposite(role: str) -> str:
-    """The other track."""
-    return "frontend" if role == "backend" else "backend"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,29 +118,27 @@ def score(seeker: Seeker, candidate: Candidate, *, now: datetime) -> Suggestion:
     return _suggestion(seeker, candidate, now)
 
 
-def _points(overlap: int, since: float | None, left: bool, pending: int, now: float) -> float:
-    """The soft score from plain numbers (timestamps in seconds); see the module docstring."""
-    points = OVERLAP_POINTS_PER_HOUR * overlap / 60
+def overlap_points(minutes: int) -> float:
+    """The score's evening-overlap part (the database short list uses it per time zone)."""
+    return OVERLAP_POINTS_PER_HOUR * minutes / 60
+
+
+def points(overlap: float, since: float | None, left: bool, pending: int, now: float) -> float:
+    """The soft score: `overlap` points (see `overlap_points`) plus waiting, partner-left and
+    crowding, from plain numbers (timestamps in seconds). The one formula: `rank`, `score` and
+    the database short list (bot/services/matching_pool.py, same constants) all use it."""
+    total = overlap
     if since is not None:
         days = (now - since) / 86400
         if days > 0:
-            points += WAIT_POINTS_PER_DAY * min(days, WAIT_CAP_DAYS)
+            total += WAIT_POINTS_PER_DAY * (days if days < WAIT_CAP_DAYS else WAIT_CAP_DAYS)
     if left:
-        points += PARTNER_LEFT_POINTS
+        total += PARTNER_LEFT_POINTS
     if pending:
-        points -= PENDING_PENALTY * min(pending, PENDING_PENALTY_CAP)
-    return points
-
-
-def _candidate_points(candidate: Candidate, overlap: int, now: float) -> float:
-    since = candidate.looking_since
-    return _points(
-        overlap,
-        since.timestamp() if since is not None else None,
-        candidate.partner_left_at is not None,
-        candidate.pending_invites,
-        now,
-    )
+        total -= PENDING_PENALTY * (
+            pending if pending < PENDING_PENALTY_CAP else PENDING_PENALTY_CAP
+        )
+    return total
 
 
 def _suggestion(seeker: Seeker, candidate: Candidate, now: datetime) -> Suggestion:
@@ -158,8 +150,15 @@ def _suggestion(seeker: Seeker, candidate: Candidate, now: datetime) -> Suggesti
     if candidate.pending_invites:
         plural = "s" if candidate.pending_invites > 1 else ""
         reasons.append(f"{candidate.pending_invites} request{plural} pending")
-    points = _candidate_points(candidate, overlap, now.timestamp())
-    return Suggestion(candidate, points, overlap, tuple(reasons))
+    since = candidate.looking_since
+    total = points(
+        overlap_points(overlap),
+        None if since is None else since.timestamp(),
+        candidate.partner_left_at is not None,
+        candidate.pending_invites,
+        now.timestamp(),
+    )
+    return Suggestion(candidate, total, overlap, tuple(reasons))
 
 
 def rank(
@@ -172,8 +171,8 @@ def rank(
 ) -> list[Suggestion]:
     """Best partners for `seeker` from `pool`: only those passing every hard rule, best first.
 
-    This runs over thousands of learners per call, so the loop inlines `why_not` and
-    `_points` (same rules, same arithmetic) and keeps only the best `limit` in a heap."""
+    This runs over thousands of learners per call, so the loop inlines `why_not` (the same
+    rules), computes the overlap once per time zone and keeps only the best `limit` in a heap."""
     me = seeker.learner
     if limit <= 0 or me.role not in ROLES or me.project_id is None:
         return []
@@ -195,23 +194,20 @@ def rank(
             or candidate.learner_id in excluded
         ):
             continue
-        points = zone_points.get(candidate.timezone)
-        if points is None:
+        zone = zone_points.get(candidate.timezone)
+        if zone is None:
             overlap = overlap_minutes(me.timezone, candidate.timezone, today)
-            points = zone_points[candidate.timezone] = OVERLAP_POINTS_PER_HOUR * overlap / 60
+            zone = zone_points[candidate.timezone] = overlap_points(overlap)
         since = candidate.looking_since
         since_ts = NEVER if since is None else since.timestamp()
-        if since is not None:
-            days = (now_ts - since_ts) / 86400
-            if days > 0:
-                points += WAIT_POINTS_PER_DAY * (days if days < WAIT_CAP_DAYS else WAIT_CAP_DAYS)
-        if candidate.partner_left_at is not None:
-            points += PARTNER_LEFT_POINTS
-        if candidate.pending_invites:
-            pending = candidate.pending_invites
-            capped = pending if pending < PENDING_PENALTY_CAP else PENDING_PENALTY_CAP
-            points -= PENDING_PENALTY * capped
-        inverted = (points, -since_ts, -candidate.learner_id, -position)
+        total = points(
+            zone,
+            None if since is None else since_ts,
+            candidate.partner_left_at is not None,
+            candidate.pending_invites,
+            now_ts,
+        )
+        inverted = (total, -since_ts, -candidate.learner_id, -position)
         if len(heap) < limit:
             heapq.heappush(heap, inverted)
         elif inverted > heap[0]:

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ROLES = ("backend", "frontend")
+from bot.domain.roles import ROLES
+
 NO_PROJECT = "(no project)"
 PAIRED_BAR = "█"
 WAITING_BAR = "░"

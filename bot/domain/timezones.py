@@ -58,10 +58,13 @@ def suggest_timezones(query: str, limit: int = 25) -> list[str]:
     """Autocomplete: learners' common zones first, then names containing or resembling `query`.
 
     An offset typed as `UTC+1` (or `+1`, `GMT-3:30`) is offered back in canonical form first.
+    Nothing typed: the common zones, then the other names in order, `limit` in all. Names that
+    merely resemble the query (typos) are offered only when no name contains it.
     """
     text = query.strip()
     if not text:
-        return list(COMMON_TIMEZONES[:limit])
+        rest = (n for n in all_timezone_names() if n not in COMMON_TIMEZONES)
+        return [*COMMON_TIMEZONES, *rest][:limit]
     found: list[str] = []
     if _OFFSET.match(text) or text.upper() in ("UTC", "GMT", "Z"):
         try:
@@ -77,7 +80,7 @@ def suggest_timezones(query: str, limit: int = 25) -> list[str]:
     found += [n for n in COMMON_TIMEZONES if at_word in " " + _plain(n)]
     found += [names[i] for i, form in enumerate(full) if at_word in form]
     found += [names[i] for i, form in enumerate(full) if wanted in form]
-    if len(set(found)) < limit and len(wanted) >= 3:
+    if not found and len(wanted) >= 3:
         for forms in (cities, full):
             for _, _, index in process.extract(
                 wanted, forms, scorer=fuzz.ratio, limit=limit, score_cutoff=70

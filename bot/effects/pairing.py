@@ -11,7 +11,7 @@ from typing import Literal
 
 import discord
 
-from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo, RequestStatus
 from bot.effects.cards import AnnouncementCards
 from bot.effects.messages import (
     DMS_CLOSED,
@@ -181,7 +181,7 @@ class PairingEffects:
         )
 
     async def _withdraw(self, request: RequestInfo, paired: list[int]) -> None:
-        await self.close_invite(request, "withdrawn")
+        await self.close_invite(request, RequestStatus.WITHDRAWN)
         if request.requester.learner_id not in paired:
             notice = ui.withdrawn_notice(request)
             await self.tell(request.requester.user_id, request.channel_id, notice)

@@ -29,7 +29,8 @@ from bot.domain.catalog import (
     parse_catalog,
     slugify,
 )
-from bot.errors import InvalidInput, NotConfigured, UnknownProject
+from bot.errors import InvalidInput, UnknownProject
+from bot.services.lookups import server_config
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +218,7 @@ class CatalogService:
 
     async def _require_config(self, guild_id: int) -> None:
         async with self._sessions() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
+            await server_config(session, guild_id)
 
 
 async def find_or_create_custom(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import Cohort, Delivery, GuildConfig, Reminder
+from bot.db.models import Cohort, Delivery, Reminder
 from bot.domain.cohort import CohortOverview, ReminderView, StepPreview
 from bot.domain.first_week import (
     Plan,
@@ -24,8 +24,9 @@ from bot.domain.first_week import (
     select_audience,
 )
 from bot.domain.timezones import normalize_timezone, to_tzinfo
-from bot.errors import InvalidInput, NoCohort, NotConfigured
+from bot.errors import InvalidInput, NoCohort
 from bot.services.cohort_members import CohortRoster
+from bot.services.lookups import server_config
 from bot.services.reminders import ReminderEngine
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -70,9 +71,7 @@ class CohortService:
             raise InvalidInput("That start date is more than a year away; check the year.")
         plan = await self.load_plan()
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             zone = normalize_timezone(timezone_text or config.timezone)
             grace = timedelta(hours=config.reminder_grace_hours)
             steps = schedule(plan, start, to_tzinfo(zone))
@@ -168,9 +167,7 @@ class CohortService:
     async def preview(self, guild_id: int) -> tuple[CohortOverview, list[StepPreview]]:
         """Dry run: who each upcoming reminder of the running cohort would reach right now."""
         async with self._sessions() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             cohort_id = await _active_cohort_id(session, guild_id)
             if cohort_id is None:
                 raise NoCohort(active=True)
@@ -193,8 +190,7 @@ class CohortService:
         """Stop the running cohort: nothing more of it is sent (a batch in flight finishes)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
+            await server_config(session, guild_id)
             cohort_id = await _active_cohort_id(session, guild_id)
             if cohort_id is None:
                 raise NoCohort(active=True)

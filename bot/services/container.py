@@ -40,23 +40,18 @@ class Services:
     outbox: OutboxService
 
 
-def catalog_file(settings: Settings) -> Path:
-    """The operator's catalog when their data directory has one, else the shipped one."""
-    own = settings.data_dir / "catalog.yaml"
-    return own if own.exists() else DEFAULT_DATA_DIR / "catalog.yaml"
-
-
-def plan_file(settings: Settings) -> Path:
-    """The operator's first-week plan when their data directory has one, else the shipped one."""
-    own = settings.data_dir / "first_week.yaml"
-    return own if own.exists() else DEFAULT_DATA_DIR / "first_week.yaml"
+def data_path(settings: Settings, name: str) -> Path:
+    """`name` (the catalog, the first-week plan, the learnings folder) from the operator's data
+    directory (`NEXUS_DATA_DIR`) when it has one, else the shipped one."""
+    own = settings.data_dir / name
+    return own if own.exists() else DEFAULT_DATA_DIR / name
 
 
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
     guilds = GuildService(sessions, clock)
-    catalog = CatalogService(sessions, clock, catalog_file(settings))
+    catalog = CatalogService(sessions, clock, data_path(settings, "catalog.yaml"))
     guilds.add_setup_hook(catalog.seed_on_setup)
     learners = LearnerService(sessions, clock, catalog)
     matching = MatchingService(sessions, clock, catalog)
@@ -78,10 +73,12 @@ def build_services(
         catalog=catalog,
         learners=learners,
         matching=matching,
-        knowledge=KnowledgeService(sessions, clock, settings.learnings_dir),
+        knowledge=KnowledgeService(sessions, clock, data_path(settings, "learnings")),
         stats=StatsService(sessions, clock),
         reminders=reminders,
-        cohorts=CohortService(sessions, clock, reminders, roster, plan_file(settings)),
+        cohorts=CohortService(
+            sessions, clock, reminders, roster, data_path(settings, "first_week.yaml")
+        ),
         outbox=OutboxService(
             sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
         ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from bot.db.models import GuildConfig
 from bot.domain.server import ServerSettings
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
+from bot.services.lookups import server_config
 
 SetupHook = Callable[[AsyncSession, GuildConfig, bool], Awaitable[None]]
 
@@ -104,9 +105,7 @@ class GuildService:
             else:
                 raise InvalidInput(f"Unknown setting `{name}`.")
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             for name, value in cleaned.items():
                 setattr(config, name, value)
             if cleaned:
@@ -126,17 +125,5 @@ class GuildService:
 
 
 def server_settings(config: GuildConfig) -> ServerSettings:
-    return ServerSettings(
-        guild_id=config.guild_id,
-        channel_id=config.channel_id,
-        mod_log_channel_id=config.mod_log_channel_id,
-        backend_role_id=config.backend_role_id,
-        frontend_role_id=config.frontend_role_id,
-        learner_role_id=config.learner_role_id,
-        moderator_role_id=config.moderator_role_id,
-        timezone=config.timezone,
-        allow_custom_projects=config.allow_custom_projects,
-        max_partners=config.max_partners,
-        request_expiry_hours=config.request_expiry_hours,
-        reminder_grace_hours=config.reminder_grace_hours,
-    )
+    """The configuration row as the plain data the settings embeds show."""
+    return ServerSettings(**{f.name: getattr(config, f.name) for f in fields(ServerSettings)})

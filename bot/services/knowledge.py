@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.base import Base
 from bot.db.engine import Sessions
-from bot.db.models import GuildConfig, LearnFeedback, LearnMiss
+from bot.db.models import LearnFeedback, LearnMiss
 from bot.domain.knowledge import (
     Article,
     Choice,
@@ -40,7 +40,8 @@ from bot.domain.knowledge import (
     normalize_query,
     paginate,
 )
-from bot.errors import ArticleNotFound, NotConfigured
+from bot.errors import ArticleNotFound
+from bot.services.lookups import server_config
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +201,7 @@ class KnowledgeService:
         """Resolve a `/learn` query; a query that found nothing is counted for moderators."""
         await self.ready()
         async with self._sessions.begin() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
+            await server_config(session, guild_id)
             library = self._library
             resolution = library.index.resolve(query)
             if resolution.kind is MatchKind.NONE:

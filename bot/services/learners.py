@@ -34,10 +34,12 @@ from bot.domain.learners import (
     ProjectTitles,
     is_looking,
     json_value,
-    opposite_role,
 )
-from bot.errors import InvalidInput, NotAnnounced, NotConfigured, UnknownProject
+from bot.domain.pairing import RequestStatus
+from bot.domain.roles import opposite
+from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
+from bot.services.lookups import learner_by_user, server_config
 
 REMINDER_SETTINGS = ("on", "off", "dm")
 LOOKING_SHOWN = 5
@@ -56,9 +58,7 @@ async def get_or_create_learner(
 
     `flush=False` leaves a new row pending, for callers that set more fields and flush once.
     """
-    learner = await session.scalar(
-        select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-    )
+    learner = await learner_by_user(session, guild_id, user_id)
     now = clock.now()
     if learner is None:
         learner = Learner(
@@ -98,6 +98,20 @@ _FULL_LEARNERS = (
     .group_by(_PAIRING_LEGS.c.learner_id)
     .having(func.count() >= bindparam("max_partners"))
 )
+# Everyone the learner may never be proposed again: past and current partners, and anyone a
+# declined request stands between (the hard rules of bot.domain.matching, as /find-partner).
+_NEVER_AGAIN = union_all(
+    select(Pairing.frontend_id).where(Pairing.backend_id == bindparam("learner_id")),
+    select(Pairing.backend_id).where(Pairing.frontend_id == bindparam("learner_id")),
+    select(PairRequest.invitee_id).where(
+        PairRequest.requester_id == bindparam("learner_id"),
+        PairRequest.status == RequestStatus.DECLINED,
+    ),
+    select(PairRequest.requester_id).where(
+        PairRequest.invitee_id == bindparam("learner_id"),
+        PairRequest.status == RequestStatus.DECLINED,
+    ),
+)
 STILL_LOOKING = (
     select(Learner.user_id, Learner.display_name, func.count().over().label("total"))
     .where(
@@ -108,11 +122,13 @@ STILL_LOOKING = (
         Learner.announced_at.is_not(None),
         Learner.user_id != bindparam("user_id"),
         Learner.id.not_in(_FULL_LEARNERS),
+        Learner.id.not_in(_NEVER_AGAIN),
     )
     .order_by(Learner.announced_at, Learner.id)
     .limit(LOOKING_SHOWN)
 )
-"""Learners of `role` on a project who still have room, first few with the total count."""
+"""Learners of `role` on a project who still have room and whom /find-partner could propose
+to the learner: the first few, with the total count."""
 
 _PARTNER_IDS = union_all(
     select(Pairing.frontend_id).where(
@@ -142,8 +158,7 @@ class LearnerService:
         if setting not in REMINDER_SETTINGS:
             raise InvalidInput("Reminders can be `on`, `off` or `dm`.")
         async with self._sessions.begin() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
+            await server_config(session, guild_id)
             learner = await get_or_create_learner(
                 session, guild_id, user_id, display_name, self._clock
             )
@@ -161,9 +176,7 @@ class LearnerService:
         resolution = index.resolve(changes.project_text)
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
+            config = await server_config(session, guild_id)
             custom_created = False
             project: Project | None = None
             if resolution.entry is not None:
@@ -207,7 +220,7 @@ class LearnerService:
                 nexus_channel_id=config.channel_id,
                 previous_post=previous_post,
                 give_role_id=role_ids[changes.role],
-                remove_role_id=role_ids[opposite_role(changes.role)],
+                remove_role_id=role_ids[opposite(changes.role)],
                 first_time=first_time,
                 looking=looking,
                 custom_created=custom_created,
@@ -276,14 +289,16 @@ class LearnerService:
 
     @staticmethod
     async def _looking(session: AsyncSession, learner: Learner, config: GuildConfig) -> Looking:
-        """Announced, active, same project, opposite role, with room for a partner."""
+        """Announced, active, same project, opposite role, with room for a partner, never paired
+        with the learner and with no decline between them."""
         assert learner.role is not None
-        role = opposite_role(learner.role)
+        role = opposite(learner.role)
         params = {
             "guild_id": learner.guild_id,
             "project_id": learner.project_id,
             "role": role,
             "user_id": learner.user_id,
+            "learner_id": learner.id,
             "max_partners": config.max_partners,
         }
         rows = (await session.execute(STILL_LOOKING, params)).all()
@@ -295,12 +310,8 @@ class LearnerService:
     async def profile(self, guild_id: int, user_id: int, *, viewer_id: int) -> Profile:
         """A learner's card; `NotAnnounced` (worded for the viewer) if they never announced."""
         async with self._sessions() as session:
-            config = await session.get(GuildConfig, guild_id)
-            if config is None:
-                raise NotConfigured()
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
+            config = await server_config(session, guild_id)
+            learner = await learner_by_user(session, guild_id, user_id)
             project = (
                 await session.get(Project, learner.project_id)
                 if learner is not None and learner.project_id is not None
@@ -324,9 +335,7 @@ class LearnerService:
         Returns the learner id when something changed, else None.
         """
         async with self._sessions.begin() as session:
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
+            learner = await learner_by_user(session, guild_id, user_id)
             if learner is None or learner.active == present:
                 return None
             learner.active = present
@@ -338,11 +347,8 @@ class LearnerService:
     async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything stored about the member on this server, JSON-ready."""
         async with self._sessions() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
+            await server_config(session, guild_id)
+            learner = await learner_by_user(session, guild_id, user_id)
             document: dict[str, Any] = {
                 "about": "Everything Nexus stores about you on this server.",
                 "exported_at": self._clock.now(),
@@ -428,11 +434,8 @@ class LearnerService:
         """
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            if await session.get(GuildConfig, guild_id) is None:
-                raise NotConfigured()
-            learner = await session.scalar(
-                select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-            )
+            await server_config(session, guild_id)
+            learner = await learner_by_user(session, guild_id, user_id)
             removed: dict[str, int] = {}
             post: PostLocation | None = None
             freed: list[int] = []

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -25,13 +25,21 @@ from bot.domain.matching import (
     Seeker,
     best_for_each,
     history,
-    opposite,
     rank,
     why_not,
 )
-from bot.domain.pairing import FindResult, PairingInfo, PairResult, RequestInfo, WaitMatch
+from bot.domain.pairing import (
+    FindResult,
+    PairingInfo,
+    PairResult,
+    RequestInfo,
+    RequestStatus,
+    WaitMatch,
+)
+from bot.domain.roles import opposite
 from bot.errors import (
     InvalidInput,
+    NexusError,
     NoRoom,
     NotAMatch,
     NotPaired,
@@ -40,6 +48,7 @@ from bot.errors import (
     UnknownProject,
 )
 from bot.services.catalog import CatalogService
+from bot.services.lookups import learner_by_user, server_config
 from bot.services.matching_data import (
     active_partner_ids,
     as_candidate,
@@ -56,10 +65,8 @@ from bot.services.matching_steps import (
     announced_learner,
     check_open,
     check_pairable,
-    config_for,
     create_pairing,
     full_message,
-    learner_by_user,
     lock_learners,
 )
 
@@ -87,7 +94,7 @@ class MatchingService:
         now = self._clock.now()
         wanted = await self._resolve(guild_id, project) if project else None
         async with self._sessions.begin() as session:
-            config = await config_for(session, guild_id)
+            config = await server_config(session, guild_id)
             me = await announced_learner(session, guild_id, user_id)
             own = project_info(await session.get(Project, me.project_id))
             if wanted is not None:
@@ -118,7 +125,7 @@ class MatchingService:
         /find-partner, off the event loop."""
         now = self._clock.now()
         async with self._sessions() as session:
-            config = await config_for(session, guild_id)
+            config = await server_config(session, guild_id)
             rows = (
                 await session.scalars(
                     select(Learner).where(
@@ -136,7 +143,8 @@ class MatchingService:
             declines = (
                 await session.execute(
                     select(PairRequest.requester_id, PairRequest.invitee_id).where(
-                        PairRequest.guild_id == guild_id, PairRequest.status == "declined"
+                        PairRequest.guild_id == guild_id,
+                        PairRequest.status == RequestStatus.DECLINED,
                     )
                 )
             ).all()
@@ -168,7 +176,7 @@ class MatchingService:
         guild_id = await self._guild_of_learner(candidate_id)
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await config_for(session, guild_id)
+            config = await server_config(session, guild_id)
             me = await announced_learner(session, guild_id, requester_user_id)
             other = await session.get(Learner, candidate_id)
             if other is None or other.announced_at is None:
@@ -176,7 +184,7 @@ class MatchingService:
             await check_pairable(session, config, me, other)
             open_requests = await session.scalars(
                 select(PairRequest).where(
-                    PairRequest.status == "pending",
+                    PairRequest.status == RequestStatus.PENDING,
                     or_(
                         and_(PairRequest.requester_id == me.id, PairRequest.invitee_id == other.id),
                         and_(PairRequest.requester_id == other.id, PairRequest.invitee_id == me.id),
@@ -198,7 +206,7 @@ class MatchingService:
                 requester_id=me.id,
                 invitee_id=other.id,
                 project_id=me.project_id,
-                status="pending",
+                status=RequestStatus.PENDING,
                 created_at=now,
                 expires_at=now + timedelta(hours=config.request_expiry_hours),
             )
@@ -210,9 +218,9 @@ class MatchingService:
         """A request still waiting for its answer (None once answered, expired or erased)."""
         async with self._sessions() as session:
             request = await session.get(PairRequest, request_id)
-            if request is None or request.status != "pending":
+            if request is None or request.status != RequestStatus.PENDING:
                 return None
-            config = await config_for(session, request.guild_id)
+            config = await server_config(session, request.guild_id)
             return await request_info(session, request, config)
 
     async def record_notification(self, request_id: int, channel_id: int, message_id: int) -> None:
@@ -228,12 +236,12 @@ class MatchingService:
         guild_id = await self._guild_of_request(request_id)
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await config_for(session, guild_id)
+            config = await server_config(session, guild_id)
             request, requester, invitee = await self._open_request(
                 session, config, request_id, by_user_id, now
             )
             partners = await check_pairable(session, config, invitee, requester)
-            request.status = "accepted"
+            request.status = RequestStatus.ACCEPTED
             request.decided_at = now
             result = await create_pairing(session, config, requester, invitee, now, partners, None)
             info = await request_info(session, request, config)
@@ -244,9 +252,9 @@ class MatchingService:
         guild_id = await self._guild_of_request(request_id)
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await config_for(session, guild_id)
+            config = await server_config(session, guild_id)
             request, _, _ = await self._open_request(session, config, request_id, by_user_id, now)
-            request.status = "declined"
+            request.status = RequestStatus.DECLINED
             request.decided_at = now
             return await request_info(session, request, config)
 
@@ -275,14 +283,16 @@ class MatchingService:
             due = list(
                 await session.scalars(
                     select(PairRequest)
-                    .where(PairRequest.status == "pending", PairRequest.expires_at <= now)
+                    .where(
+                        PairRequest.status == RequestStatus.PENDING, PairRequest.expires_at <= now
+                    )
                     .order_by(PairRequest.id)
                     .with_for_update(skip_locked=True)
                 )
             )
             expired = []
             for request in due:
-                request.status = "expired"
+                request.status = RequestStatus.EXPIRED
                 request.decided_at = now
                 config = await session.get(GuildConfig, request.guild_id)
                 if config is not None:
@@ -330,7 +340,7 @@ class MatchingService:
             raise InvalidInput(f"Please keep the reason under {REASON_LIMIT} characters.")
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await config_for(session, guild_id)
+            config = await server_config(session, guild_id)
             me = await learner_by_user(session, guild_id, user_id)
             pairings = []
             if me is not None:
@@ -365,7 +375,7 @@ class MatchingService:
         """Pair two learners by hand: same project and tracks as always; may exceed capacity."""
         now = self._clock.now()
         async with self._lock(guild_id), self._sessions.begin() as session:
-            config = await config_for(session, guild_id)
+            config = await server_config(session, guild_id)
             found = [
                 await learner_by_user(session, guild_id, u)
                 for u in (backend_user_id, frontend_user_id)
@@ -479,21 +489,21 @@ class MatchingService:
         return resolution.entry
 
     async def _guild_of_learner(self, learner_id: int) -> int:
-        async with self._sessions() as session:
-            guild_id = await session.scalar(
-                select(Learner.guild_id).where(Learner.id == learner_id)
-            )
-        if guild_id is None:
-            raise NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
-        return guild_id
+        query = select(Learner.guild_id).where(Learner.id == learner_id)
+        gone = NotAMatch("That learner is no longer on Nexus. Run `/find-partner` again.")
+        return await self._guild_of(query, gone)
 
     async def _guild_of_request(self, request_id: int) -> int:
+        query = select(PairRequest.guild_id).where(PairRequest.id == request_id)
+        gone = RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
+        return await self._guild_of(query, gone)
+
+    async def _guild_of(self, query: Select[int], gone: NexusError) -> int:
+        """The server a learner or request belongs to (read before taking its lock)."""
         async with self._sessions() as session:
-            guild_id = await session.scalar(
-                select(PairRequest.guild_id).where(PairRequest.id == request_id)
-            )
+            guild_id = await session.scalar(query)
         if guild_id is None:
-            raise RequestClosed("This request no longer exists. Run `/find-partner` to look again.")
+            raise gone
         return guild_id
 
 

@@ -16,6 +16,7 @@ from bot.domain.pairing import (
     PairingInfo,
     ProjectInfo,
     RequestInfo,
+    RequestStatus,
 )
 
 
@@ -88,7 +89,7 @@ async def seeker_for(session: AsyncSession, learner: Learner, config: GuildConfi
         current += ended_at is None
     declines = await session.execute(
         select(PairRequest.requester_id, PairRequest.invitee_id).where(
-            PairRequest.status == "declined",
+            PairRequest.status == RequestStatus.DECLINED,
             or_(PairRequest.requester_id == learner.id, PairRequest.invitee_id == learner.id),
         )
     )
@@ -104,7 +105,7 @@ async def pending_invites(session: AsyncSession, guild_id: int) -> Counter[int]:
     """How many pending requests each learner of the server has received."""
     rows = await session.execute(
         select(PairRequest.invitee_id, func.count(PairRequest.id))
-        .where(PairRequest.guild_id == guild_id, PairRequest.status == "pending")
+        .where(PairRequest.guild_id == guild_id, PairRequest.status == RequestStatus.PENDING)
         .group_by(PairRequest.invitee_id)
     )
     return Counter({invitee: count for invitee, count in rows.all()})

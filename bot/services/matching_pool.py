@@ -2,7 +2,9 @@
 
 `best_candidates` asks the database for a short list that provably contains the domain
 ranking's top `limit` (see its docstring); `bot.domain.matching.rank` then orders that
-short list and stays the single source of truth for who is proposed and why.
+short list and stays the single source of truth for who is proposed and why. The SQL ordering
+is built from the domain's constants and `overlap_points`, never from numbers of its own;
+tests/services/test_matching.py checks that short list + rank equals ranking everyone.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ from bot.db.base import UTCDateTime
 from bot.db.models import GuildConfig, Learner, Pairing
 from bot.domain import matching as rules
 from bot.domain.evenings import EVENING_MINUTES, overlap_minutes
-from bot.domain.matching import Candidate, Seeker, opposite
+from bot.domain.matching import Candidate, Seeker
+from bot.domain.roles import opposite
 from bot.services.matching_data import pending_invites
 
 # Extra rows beyond the proof's bound, to absorb rounding differences between SQL's and
 # Python's arithmetic on near-ties.
 SLACK = 10
-MAX_OVERLAP_POINTS = rules.OVERLAP_POINTS_PER_HOUR * EVENING_MINUTES / 60
+MAX_OVERLAP_POINTS = rules.overlap_points(EVENING_MINUTES)
 
 
 class waited_days(FunctionElement[float]):  # lower case, like SQL functions
@@ -231,4 +234,4 @@ async def best_candidates(
 
 
 def _overlap_points(seeker_zone: str, zone: str, today: date) -> float:
-    return rules.OVERLAP_POINTS_PER_HOUR * overlap_minutes(seeker_zone, zone, today) / 60
+    return rules.overlap_points(overlap_minutes(seeker_zone, zone, today))

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest
 from bot.domain.matching import why_not
-from bot.domain.pairing import PairResult, RequestInfo
-from bot.errors import NoRoom, NotAMatch, NotAnnounced, NotConfigured, RequestClosed
+from bot.domain.pairing import PairResult, RequestInfo, RequestStatus
+from bot.errors import NoRoom, NotAMatch, NotAnnounced, RequestClosed
+from bot.services.lookups import learner_by_user
 from bot.services.matching_data import (
     active_partner_ids,
     as_candidate,
@@ -22,19 +23,6 @@ from bot.services.matching_data import (
     request_info,
     seeker_for,
 )
-
-
-async def config_for(session: AsyncSession, guild_id: int) -> GuildConfig:
-    config = await session.get(GuildConfig, guild_id)
-    if config is None:
-        raise NotConfigured()
-    return config
-
-
-async def learner_by_user(session: AsyncSession, guild_id: int, user_id: int) -> Learner | None:
-    return await session.scalar(
-        select(Learner).where(Learner.guild_id == guild_id, Learner.user_id == user_id)
-    )
 
 
 async def announced_learner(session: AsyncSession, guild_id: int, user_id: int) -> Learner:
@@ -117,15 +105,17 @@ async def check_open(
 ) -> None:
     """Raise a clear message when the request can no longer be answered."""
     name = f"<@{requester.user_id}>"
-    if request.status == "accepted":
+    if request.status == RequestStatus.ACCEPTED:
         raise RequestClosed(f"You already accepted this request: you and {name} are partners 🎉")
-    if request.status == "declined":
+    if request.status == RequestStatus.DECLINED:
         raise RequestClosed(f"You already declined {name}'s request.")
-    if request.status == "expired" or (request.status == "pending" and now >= request.expires_at):
+    if request.status == RequestStatus.EXPIRED or (
+        request.status == RequestStatus.PENDING and now >= request.expires_at
+    ):
         raise RequestClosed(
             f"This request from {name} has expired. You can ask them yourself with `/find-partner`."
         )
-    if request.status != "pending":
+    if request.status != RequestStatus.PENDING:
         partners = len(await active_partner_ids(session, requester.id))
         if partners >= config.max_partners:
             raise RequestClosed(
@@ -169,7 +159,7 @@ async def create_pairing(
         learner.waiting_since = None
         stale = await session.scalars(
             select(PairRequest).where(
-                PairRequest.status == "pending",
+                PairRequest.status == RequestStatus.PENDING,
                 or_(PairRequest.requester_id == learner.id, PairRequest.invitee_id == learner.id),
             )
         )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import GuildConfig, Learner, LearnMiss, Pairing, Project
+from bot.db.models import Learner, LearnMiss, Pairing, Project
 from bot.domain.export import LearnerRow, PairingRow, learners_csv, pairings_csv
 from bot.domain.knowledge.text import name_key
 from bot.domain.stats import (
@@ -21,7 +21,8 @@ from bot.domain.stats import (
     StatsReport,
     aggregate,
 )
-from bot.errors import InvalidInput, NotConfigured
+from bot.errors import InvalidInput
+from bot.services.lookups import server_config
 
 PROJECT_CACHE_SECONDS = 60
 MAX_CHOICES = 25
@@ -49,8 +50,7 @@ class StatsService:
         self._projects: dict[int, tuple[datetime, list[ProjectName]]] = {}
 
     async def _require_config(self, session: AsyncSession, guild_id: int) -> None:
-        if await session.get(GuildConfig, guild_id) is None:
-            raise NotConfigured()
+        await server_config(session, guild_id)
 
     async def _load_projects(self, session: AsyncSession, guild_id: int) -> list[ProjectName]:
         rows = await session.scalars(

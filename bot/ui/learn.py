@@ -60,6 +60,22 @@ class LearnClicks(Protocol):
     ) -> None: ...
 
 
+class CardButton(PersistentButton, template=r"nx:learn:never-button", abstract=True):
+    """A `/learn` card's button: handled by the Learn cog, only for whoever opened the card."""
+
+    cog = COG_NAME
+    refusal = NotYourCard
+    owner_id: int
+
+
+class CardSelect(PersistentSelect, template=r"nx:learn:never-select", abstract=True):
+    """A `/learn` card's menu: handled by the Learn cog, only for whoever opened the card."""
+
+    cog = COG_NAME
+    refusal = NotYourCard
+    owner_id: int
+
+
 # Embeds
 
 
@@ -155,7 +171,7 @@ def reload_embed(report: LoadReport, changes: LibraryChanges) -> discord.Embed:
 
 
 class PageButton(
-    PersistentButton,
+    CardButton,
     template=(
         rf"nx:learn:(?P<dir>prev|next)(?P<shared>-shared)?:(?P<slug>{SLUG}):(?P<page>\d+)"
         rf":(?P<owner>{SNOWFLAKE})"
@@ -163,10 +179,6 @@ class PageButton(
 ):
     """Previous / Next, on a private card or on a page shared in the channel: the custom_id
     carries the page it leads to."""
-
-    cog = COG_NAME
-    refusal = NotYourCard
-    owner_id: int
 
     def __init__(
         self,
@@ -207,14 +219,10 @@ class PageButton(
 
 
 class PostButton(
-    PersistentButton,
+    CardButton,
     template=rf"nx:learn:post:(?P<slug>{SLUG}):(?P<page>\d+):(?P<owner>{SNOWFLAKE})",
 ):
     """Posts the page being read publicly in the channel, without pinging anyone."""
-
-    cog = COG_NAME
-    refusal = NotYourCard
-    owner_id: int
 
     def __init__(self, slug: str, page: int, owner_id: int) -> None:
         self.slug, self.page, self.owner_id = slug, page, owner_id
@@ -238,13 +246,10 @@ class PostButton(
 
 
 class OpenButton(
-    PersistentButton,
+    CardButton,
     template=rf"nx:learn:open:(?P<slug>{SLUG}):(?P<page>\d+)",
 ):
     """On a posted page: anyone gets their own private copy of the article to page through."""
-
-    cog = COG_NAME
-    refusal = NotYourCard
 
     def __init__(self, slug: str, page: int) -> None:
         self.slug, self.page = slug, page
@@ -268,16 +273,12 @@ class OpenButton(
 
 
 class VoteButton(
-    PersistentButton,
+    CardButton,
     template=(
         rf"nx:learn:vote:(?P<slug>{SLUG}):(?P<page>\d+):(?P<helpful>[01]):(?P<owner>{SNOWFLAKE})"
     ),
 ):
     """Helpful / Not helpful: one vote per member and article, the last one counts."""
-
-    cog = COG_NAME
-    refusal = NotYourCard
-    owner_id: int
 
     def __init__(
         self, slug: str, page: int, helpful: bool, owner_id: int, *, chosen: bool = False
@@ -309,14 +310,10 @@ class VoteButton(
 
 
 class TopicSelect(
-    PersistentSelect,
+    CardSelect,
     template=rf"nx:learn:topic:(?P<owner>{SNOWFLAKE})",
 ):
     """A menu of articles (related topics, or 'did you mean' candidates) that opens the pick."""
-
-    cog = COG_NAME
-    refusal = NotYourCard
-    owner_id: int
 
     def __init__(
         self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -20,14 +19,12 @@ from bot.domain.learners import (
     PostLocation,
     Profile,
     ProjectTitles,
-    opposite_role,
 )
+from bot.domain.roles import opposite
 from bot.domain.text import truncate, user_text
 from bot.errors import NotYourErasure
 from bot.ui import embeds, limits
 from bot.ui.persistent import PersistentButton
-
-log = logging.getLogger(__name__)
 
 ROLE_ICON = {"backend": "🛠️", "frontend": "🎨"}
 ROLE_COLOUR = {"backend": discord.Colour(0x3498DB), "frontend": discord.Colour(0x9B59B6)}
@@ -76,7 +73,7 @@ def repo_link(url: str) -> str:
 
 
 def status_line(data: Announcement) -> str:
-    wanted = opposite_role(data.role)
+    wanted = opposite(data.role)
     if not data.active:
         return "💤 Not in the server any more"
     if data.partners and data.looking:

@@ -9,15 +9,16 @@ from typing import Protocol
 import discord
 
 from bot.domain.evenings import Window, describe_overlap, safe_tzinfo
-from bot.domain.matching import opposite
 from bot.domain.pairing import (
     FindResult,
     LearnerInfo,
     PairingInfo,
     ProjectInfo,
     RequestInfo,
+    RequestStatus,
     WaitMatch,
 )
+from bot.domain.roles import opposite
 from bot.domain.text import truncate, user_text
 from bot.ui import embeds, limits
 from bot.ui.persistent import PersistentButton
@@ -139,12 +140,12 @@ def invite_fallback_content(request: RequestInfo) -> str:
 def invite_closed(request: RequestInfo, outcome: str, thread_id: int | None = None) -> str:
     """The invitation's text once it can no longer be answered."""
     who = f"**{name(request.requester)}**"
-    if outcome == "accepted":
+    if outcome == RequestStatus.ACCEPTED:
         where = f" Your private thread: <#{thread_id}>" if thread_id else ""
         return f"✅ You accepted {who}'s request: you're partners now!{where}"
-    if outcome == "declined":
+    if outcome == RequestStatus.DECLINED:
         return f"You declined {who}'s request. No hard feelings: `/find-partner` shows others."
-    if outcome == "expired":
+    if outcome == RequestStatus.EXPIRED:
         return f"⌛ This request from {who} expired."
     return f"This request from {who} was withdrawn: one of you has paired with someone else."
 

@@ -41,9 +41,9 @@ class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"nexus:base:never"
     owner_id: int | None = None  # who may use it; None: anyone (the service checks, if needed)
     refusal: ClassVar[type[NotYourButton]] = NotYourButton  # what anyone else is told
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "template" in kwargs:
+        if not abstract:  # a base shared by several components is not registered itself
             _REGISTERED.append(cls)
 
     @classmethod
@@ -82,15 +82,18 @@ class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"nexus:base:never"
         raise NotImplementedError
 
 
-class PersistentButton(PersistentItem[discord.ui.Button[Any]], template=r"nexus:base:never-button"):
+class PersistentButton(
+    PersistentItem[discord.ui.Button[Any]], template=r"nexus:base:never-button", abstract=True
+):
     """A persistent button."""
 
 
-class PersistentSelect(PersistentItem[discord.ui.Select[Any]], template=r"nexus:base:never-select"):
+class PersistentSelect(
+    PersistentItem[discord.ui.Select[Any]], template=r"nexus:base:never-select", abstract=True
+):
     """A persistent select menu."""
 
 
 def persistent_items() -> list[type[PersistentItem[Any]]]:
     """Every concrete persistent component, for `Client.add_dynamic_items`."""
-    bases = {PersistentItem, PersistentButton, PersistentSelect}
-    return [item for item in _REGISTERED if item not in bases]
+    return list(_REGISTERED)

@@ -8,9 +8,9 @@ from bot.domain.learners import (
     clean_repo,
     clean_summary,
     is_looking,
-    opposite_role,
     profile_changes,
 )
+from bot.domain.roles import opposite as opposite_role
 from bot.errors import InvalidInput
 
 

@@ -14,6 +14,7 @@ from bot.domain.matching import (
     max_pairings,
     opposite,
     rank,
+    score,
     waiting_text,
     why_not,
 )
@@ -177,6 +178,25 @@ def test_limit_returns_the_top_of_the_full_ranking(
     assert rank(me, pool, now=NOW, max_partners=3, limit=limit) == full[:limit]
     scores = [s.score for s in full]
     assert scores == sorted(scores, reverse=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seekers, st.lists(candidates, max_size=40))
+def test_rank_orders_the_eligible_by_the_one_score(me: Seeker, pool: list[Candidate]) -> None:
+    """`rank`'s fast loop gives exactly `score` for each eligible learner, best first, ties
+    to the longest waiting, then the lowest id."""
+    pool = _unique(pool)
+    eligible = [c for c in pool if why_not(me, c, 2) is None]
+    never = datetime.max.replace(tzinfo=UTC)
+    by_score = sorted(
+        (score(me, c, now=NOW) for c in eligible),
+        key=lambda s: (
+            -s.score,
+            s.candidate.looking_since or never,
+            s.candidate.learner_id,
+        ),
+    )
+    assert rank(me, pool, now=NOW, max_partners=2, limit=100) == by_score
 
 
 def test_history_is_symmetric() -> None:

@@ -4,7 +4,9 @@ through the fake Discord."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import Learner, Pairing, PairRequest, Project
@@ -511,3 +513,73 @@ async def test_fifty_concurrent_accepts_for_one_partner_make_one_pairing(nexus: 
     for backend in backends:  # every other requester hears their request was withdrawn
         if backend.id != winner:
             await told(nexus, backend, "withdrawn", timeout=20)
+
+
+async def test_announce_reply_lists_only_learners_find_partner_could_propose(nexus: Nexus) -> None:
+    """The "who is looking" list in the /announce-project reply applies the hard rules: never a
+    past partner, never someone a decline stands between."""
+    tobi = await announced(nexus, "tobi", "backend")
+    wanjiku = await announced(nexus, "wanjiku", "frontend")
+    await announced(nexus, "kemi", "frontend")
+    await announced(nexus, "ada", "frontend")
+    invite = await request_pair(nexus, tobi, "wanjiku")
+    await nexus.fake.click(wanjiku, invite, button(invite, "nexus:req:decline:"))
+    await nexus.fake.wait_for_dm(tobi, lambda m: "declined" in m.text)
+    invite = await request_pair(nexus, tobi, "kemi")
+    await accept(nexus, nexus.member("kemi"), invite)
+    await (await nexus.invoke(tobi, "unpair")).wait_final()
+    reply = await nexus.invoke(
+        tobi, "announce-project", project=TITLES["ecommerce"], role="backend"
+    )
+    text = (await reply.wait_final()).text
+    assert "**1** frontend learner is looking" in text
+    assert f"<@{nexus.member('ada').id}>" in text
+    assert f"<@{wanjiku.id}>" not in text and f"<@{nexus.member('kemi').id}>" not in text
+    # both ways: wanjiku, who declined tobi, is not shown tobi either
+    reply = await nexus.invoke(
+        wanjiku, "announce-project", project=TITLES["ecommerce"], role="frontend"
+    )
+    assert f"<@{tobi.id}>" not in (await reply.wait_final()).text
+
+
+async def test_sigterm_during_an_accept_lets_the_click_finish_whole(
+    nexus: Nexus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shutdown (what SIGTERM runs) while an Accept click is inside its transaction: the click
+    finishes before the database closes, and after a restart the pairing is whole (its thread
+    created then, or by the sweep)."""
+    import bot.services.matching as matching_service
+
+    tobi = await announced(nexus, "tobi", "backend")
+    wanjiku = await announced(nexus, "wanjiku", "frontend")
+    invite = await request_pair(nexus, tobi, "wanjiku")
+    inside = asyncio.Event()
+    original = matching_service.create_pairing
+
+    async def slow_create_pairing(*args: Any, **kwargs: Any) -> Any:
+        inside.set()
+        await asyncio.sleep(0.5)  # SIGTERM arrives now, mid-transaction
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(matching_service, "create_pairing", slow_create_pairing)
+    click = asyncio.create_task(
+        nexus.fake.click(wanjiku, invite, button(invite, "nexus:req:accept:"))
+    )
+    await asyncio.wait_for(inside.wait(), 5)
+    assert nexus.bot is not None
+    await nexus.bot.close()
+    unfinished = [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith("discord-ui-") and not task.done()
+    ]
+    assert unfinished == []  # nothing left for the process exit to cut off
+    click.cancel()
+    monkeypatch.undo()
+    await nexus.restart()
+    assert await count(nexus, Pairing) == 1
+    assert await count(nexus, PairRequest, PairRequest.status == "accepted") == 1
+    nexus.clock.advance(minutes=3)  # the sweep leaves a fresh pairing to its click first
+    await sweep(nexus)
+    [thread] = nexus.fake.threads(nexus.guild)
+    assert {tobi.id, wanjiku.id} <= set(thread.member_ids)
