@@ -291,7 +291,7 @@ def test_every_command_survives_hostile_input(check: Callable[[int], None], live
     live.nexus.fake.assert_clean()
     # The cases reached most commands, and not only their error paths.
     assert len({path for path, _ in live.outcomes}) >= len(live.commands) * 3 // 4
-    assert sum(1 for _, refused in live.outcomes if not refused) >= len(live.outcomes) // 5
+    assert sum(1 for _, refused in live.outcomes if not refused) >= len(live.outcomes) // 10
 
 
 @pytest.mark.long
