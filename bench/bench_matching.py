@@ -34,6 +34,7 @@ from bot.db.models import GuildConfig, Learner, Pairing, Project
 from bot.domain.matching import Candidate, Seeker, max_pairings, rank
 from bot.errors import NexusError
 from bot.services.catalog import CatalogService
+from bot.services.claims import Claims
 from bot.services.matching import MatchingService
 from bot.settings import DEFAULT_DATA_DIR
 
@@ -325,7 +326,7 @@ async def bench_cohort() -> dict[str, Any]:
             possible += max_pairings(backend, 200 - backend, 1)
         clock = FixedClock(NOW)
         catalog = CatalogService(sessions, clock, DEFAULT_DATA_DIR / "catalog.yaml")
-        service = MatchingService(sessions, clock, catalog)
+        service = MatchingService(sessions, clock, catalog, Claims(sessions, postgres=False))
         looking = [r["user_id"] for r in rows]
         rng.shuffle(looking)
         paired: set[int] = set()

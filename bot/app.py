@@ -8,12 +8,14 @@ import json
 import logging
 import pkgutil
 import signal
+import time
 from datetime import UTC
 from pathlib import Path
 
 import discord
 import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
 from discord.ext import commands
 from discord.utils import MISSING
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,16 +23,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import cogs
 from bot.clock import Clock, clock_for
 from bot.commands import build_nexus_group
-from bot.connection import DiscordStatus, ReconnectLogFilter, TokenRejected, log_in
+from bot.connection import (
+    RECONNECT_LOGGERS,
+    DiscordStatus,
+    ReconnectLogFilter,
+    TokenRejected,
+    log_in,
+)
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.locks import COMMAND_SYNC, exclusive
 from bot.effects.cards import AnnouncementCards
 from bot.effects.notices import Notices
 from bot.effects.outbox import OutboxSender
+from bot.errors import NexusError
+from bot.health import HealthServer
+from bot.metrics import Metrics
 from bot.services.container import Services, build_services
 from bot.services.state import AppStateService
 from bot.settings import Settings
-from bot.ui.errors import NexusTree
+from bot.ui.errors import NexusTree, unwrap
 from bot.ui.persistent import persistent_items
 
 log = logging.getLogger(__name__)
@@ -49,6 +61,7 @@ IN_FLIGHT_PREFIXES = ("discord.py: on_", "discord-ui-view-dispatch-", "discord-u
 # Background work Nexus itself started (start-up checks, sweeps, retries) lives in these folders.
 OWN_CODE = (str(Path(__file__).resolve().parent), str(Path(cogs.__file__).resolve().parent))
 EXIT_TOKEN_REJECTED = 2
+OUTCOME = "nexus_outcome"  # set on `interaction.extras` when a command fails
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -68,7 +81,38 @@ def intents() -> discord.Intents:
     return value
 
 
-class NexusBot(commands.Bot):
+class MeteredTree(NexusTree):
+    """The command tree, counting every command and autocomplete with its outcome and time."""
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        started = time.perf_counter()
+        try:
+            await super()._call(interaction)
+        except Exception:
+            interaction.extras[OUTCOME] = "error"
+            raise
+        finally:
+            client = interaction.client
+            if isinstance(client, NexusBot):
+                command = interaction.command
+                name = command.qualified_name if command else "unknown"
+                if interaction.type is discord.InteractionType.autocomplete:
+                    client.metrics.interaction(name, "autocomplete")
+                else:
+                    outcome = interaction.extras.get(OUTCOME, "ok")
+                    client.metrics.interaction(name, outcome, time.perf_counter() - started)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        refused = isinstance(unwrap(error), NexusError)
+        interaction.extras[OUTCOME] = "refused" if refused else "error"
+        await super().on_error(interaction, error)
+
+
+class NexusBot(commands.AutoShardedBot):
+    """One process of the bot: the shards `SHARD_IDS` of `SHARD_COUNT` (unset: one shard)."""
+
     def __init__(
         self,
         services: Services,
@@ -77,13 +121,16 @@ class NexusBot(commands.Bot):
         force_sync: bool = False,
         guild_ready_timeout: float = GUILD_READY_TIMEOUT,
     ) -> None:
+        plan = services.settings.shards
         super().__init__(
+            shard_count=plan.count,
+            shard_ids=list(plan.ids),
             guild_ready_timeout=guild_ready_timeout,
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            tree_cls=NexusTree,
+            tree_cls=MeteredTree,
             max_messages=None,
         )
         self.services = services
@@ -94,6 +141,10 @@ class NexusBot(commands.Bot):
         self.nexus_group = build_nexus_group()
         self.state = AppStateService(services.sessions)
         self.ready_once = asyncio.Event()
+        self.metrics = Metrics()
+        services.reminders.on_outcome(self.metrics.reminder_outcome)
+        port = self.settings.http_port
+        self.health = HealthServer(self, port) if port is not None else None
         #: Whether the gateway is connected now (for the health endpoint) and why not.
         self.discord_status = DiscordStatus()
         #: Posts outside interaction replies that Discord did not take, sent by one loop.
@@ -122,6 +173,17 @@ class NexusBot(commands.Bot):
             self._cogs_loaded = True
         if not self.scheduler.running:
             self.scheduler.start()
+        claims = self.services.claims
+        await claims.adopt_orphans()
+        self.scheduler.add_job(
+            claims.renew,
+            "interval",
+            seconds=max(1.0, claims.lease.total_seconds() / 3),
+            id="claims:renew",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
         self.scheduler.add_job(
             self._heartbeat,
             "interval",
@@ -132,6 +194,8 @@ class NexusBot(commands.Bot):
             max_instances=1,
         )
         await self.sync_commands(force=self.force_sync)
+        if self.health is not None:
+            await self.health.start()
 
     def command_payload(self) -> list[dict[str, object]]:
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
@@ -146,18 +210,34 @@ class NexusBot(commands.Bot):
             json.dumps(self.command_payload(), sort_keys=True, default=str).encode()
         ).hexdigest()
         key = f"commands:{target}"
-        if not force and await self.state.get(key) == digest:
-            log.info("application commands unchanged (%s); not syncing", target)
-            return False
-        if dev_guild:
-            guild = discord.Object(dev_guild)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
-        await self.state.set(key, digest)
+        # processes starting together take turns: the first syncs, the others find its hash
+        async with exclusive(self.engine, COMMAND_SYNC):
+            if not force and await self.state.get(key) == digest:
+                log.info("application commands unchanged (%s); not syncing", target)
+                return False
+            if dev_guild:
+                guild = discord.Object(dev_guild)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+            else:
+                synced = await self.tree.sync()
+            await self.state.set(key, digest)
         log.info("synced %d application commands (%s)", len(synced), target)
         return True
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons and modals are counted as they arrive (commands by `MeteredTree`)."""
+        if interaction.type in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        ):
+            data: dict[str, object] = dict(interaction.data or {})
+            custom_id = str(data.get("custom_id", ""))
+            kind = custom_id.split(":", 1)[0] or "unknown"
+            self.metrics.interaction(f"component:{kind[:40]}", "received")
+
+    async def on_nexus_dm_fallback(self, user_id: int) -> None:
+        self.metrics.dm_fallbacks.inc()
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
@@ -214,6 +294,8 @@ class NexusBot(commands.Bot):
 
     async def _stop(self) -> None:
         log.info("stopping")
+        if self.health is not None:
+            await self.health.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         try:
@@ -321,7 +403,8 @@ async def run_bot(
         return 0
     bot = await build_bot(settings, clock=clock)
     reconnects = ReconnectLogFilter(bot.discord_status, bot.services.clock.now)
-    logging.getLogger("discord.client").addFilter(reconnects)
+    for name in RECONNECT_LOGGERS:
+        logging.getLogger(name).addFilter(reconnects)
     try:
         if not stop.is_set():
             await bot.serve(settings.token)
@@ -330,5 +413,6 @@ async def run_bot(
         return EXIT_TOKEN_REJECTED
     finally:
         await bot.close()
-        logging.getLogger("discord.client").removeFilter(reconnects)
+        for name in RECONNECT_LOGGERS:
+            logging.getLogger(name).removeFilter(reconnects)
     return 0

@@ -1,4 +1,4 @@
-"""`nexus-bot run | migrate | check | sync-commands` (also `python -m bot`)."""
+"""`nexus-bot run | migrate | check | sync-commands | health` (also `python -m bot`)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,30 @@ def _parser() -> argparse.ArgumentParser:
         help="also require a recent heartbeat from a running bot (for container health checks)",
     )
     sub.add_parser("sync-commands", help="register the slash commands with Discord now")
+    sub.add_parser(
+        "health", help="ask the running bot's /healthz (NEXUS_HTTP_PORT); exit 0 when ready"
+    )
     return parser
+
+
+def _health(settings: Settings) -> int:
+    """GET /healthz of the bot on this machine: its JSON report, and 0 only for a 200."""
+    import urllib.error
+    import urllib.request
+
+    if settings.http_port is None:
+        print("NEXUS_HTTP_PORT is not set: the bot serves no /healthz")
+        return 1
+    url = f"http://127.0.0.1:{settings.http_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            print(response.read().decode())
+            return 0
+    except urllib.error.HTTPError as error:
+        print(error.read().decode())
+    except OSError as error:
+        print(f"no answer from {url}: {error}")
+    return 1
 
 
 async def _migrate(settings: Settings) -> str | None:
@@ -116,6 +139,8 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"nexus-bot: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings)
+    if command == "health":
+        return _health(settings)
     if command == "migrate":
         revision = asyncio.run(_migrate(settings))
         print(f"database at revision {revision}")

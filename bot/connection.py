@@ -122,6 +122,11 @@ def _seconds(value: float) -> str:
     return f"{value:.0f} s" if value >= 1 else f"{value:.1f} s"
 
 
+#: discord.py's reconnect log lines, unsharded (discord.client) and per shard (discord.shard).
+RECONNECT_MESSAGES = ("Attempting a reconnect", "Failed to connect for shard_id")
+RECONNECT_LOGGERS = ("discord.client", "discord.shard")
+
+
 class ReconnectLogFilter(logging.Filter):
     """discord.py logs each failed gateway reconnect as an ERROR with a traceback; make it the
     same one line the first connection uses."""
@@ -132,12 +137,13 @@ class ReconnectLogFilter(logging.Filter):
         self._now = now
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith("Attempting a reconnect in"):
+        if not str(record.msg).startswith(RECONNECT_MESSAGES):
             return True
         error = record.exc_info[1] if record.exc_info else None
         reason = describe(error) if error is not None else "disconnected"
-        first = record.args[0] if isinstance(record.args, tuple) and record.args else 0.0
-        wait = first if isinstance(first, float | int) else 0.0
+        args = record.args if isinstance(record.args, tuple) else ()
+        waits = [a for a in args if isinstance(a, float)]  # shard ids are ints, the wait a float
+        wait = waits[-1] if waits else 0.0
         self._status.down(self._now(), reason)
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.msg, record.args = (

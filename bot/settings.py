@@ -14,6 +14,29 @@ DEFAULT_DATA_DIR = ROOT / "data"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+@dataclass(frozen=True)
+class ShardPlan:
+    """Which of Discord's shards this process runs. Discord sends server `g` to shard
+    `(g >> 22) % count` and DMs to shard 0."""
+
+    count: int
+    ids: tuple[int, ...]
+
+    def shard_of(self, guild_id: int) -> int:
+        return (guild_id >> 22) % self.count
+
+    def serves(self, guild_id: int) -> bool:
+        return self.shard_of(guild_id) in self.ids
+
+    @property
+    def serves_dms(self) -> bool:
+        return 0 in self.ids
+
+    @property
+    def label(self) -> str:
+        return ",".join(map(str, self.ids)) + f"/{self.count}"
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names it and never echoes secrets."""
 
@@ -30,6 +53,15 @@ class Settings:
     reminder_sweep_seconds: float = 60.0  # how often due reminders are looked for
     outbox_retry_seconds: float = 5.0  # first wait before a post Discord refused is tried again
     clock_file: Path | None = None  # tests only: read "now" from this file instead of the clock
+    shard_count: int | None = None  # total shards across every process (None: one, unsharded)
+    shard_ids: tuple[int, ...] | None = None  # the shards this process runs (None: all of them)
+    http_port: int | None = None  # /healthz and /metrics (None: off)
+    claim_lease_seconds: float = 30.0  # background-work claims of a dead process expire after this
+
+    @property
+    def shards(self) -> ShardPlan:
+        count = self.shard_count or 1
+        return ShardPlan(count, self.shard_ids or tuple(range(count)))
 
     @property
     def is_sqlite(self) -> bool:
@@ -131,6 +163,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         except FileClockError as error:
             raise SettingsError(f"NEXUS_CLOCK_FILE: {error}") from None
 
+    shard_count, shard_ids = _shards(env)
+    http_port = _int_setting(env, "NEXUS_HTTP_PORT", 1, 65535)
+    lease = _int_setting(env, "NEXUS_CLAIM_LEASE_SECONDS", 1, 3600)
+
     return Settings(
         token=token,
         database_url=database_url,
@@ -142,7 +178,39 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         reminder_sweep_seconds=sweep_seconds,
         outbox_retry_seconds=retry_seconds,
         clock_file=clock_file,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        http_port=http_port,
+        claim_lease_seconds=float(lease or 30),
     )
+
+
+def _int_setting(env: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
+
+
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """`SHARD_COUNT` (total) and `SHARD_IDS` (this process's, comma-separated)."""
+    count = _int_setting(env, "SHARD_COUNT", 1, 1024)
+    ids_raw = env.get("SHARD_IDS", "").strip()
+    if not ids_raw:
+        return count, None
+    if count is None:
+        raise SettingsError("SHARD_IDS needs SHARD_COUNT (the total number of shards)")
+    parts = [part.strip() for part in ids_raw.split(",")]
+    if not all(part.isdigit() for part in parts):
+        raise SettingsError(f"SHARD_IDS must be comma-separated shard numbers, got {ids_raw!r}")
+    ids = tuple(sorted({int(part) for part in parts}))
+    if ids[-1] >= count:
+        raise SettingsError(
+            f"SHARD_IDS must be below SHARD_COUNT ({count}): shards are numbered 0 to {count - 1}"
+        )
+    return count, ids
 
 
 class RedactingFilter(logging.Filter):

@@ -138,17 +138,19 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
     async def sweep(self) -> None:
         """Expire unanswered requests (telling the requesters) and retry missing pair threads."""
         now = self.clock.now()
+        serves = self.bot.settings.shards.serves  # each process sweeps its own servers
         try:
-            for request in await self.matching.expire_requests(now):
+            for request in await self.matching.expire_requests(now, serves):
                 await self.effects.close_invite(request, RequestStatus.EXPIRED)
                 await self.effects.tell(
                     request.requester.user_id, request.channel_id, ui.expired_notice(request)
                 )
             retry = await self.matching.pairings_without_thread(
-                now - THREAD_RETRY_AFTER, now - THREAD_RETRY_FOR
+                now - THREAD_RETRY_AFTER, now - THREAD_RETRY_FOR, serves
             )
             for pairing in retry:
-                await self.effects.open_thread(pairing)
+                if await self.effects.open_thread(pairing) is None:
+                    await self.matching.release_thread_retry(pairing.pairing_id)
         except Exception:
             log.exception("matching sweep failed; it runs again in %d s", SWEEP_SECONDS)
 

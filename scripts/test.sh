@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install Nexus with its test tools into .venv and run lint, type checks and the whole test suite.
+# Install Nexus with its test tools into .venv and run lint, type checks and the whole test suite;
+# with no arguments, the end-to-end suite runs a second time on a throwaway PostgreSQL cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -11,3 +12,7 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/mypy bot cogs
 .venv/bin/lint-imports
 .venv/bin/pytest "$@"
+if [ "$#" -eq 0 ]; then
+    echo "end-to-end suite on PostgreSQL:"
+    .venv/bin/python -m tests.postgres .venv/bin/pytest tests/e2e --ignore tests/e2e/test_shards.py
+fi

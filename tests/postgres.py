@@ -3,17 +3,23 @@
 `NEXUS_TEST_POSTGRES_URL` (a `postgresql+asyncpg://` URL to an empty database) wins; otherwise
 `initdb` + `pg_ctl` start a private cluster on a free port in a temporary folder, owned by the
 `postgres` user when running as root. Without either, PostgreSQL tests are skipped.
+
+`python -m tests.postgres COMMAND…` runs COMMAND with a throwaway cluster, passing its URL as
+`NEXUS_TEST_POSTGRES_URL` and `NEXUS_E2E_POSTGRES_URL` (the end-to-end harness then gives every
+test a fresh database on it); without PostgreSQL it says so and exits 0.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +130,44 @@ def postgres_cluster() -> Iterator[Cluster | None]:
             timeout=60,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@asynccontextmanager
+async def fresh_database(server_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the server of `server_url`, dropped afterwards."""
+    import asyncpg
+
+    name = f"nexus_{secrets.token_hex(6)}"
+    connection = await asyncpg.connect(_dsn(server_url))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        yield f"{server_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        connection = await asyncpg.connect(_dsn(server_url))
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: python -m tests.postgres COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    with postgres_server() as url:
+        if url is None:
+            print("PostgreSQL is not available on this machine: skipping", " ".join(argv))
+            return 0
+        env = {**os.environ, "NEXUS_TEST_POSTGRES_URL": url, "NEXUS_E2E_POSTGRES_URL": url}
+        return subprocess.run(argv, env=env, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

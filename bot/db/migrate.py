@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.locks import MIGRATIONS, lock_transaction
 from bot.settings import ROOT
 
 
@@ -21,12 +22,16 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate under a cluster-wide lock: processes starting together take turns, and the
+    ones after the first find the schema already at head."""
+
     def _upgrade(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        await lock_transaction(connection, MIGRATIONS)
         await connection.run_sync(_upgrade)
 
 
@@ -37,6 +42,7 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
         command.downgrade(config, revision)
 
     async with engine.begin() as connection:
+        await lock_transaction(connection, MIGRATIONS)
         await connection.run_sync(_downgrade)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, UTCDateTime
+from bot.db.base import Base, Claimable, UTCDateTime
 
 # Discord snowflakes exceed 32 bits.
 Snowflake = BigInteger
@@ -127,8 +127,9 @@ class PairRequest(Base):
     notify_message_id: Mapped[int | None] = mapped_column(Snowflake)
 
 
-class Pairing(Base):
-    """A backend and a frontend learner working together; ended pairings are kept for history."""
+class Pairing(Claimable, Base):
+    """A backend and a frontend learner working together; ended pairings are kept for history.
+    Claimed by the process retrying its private thread."""
 
     __tablename__ = "pairings"
     __table_args__ = (Index("ix_pairings_active", "guild_id", "ended_at"),)
@@ -199,8 +200,9 @@ class Reminder(Base):
     note: Mapped[str | None] = mapped_column(String(300))
 
 
-class Delivery(Base):
-    """One recipient of one reminder: claimed, then sent, at most once."""
+class Delivery(Claimable, Base):
+    """One recipient of one reminder: claimed (by one process, see `bot.services.claims`),
+    then sent, at most once."""
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("reminder_id", "user_id"),)

@@ -77,6 +77,7 @@ async def dm_or_mention(
     message = await send_dm(client, user_id, content, embed=embed, view=view)
     if message is not None:
         return Delivered(message, by_dm=True)
+    client.dispatch("nexus_dm_fallback", user_id)  # counted in the metrics
     channel = await resolve_channel(client, fallback_channel_id)
     if channel is None:
         log.warning(

@@ -10,7 +10,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
+from bot.db.models import Delivery, Pairing
 from bot.services.catalog import CatalogService
+from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
 from bot.services.guilds import GuildService
@@ -29,6 +31,7 @@ class Services:
     sessions: Sessions
     clock: Clock
     scheduler: AsyncIOScheduler
+    claims: Claims
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
@@ -50,11 +53,17 @@ def data_path(settings: Settings, name: str) -> Path:
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
+    claims = Claims(
+        sessions,
+        postgres=not settings.is_sqlite,
+        lease=timedelta(seconds=settings.claim_lease_seconds),
+    )
+    claims.register(Delivery, Pairing)
     guilds = GuildService(sessions, clock)
     catalog = CatalogService(sessions, clock, data_path(settings, "catalog.yaml"))
     guilds.add_setup_hook(catalog.seed_on_setup)
     learners = LearnerService(sessions, clock, catalog)
-    matching = MatchingService(sessions, clock, catalog)
+    matching = MatchingService(sessions, clock, catalog, claims)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,
@@ -62,13 +71,16 @@ def build_services(
         scheduler,
         roster,
         RankedSuggestions(matching),
+        claims,
         sweep_seconds=settings.reminder_sweep_seconds,
+        serves=settings.shards.serves,
     )
     return Services(
         settings=settings,
         sessions=sessions,
         clock=clock,
         scheduler=scheduler,
+        claims=claims,
         guilds=guilds,
         catalog=catalog,
         learners=learners,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, or_, select
@@ -48,6 +48,7 @@ from bot.errors import (
     UnknownProject,
 )
 from bot.services.catalog import CatalogService
+from bot.services.claims import Claims
 from bot.services.lookups import learner_by_user, server_config
 from bot.services.matching_data import (
     active_partner_ids,
@@ -74,10 +75,13 @@ REASON_LIMIT = 300
 
 
 class MatchingService:
-    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
+    def __init__(
+        self, sessions: Sessions, clock: Clock, catalog: CatalogService, claims: Claims
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._catalog = catalog
+        self._claims = claims
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
 
@@ -277,19 +281,27 @@ class MatchingService:
         await check_open(session, request, requester, config, now)
         return request, requester, invitee
 
-    async def expire_requests(self, now: datetime) -> list[RequestInfo]:
-        """Close every pending request whose time is up; the requesters are to be told."""
+    async def expire_requests(
+        self, now: datetime, serves: Callable[[int], bool] = lambda guild_id: True
+    ) -> list[RequestInfo]:
+        """Close every pending request whose time is up in the servers `serves` accepts; the
+        requesters are to be told. Claimed and closed in one transaction (rows another
+        process is closing are skipped), so each expiry is told once, by one process."""
         async with self._sessions.begin() as session:
-            due = list(
-                await session.scalars(
-                    select(PairRequest)
-                    .where(
-                        PairRequest.status == RequestStatus.PENDING, PairRequest.expires_at <= now
+            due = [
+                request
+                for request in await session.scalars(
+                    self._claims.lock(
+                        select(PairRequest)
+                        .where(
+                            PairRequest.status == RequestStatus.PENDING,
+                            PairRequest.expires_at <= now,
+                        )
+                        .order_by(PairRequest.id)
                     )
-                    .order_by(PairRequest.id)
-                    .with_for_update(skip_locked=True)
                 )
-            )
+                if serves(request.guild_id)
+            ]
             expired = []
             for request in due:
                 request.status = RequestStatus.EXPIRED
@@ -306,22 +318,45 @@ class MatchingService:
             pairing = await session.get(Pairing, pairing_id)
             if pairing is not None:
                 pairing.thread_id = thread_id
+                pairing.claimed_by = pairing.claim_expires_at = None
+
+    async def release_thread_retry(self, pairing_id: int) -> None:
+        """A retried thread failed again: let the next sweep (of any process) try."""
+        async with self._sessions.begin() as session:
+            await self._claims.release(session, Pairing, Pairing.id == pairing_id)
 
     async def pairings_without_thread(
-        self, created_before: datetime, created_after: datetime
+        self,
+        created_before: datetime,
+        created_after: datetime,
+        serves: Callable[[int], bool] = lambda guild_id: True,
     ) -> list[PairingInfo]:
-        """Recent active pairings whose private thread could not be created yet (to retry)."""
-        async with self._sessions() as session:
+        """Recent active pairings whose private thread could not be created yet, claimed for
+        this process to retry (another process's sweep skips them while it holds them)."""
+        async with self._sessions.begin() as session:
+            candidates = (
+                await session.scalars(
+                    self._claims.lock(
+                        select(Pairing)
+                        .where(
+                            Pairing.ended_at.is_(None),
+                            Pairing.thread_id.is_(None),
+                            Pairing.created_at <= created_before,
+                            Pairing.created_at >= created_after,
+                            self._claims.free(Pairing),
+                        )
+                        .order_by(Pairing.id)
+                        .limit(20)
+                    )
+                )
+            ).all()
+            ids = [p.id for p in candidates if serves(p.guild_id)]
+            await self._claims.take(session, Pairing, ids)
             rows = await session.scalars(
                 select(Pairing)
-                .where(
-                    Pairing.ended_at.is_(None),
-                    Pairing.thread_id.is_(None),
-                    Pairing.created_at <= created_before,
-                    Pairing.created_at >= created_after,
-                )
+                .where(Pairing.id.in_(ids), Pairing.claimed_by == self._claims.owner)
                 .order_by(Pairing.id)
-                .limit(20)
+                .execution_options(populate_existing=True)
             )
             result = []
             for pairing in rows.all():

@@ -19,8 +19,10 @@ and are simply sent. A definite refusal of a DM (closed DMs) puts the row back t
 the channel; other definite refusals mark it `failed`; errors that leave the outcome open
 (timeouts, 5xx after discord.py's retries) keep the batch `claimed` for the next sweep.
 
-Only one bot process per database sends reminders (it is also the only gateway connection);
-status changes are still compare-and-set so a stray second process cannot double a batch.
+Several processes may share the database (`bot.services.claims`): a batch is claimed by one
+process with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and only a batch whose holder
+died (its lease ran out) — or one this process left unresolved — is resolved as above by
+another; batches a live process holds are left to it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
@@ -57,6 +59,7 @@ from bot.domain.reminder_text import (
 )
 from bot.domain.text import truncate, user_text
 from bot.domain.timezones import to_tzinfo
+from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster, SuggestionSource
 
 log = logging.getLogger(__name__)
@@ -133,12 +136,17 @@ class BatchDelivery:
         clock: Clock,
         roster: CohortRoster,
         suggestions: SuggestionSource,
+        claims: Claims,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._roster = roster
         self.suggestions = suggestions
+        self.claims = claims
         self.transport: ReminderTransport | None = None
+        #: Told how many recipients each batch reached or missed ("sent", "late", "failed"),
+        #: or moved from a refused DM to the channel ("dm_fallback").
+        self.on_outcome: Callable[[str, int], None] = lambda outcome, count: None
 
     async def run(self, reminder_id: int) -> None:
         """Send what is left of a `sending` reminder; stops early when an outcome is unknown."""
@@ -202,12 +210,22 @@ class BatchDelivery:
         return plan
 
     async def _resolve_claimed(self, plan: FanOut) -> bool:
-        """Batches claimed before a crash: resend with their nonce, or give up if too old."""
-        async with self._sessions() as session:
+        """Batches claimed before a crash (by this process, or by one whose lease ran out):
+        take them over, then resend with their nonce, or give up if too old."""
+        claimed = (Delivery.reminder_id == plan.reminder_id, Delivery.status == "claimed")
+        async with self._sessions.begin() as session:
+            orphans = (
+                await session.scalars(
+                    self.claims.lock(
+                        select(Delivery.id).where(*claimed, self.claims.mine_or_free(Delivery))
+                    )
+                )
+            ).all()
+            await self.claims.take(session, Delivery, orphans, also=claimed, resume=True)
             rows = (
                 await session.execute(
                     select(Delivery.batch_key, Delivery.via, Delivery.user_id, Delivery.claimed_at)
-                    .where(Delivery.reminder_id == plan.reminder_id, Delivery.status == "claimed")
+                    .where(*claimed, Delivery.claimed_by == self.claims.owner)
                     .order_by(Delivery.batch_key, Delivery.user_id)
                 )
             ).all()
@@ -237,10 +255,10 @@ class BatchDelivery:
             if status != "sending":
                 return None
             via = "channel"
-            rows = await _pending(session, plan.reminder_id, "channel", MAX_MENTIONS)
+            rows = await self._pending(session, plan.reminder_id, "channel", MAX_MENTIONS)
             if not rows:
                 via = "dm"
-                rows = await _pending(session, plan.reminder_id, "dm", 1)
+                rows = await self._pending(session, plan.reminder_id, "dm", 1)
             if not rows:
                 return None
             if via == "channel":
@@ -248,11 +266,14 @@ class BatchDelivery:
                 rows = rows[: fit(len(rows), lambda k: plan.content(user_ids[:k]))]
             key = secrets.token_hex(12)  # also the Discord nonce: ≤ 25 characters
             now = self._clock.now()
-            claimed = await changed(
+            claimed = await self.claims.take(
                 session,
-                update(Delivery)
-                .where(Delivery.id.in_([i for i, _ in rows]), Delivery.status == "pending")
-                .values(status="claimed", batch_key=key, claimed_at=now),
+                Delivery,
+                [i for i, _ in rows],
+                also=[Delivery.status == "pending"],
+                status="claimed",
+                batch_key=key,
+                claimed_at=now,
             )
             if claimed != len(rows):
                 raise RuntimeError("deliveries claimed concurrently")  # rolls back
@@ -285,29 +306,25 @@ class BatchDelivery:
             )
             return False
         async with self._sessions.begin() as session:
-            await changed(
-                session,
-                update(Delivery)
-                .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(status="sent", sent_at=self._clock.now(), message_id=message_id),
+            settled = await self._settle(
+                session, batch, status="sent", sent_at=self._clock.now(), message_id=message_id
             )
+        self.on_outcome("late" if plan.late else "sent", settled)
         return True
 
     async def _back_to_channel(self, batch: Batch) -> None:
         """A DM was refused (nothing sent): the learner gets the channel message instead."""
         async with self._sessions.begin() as session:
-            await changed(
+            moved = await self._settle(
                 session,
-                update(Delivery)
-                .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(
-                    status="pending",
-                    via="channel",
-                    batch_key=None,
-                    claimed_at=None,
-                    error="DMs closed; sent in the channel",
-                ),
+                batch,
+                status="pending",
+                via="channel",
+                batch_key=None,
+                claimed_at=None,
+                error="DMs closed; sent in the channel",
             )
+        self.on_outcome("dm_fallback", moved)
 
     async def _mark_failed(
         self, batch: Batch, error: str, *, rest_of_channel: bool = False
@@ -315,12 +332,7 @@ class BatchDelivery:
         """Mark a batch failed; for a channel refusal, the rest of the channel rows too (the
         same refusal would repeat, and repeated 4xx count against the bot's invalid quota)."""
         async with self._sessions.begin() as session:
-            await changed(
-                session,
-                update(Delivery)
-                .where(Delivery.batch_key == batch.key, Delivery.status == "claimed")
-                .values(status="failed", error=truncate(error, 300)),
-            )
+            failed = await self._settle(session, batch, status="failed", error=truncate(error, 300))
             if rest_of_channel:
                 reminder_id = await session.scalar(
                     select(Delivery.reminder_id).where(Delivery.batch_key == batch.key).limit(1)
@@ -332,9 +344,42 @@ class BatchDelivery:
                         Delivery.reminder_id == reminder_id,
                         Delivery.status == "pending",
                         Delivery.via == "channel",
+                        self.claims.free(Delivery),
                     )
                     .values(status="failed", error=truncate(error, 300)),
                 )
+        self.on_outcome("failed", failed)
+
+    async def _settle(self, session: AsyncSession, batch: Batch, **values: Any) -> int:
+        """The one way a claimed batch ends: released by its holder with its new state. A
+        batch this process no longer holds (its lease ran out and another took it over) is
+        left alone: that process resends it with the same nonce."""
+        return await self.claims.release(
+            session,
+            Delivery,
+            Delivery.batch_key == batch.key,
+            Delivery.status == "claimed",
+            **values,
+        )
+
+    async def _pending(
+        self, session: AsyncSession, reminder_id: int, via: str, limit: int
+    ) -> list[tuple[int, int]]:
+        """The next unclaimed recipients, locked against other processes until committed."""
+        rows = await session.execute(
+            self.claims.lock(
+                select(Delivery.id, Delivery.user_id)
+                .where(
+                    Delivery.reminder_id == reminder_id,
+                    Delivery.status == "pending",
+                    Delivery.via == via,
+                    self.claims.free(Delivery),
+                )
+                .order_by(Delivery.user_id)
+                .limit(limit)
+            )
+        )
+        return [(delivery_id, user_id) for delivery_id, user_id in rows]
 
     async def _finish(self, plan: FanOut) -> None:
         now = self._clock.now()
@@ -390,22 +435,6 @@ async def changed(session: AsyncSession, statement: Update) -> int:
     objects are kept in these sessions, so there is nothing to synchronise."""
     result = await session.execute(statement, execution_options={"synchronize_session": False})
     return cast(CursorResult[Any], result).rowcount
-
-
-async def _pending(
-    session: AsyncSession, reminder_id: int, via: str, limit: int
-) -> list[tuple[int, int]]:
-    rows = await session.execute(
-        select(Delivery.id, Delivery.user_id)
-        .where(
-            Delivery.reminder_id == reminder_id,
-            Delivery.status == "pending",
-            Delivery.via == via,
-        )
-        .order_by(Delivery.user_id)
-        .limit(limit)
-    )
-    return [(delivery_id, user_id) for delivery_id, user_id in rows]
 
 
 async def _project_names(session: AsyncSession, guild_id: int) -> list[str]:

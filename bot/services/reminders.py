@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
@@ -24,6 +24,7 @@ from bot.db.engine import Sessions
 from bot.db.models import Delivery, GuildConfig, Reminder
 from bot.domain.first_week import route, select_audience, timeliness
 from bot.domain.text import truncate
+from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster, MemberDirectory, SuggestionSource
 from bot.services.reminder_delivery import (
     MODERATORS_POST,
@@ -49,14 +50,17 @@ class ReminderEngine:
         scheduler: AsyncIOScheduler,
         roster: CohortRoster,
         suggestions: SuggestionSource,
+        claims: Claims,
         *,
         sweep_seconds: float = 60.0,
+        serves: Callable[[int], bool] = lambda guild_id: True,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._scheduler = scheduler
         self._roster = roster
-        self._delivery = BatchDelivery(sessions, clock, roster, suggestions)
+        self._delivery = BatchDelivery(sessions, clock, roster, suggestions, claims)
+        self._serves = serves  # the servers whose shard this process runs (their members)
         self._sweep_seconds = sweep_seconds
         self._lock = asyncio.Lock()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -66,6 +70,23 @@ class ReminderEngine:
         """Give the engine its way to Discord (once the gateway is ready)."""
         self._delivery.transport = transport
         self._roster.attach(directory)
+
+    def on_outcome(self, record: Callable[[str, int], None]) -> None:
+        """Count what happened: recipients "sent", "late", "failed"; steps "skipped"."""
+        self._delivery.on_outcome = record
+
+    async def lag_seconds(self) -> float:
+        """How far behind the oldest due, unfinished step of this process's servers is (0 when
+        nothing is waiting): the health check's reminder lag."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Reminder.guild_id, Reminder.due_at).where(
+                    Reminder.status.in_(("scheduled", "sending")), Reminder.due_at <= now
+                )
+            )
+            due = [due_at for guild_id, due_at in rows if self._serves(guild_id)]
+        return max(0.0, (now - min(due)).total_seconds()) if due else 0.0
 
     def use_suggestions(self, source: SuggestionSource) -> None:
         """Swap the source of day-5 partner suggestions (e.g. the full matching ranking)."""
@@ -169,7 +190,7 @@ class ReminderEngine:
                     )
                 ).all()
             for reminder, grace_hours in rows:
-                if reminder.id in self._tasks:
+                if reminder.id in self._tasks or not self._serves(reminder.guild_id):
                     continue
                 if reminder.status == "scheduled":
                     grace = timedelta(
@@ -213,6 +234,7 @@ class ReminderEngine:
                 return
             config = await session.get(GuildConfig, reminder.guild_id)
         log.warning("reminder %s (%s) skipped: %s", reminder.id, reminder.step_key, why)
+        self._delivery.on_outcome("skipped", 1)
         if config is not None:
             await self._delivery.report(
                 config.mod_log_channel_id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.db.engine import Sessions
 from bot.db.models import AppState
 
@@ -19,6 +21,12 @@ class AppStateService:
             return row.value if row else None
 
     async def set(self, key: str, value: str) -> None:
+        try:
+            await self._set(key, value)
+        except IntegrityError:  # another process inserted the key at the same moment
+            await self._set(key, value)
+
+    async def _set(self, key: str, value: str) -> None:
         async with self._sessions.begin() as session:
             row = await session.get(AppState, key)
             if row is None:

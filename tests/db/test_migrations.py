@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -12,6 +15,9 @@ from sqlalchemy.engine import Connection
 from bot.db import migrate
 from bot.db.engine import create_engine
 from bot.db.models import Base
+from tests.postgres import fresh_database
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -51,3 +57,34 @@ async def test_postgres_upgrade_gives_models_schema_and_downgrade_empties(
     postgres_url: str,
 ) -> None:
     await _upgrade_downgrade_roundtrip(postgres_url)
+
+
+async def test_processes_starting_together_migrate_one_after_the_other(
+    postgres_url: str,
+) -> None:
+    """Processes migrating an empty PostgreSQL database at once take turns under the advisory
+    lock (rather than racing to create `alembic_version`) and all end at head."""
+    async with fresh_database(postgres_url) as url:
+        env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+        processes = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "migrate",
+                cwd=REPO,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            for _ in range(4)
+        ]
+        outputs = [(await p.communicate())[0].decode() for p in processes]
+        assert [p.returncode for p in processes] == [0] * 4, outputs
+        engine = create_engine(url)
+        try:
+            assert await migrate.current_revision(engine) == migrate.head_revision()
+            async with engine.connect() as connection:
+                assert await connection.run_sync(_diff) == []
+        finally:
+            await engine.dispose()

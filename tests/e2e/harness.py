@@ -53,6 +53,11 @@ class Nexus:
     tmp_path: Path
     clock: FakeClock = field(default_factory=FakeClock)
     bot: NexusBot | None = None
+    #: The database (default: SQLite in `tmp_path`; see the `database_url` fixture).
+    database: str | None = None
+    #: `(id, count)`: put the server on that shard (for several bot processes).
+    shard: tuple[int, int] | None = None
+    guild_name: str = "ALX ProDev"
     guild: Guild = field(init=False)
     channel: Channel = field(init=False)
     mod_log: Channel = field(init=False)
@@ -65,7 +70,7 @@ class Nexus:
     _task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
-        self.guild = self.fake.add_guild("ALX ProDev")
+        self.guild = self.fake.add_guild(self.guild_name, shard=self.shard)
         self.channel = self.guild.add_text_channel("prodevprojectnexus")
         self.mod_log = self.guild.add_text_channel("mod-log")
         self.general = self.guild.add_text_channel("general")
@@ -78,7 +83,7 @@ class Nexus:
     # ------------------------------------------------------------------ lifecycle
     @property
     def database_url(self) -> str:
-        return f"sqlite+aiosqlite:///{self.tmp_path / 'nexus.db'}"
+        return self.database or f"sqlite+aiosqlite:///{self.tmp_path / 'nexus.db'}"
 
     def settings(self, **overrides: Any) -> Settings:
         values: dict[str, Any] = {

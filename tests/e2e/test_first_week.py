@@ -27,9 +27,9 @@ def lagos(day: int, hour: int = 19) -> datetime:
 
 
 @pytest.fixture
-async def week(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Nexus]:
+async def week(fake: FakeDiscord, tmp_path: Path, database_url: str) -> AsyncIterator[Nexus]:
     """Nexus set up with a learner role, a mod-log and a fast reminder sweep."""
-    nexus = Nexus(fake, tmp_path)
+    nexus = Nexus(fake, tmp_path, database=database_url)
     with fake.patched_discord():
         await nexus.start(reminder_sweep_seconds=SWEEP)
         try:

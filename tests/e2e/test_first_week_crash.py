@@ -32,9 +32,9 @@ async def spawn(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
 
 
 async def test_sigkill_mid_fan_out_then_restart_sends_each_exactly_once(
-    fake: FakeDiscord, tmp_path: Path
+    fake: FakeDiscord, tmp_path: Path, database_url: str
 ) -> None:
-    nexus = Nexus(fake, tmp_path)
+    nexus = Nexus(fake, tmp_path, database=database_url)
     learners = [
         nexus.guild.add_member(f"learner{i:03}", roles=[nexus.learner_role])
         for i in range(LEARNERS)
@@ -43,7 +43,11 @@ async def test_sigkill_mid_fan_out_then_restart_sends_each_exactly_once(
     clock_file.write_text(START.isoformat())
     env = {
         **os.environ,
-        **nexus.env(NEXUS_CLOCK_FILE=str(clock_file), NEXUS_REMINDER_SWEEP_SECONDS="0.05"),
+        **nexus.env(
+            NEXUS_CLOCK_FILE=str(clock_file),
+            NEXUS_REMINDER_SWEEP_SECONDS="0.05",
+            NEXUS_CLAIM_LEASE_SECONDS="2",  # PostgreSQL: the dead run's claims free soon
+        ),
         "LOG_LEVEL": "INFO",
     }
     log = tmp_path / "bot.log"

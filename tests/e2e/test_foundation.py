@@ -129,9 +129,11 @@ async def test_unexpected_error_gets_a_reference(
     assert any(ref in r.getMessage() for r in caplog.records)
 
 
-async def test_subprocess_entrypoint_ready_quickly(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_subprocess_entrypoint_ready_quickly(
+    fake: FakeDiscord, tmp_path: Path, database_url: str
+) -> None:
     """`python -m bot run` reaches the fake Discord and is ready in under 3 seconds."""
-    nexus = Nexus(fake, tmp_path)
+    nexus = Nexus(fake, tmp_path, database=database_url)
     env = {**os.environ, **nexus.env(), "LOG_LEVEL": "INFO"}
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
@@ -158,9 +160,11 @@ async def test_subprocess_entrypoint_ready_quickly(fake: FakeDiscord, tmp_path: 
     fake.assert_clean()
 
 
-async def test_sync_commands_cli_registers_and_exits(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_sync_commands_cli_registers_and_exits(
+    fake: FakeDiscord, tmp_path: Path, database_url: str
+) -> None:
     """`python -m bot sync-commands` registers the commands (even unchanged ones) and exits."""
-    nexus = Nexus(fake, tmp_path)
+    nexus = Nexus(fake, tmp_path, database=database_url)
     env = {**os.environ, **nexus.env(), "LOG_LEVEL": "INFO"}
     for expected_syncs in (1, 2):  # the second run forces a sync although nothing changed
         process = await asyncio.create_subprocess_exec(

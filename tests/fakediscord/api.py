@@ -270,9 +270,12 @@ class FakeDiscord:
     def guilds(self) -> list[Guild]:
         return list(self.world.guilds.values())
 
-    def add_guild(self, name: str, *, locale: str = "en-US") -> Guild:
-        """Create a guild (with @everyone, the bot's managed role and the bot's member)."""
-        guild = self.world.add_guild(name, locale=locale)
+    def add_guild(
+        self, name: str, *, locale: str = "en-US", shard: tuple[int, int] | None = None
+    ) -> Guild:
+        """Create a guild (with @everyone, the bot's managed role and the bot's member);
+        `shard=(id, count)` gives it an id that Discord routes to that shard."""
+        guild = self.world.add_guild(name, locale=locale, shard=shard)
         with_members = bool(
             self.gateway.session and self.gateway.session.intents & INTENT_GUILD_MEMBERS
         )
@@ -381,9 +384,34 @@ class FakeDiscord:
         """Wait until the bot has processed every gateway event sent so far."""
         await self.gateway.flush(timeout)
 
-    async def disconnect_bot(self, code: int = 4000) -> None:
-        """Close the bot's websocket with `code`; discord.py should RESUME."""
-        await self.gateway.disconnect(code)
+    async def disconnect_bot(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close the bot's websocket (of `shard`) with `code`; discord.py should RESUME."""
+        await self.gateway.disconnect(code, shard=shard)
+
+    async def gateway_down(self) -> None:
+        """The gateway becomes unreachable: sockets closed, reconnects refused."""
+        await self.gateway.go_down()
+
+    def gateway_up(self) -> None:
+        """The gateway accepts connections again (the bot resumes its sessions)."""
+        self.gateway.come_back()
+
+    @property
+    def shard_count(self) -> int:
+        """The shard count the bot identified with."""
+        return self.gateway.shard_count
+
+    def shard_of(self, guild: Guild) -> int:
+        return self.gateway.shard_of(guild.id)
+
+    @property
+    def recommended_shards(self) -> int:
+        """What GET /gateway/bot recommends (default 1)."""
+        return self.gateway.recommended_shards
+
+    @recommended_shards.setter
+    def recommended_shards(self, count: int) -> None:
+        self.gateway.recommended_shards = count
 
     async def _drop_gateway(self, resumable: bool) -> None:
         if self.gateway.session is not None and self.gateway.session.connection is not None:
@@ -604,7 +632,10 @@ class FakeDiscord:
         timeout: float | None,  # noqa: ASYNC109
         extra: JSON | None = None,
     ) -> InteractionResult:
-        await self.gateway.wait_connected(self.response_timeout)
+        guild_id = record.guild.id if record.guild is not None else None
+        await self.gateway.wait_connected(
+            self.response_timeout, shard=self.gateway.shard_of(guild_id)
+        )
         record.payload = base_payload(self.world, record, locale=locale or "en-US", data=data)
         if extra:
             record.payload.update(extra)

@@ -1,5 +1,10 @@
 """The gateway websocket: HELLO/IDENTIFY/READY, heartbeats, sequence numbers, RESUME with replay,
-invalid sessions, member chunking, and event dispatch filtered by the bot's intents."""
+invalid sessions, member chunking, and event dispatch filtered by the bot's intents.
+
+Sharding as Discord does it: a session identifies with `shard: [id, count]` (none means
+`[0, 1]`); it gets READY and GUILD_CREATE for the guilds with `(guild_id >> 22) % count == id`
+only, and every later event of a guild goes to the session of that guild's shard. Events of no
+guild (DMs, interactions in DMs) go to shard 0."""
 
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ CLOSE_ALREADY_AUTHENTICATED = 4005
 
 #: Events kept per session for RESUME replay.
 REPLAY_BUFFER = 5000
+#: Events whose guild is `d.id` rather than `d.guild_id`.
+GUILD_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
 
 
 class Connection:
@@ -110,6 +117,8 @@ class Session:
     #: Highest sequence the bot acknowledged in a heartbeat.
     acked_seq: int = 0
     ready_sent: bool = False
+    shard_id: int = 0
+    shard_count: int = 1
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -133,8 +142,16 @@ class Gateway:
         self._violation = on_violation
         self.connections: set[Connection] = set()
         self.sessions: dict[str, Session] = {}
-        #: The session of the most recent IDENTIFY; events go there.
+        #: The session of the most recent IDENTIFY (or RESUME).
         self.session: Session | None = None
+        #: The live session of each shard (the latest to identify or resume with that id).
+        self.shards: dict[int, Session] = {}
+        #: The shard count of the latest IDENTIFY; guild events are routed with it.
+        self.shard_count = 1
+        #: What GET /gateway/bot recommends.
+        self.recommended_shards = 1
+        #: While True the gateway refuses websocket connections ("Discord's gateway is down").
+        self.refusing = False
         self.identify_count = 0
         self.resume_count = 0
         self.last_identify: JSON | None = None
@@ -143,9 +160,26 @@ class Gateway:
         self._handlers: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ dispatch
-    def dispatch(self, event: str, data: JSON, intent: int = 0) -> float | None:
-        """Queue an event for the active session. Returns the loop time, or None if dropped."""
-        session = self.session
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard Discord sends a guild's events to (DMs: shard 0)."""
+        return 0 if guild_id is None else (guild_id >> 22) % self.shard_count
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        return self.shards.get(self.shard_of(guild_id))
+
+    @staticmethod
+    def guild_of(event: str, data: JSON) -> int | None:
+        """The guild an event belongs to (None for DMs and global events)."""
+        raw = data.get("id") if event in GUILD_EVENTS else data.get("guild_id")
+        return int(str(raw)) if raw is not None else None
+
+    def dispatch(
+        self, event: str, data: JSON, intent: int = 0, *, session: Session | None = None
+    ) -> float | None:
+        """Queue an event for the session of its guild's shard (or `session`). Returns the
+        loop time, or None if dropped."""
+        if session is None:
+            session = self.session_for(self.guild_of(event, data))
         if session is None or session.invalidated:
             return None
         if intent and not session.intents & intent:
@@ -158,29 +192,51 @@ class Gateway:
             session.connection.send(payload)
         return asyncio.get_running_loop().time()
 
-    @property
-    def connected(self) -> bool:
-        session = self.session
+    @staticmethod
+    def _live(session: Session | None) -> bool:
         return session is not None and session.connection is not None and session.ready_sent
 
-    async def wait_connected(self, timeout: float) -> Session:  # noqa: ASYNC109
+    @property
+    def connected(self) -> bool:
+        """Every shard of the current shard count has a connected session."""
+        return all(self._live(self.shards.get(i)) for i in range(self.shard_count))
+
+    async def wait_connected(
+        self,
+        timeout: float,  # noqa: ASYNC109
+        *,
+        shard: int | None = None,
+    ) -> Session:
+        """Wait until `shard` (default: every shard) is connected; returns its session (the
+        default: shard 0's)."""
+
         def ready() -> Session | None:
-            return self.session if self.connected else None
+            if shard is not None:
+                session = self.shards.get(shard)
+                return session if self._live(session) else None
+            return self.shards.get(0) if self.connected else None
 
         try:
             return await self.changed.wait_for(ready, timeout)
         except TimeoutError:
             raise TimeoutError(
                 f"the bot did not connect to the fake gateway within {timeout}s "
-                f"(identify_count={self.identify_count})"
+                f"(identify_count={self.identify_count}, shard={shard}, "
+                f"connected shards={sorted(i for i, s in self.shards.items() if self._live(s))})"
             ) from None
 
     async def flush(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Barrier: return once the bot has received (and processed) every event sent so far.
+        """Barrier: return once the bot has received (and processed) every event sent so far,
+        on every shard."""
+        await self.wait_connected(timeout)
+        for shard in sorted(self.shards):
+            await self._flush_session(self.shards[shard], timeout)
 
-        Sends a server-requested heartbeat; discord.py answers with the last sequence it handled.
-        """
-        session = await self.wait_connected(timeout)
+    async def _flush_session(self, session: Session, timeout: float) -> None:  # noqa: ASYNC109
+        """Sends a server-requested heartbeat; discord.py answers with the last sequence it
+        handled."""
+        if not self._live(session):
+            return
         target = session.seq
         if session.acked_seq >= target:
             return
@@ -194,9 +250,9 @@ class Gateway:
             ) from None
 
     # ---------------------------------------------------------------- controls
-    async def disconnect(self, code: int = 4000) -> None:
+    async def disconnect(self, code: int = 4000, *, shard: int | None = None) -> None:
         """Close the bot's socket (it should RESUME on a fresh connection)."""
-        session = self.session
+        session = self.session if shard is None else self.shards.get(shard)
         if session is None or session.connection is None:
             raise RuntimeError("the bot is not connected")
         conn = session.connection
@@ -220,6 +276,21 @@ class Gateway:
             raise RuntimeError("the bot is not connected")
         session.connection.send({"op": OP_RECONNECT, "d": None})
 
+    async def go_down(self) -> None:
+        """Discord's gateway is unreachable: every socket is closed and new ones refused
+        until `come_back` (sessions stay resumable)."""
+        self.refusing = True
+        for conn in list(self.connections):
+            session = conn.session
+            if session is not None and session.connection is conn:
+                session.connection = None
+            await conn.close(4000, "fake gateway down")
+        self.changed.notify()
+
+    def come_back(self) -> None:
+        self.refusing = False
+        self.changed.notify()
+
     async def close(self) -> None:
         for conn in list(self.connections):
             await conn.close(1001, "fake discord shutting down")
@@ -233,6 +304,8 @@ class Gateway:
     # ------------------------------------------------------------------ socket
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0, timeout=2.0)
+        if self.refusing:
+            return web.json_response({"message": "gateway unavailable", "code": 0}, status=503)
         if not ws.can_prepare(request).ok:
             return web.json_response({"message": "404: Not Found", "code": 0}, status=404)
         await ws.prepare(request)
@@ -295,34 +368,54 @@ class Gateway:
         if data.get("token") != self.token:
             await conn.close(CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
             return
+        shard = data.get("shard") or [0, 1]
+        try:
+            shard_id, shard_count = int(shard[0]), int(shard[1])
+        except (TypeError, ValueError, IndexError):
+            shard_id, shard_count = -1, 0
+        if not 0 <= shard_id < shard_count:
+            await conn.close(4010, "Invalid shard.")
+            return
         session = Session(
-            session_id=uuid.uuid4().hex, intents=int(data.get("intents") or 0), identify=data
+            session_id=uuid.uuid4().hex,
+            intents=int(data.get("intents") or 0),
+            identify=data,
+            shard_id=shard_id,
+            shard_count=shard_count,
         )
         self.sessions[session.session_id] = session
         self.identify_count += 1
         self.last_identify = data
-        previous = self.session
+        if shard_count != self.shard_count:
+            self.shard_count = shard_count
+            for stale in [i for i, s in self.shards.items() if s.shard_count != shard_count]:
+                del self.shards[stale]
+        previous = self.shards.get(shard_id)
         self.session = session
+        self.shards[shard_id] = session
         session.connection = conn
         conn.session = session
         if previous is not None and previous.connection not in (None, conn):
             log.info("fake gateway: a new IDENTIFY replaced session %s", previous.session_id)
-        self.dispatch("READY", self._ready_payload(session, data))
+        mine = [g for g in list(self.world.guilds.values()) if self.shard_of(g.id) == shard_id]
+        self.dispatch("READY", self._ready_payload(session, data, mine), session=session)
         with_members = bool(session.intents & INTENT_GUILD_MEMBERS)
-        for guild in list(self.world.guilds.values()):
-            self.dispatch("GUILD_CREATE", guild.to_gateway_payload(with_members=with_members))
+        for guild in mine:
+            self.dispatch(
+                "GUILD_CREATE", guild.to_gateway_payload(with_members=with_members), session=session
+            )
         await conn.drained()
         session.ready_sent = True
         self.changed.notify()
 
-    def _ready_payload(self, session: Session, data: JSON) -> JSON:
+    def _ready_payload(self, session: Session, data: JSON, guilds: list[Any]) -> JSON:
         user = self.world.bot_user.to_payload()
         user.update({"verified": True, "mfa_enabled": False, "email": None, "bot": True})
         ready: JSON = {
             "v": 10,
             "user": user,
             "user_settings": {},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self._url(),
@@ -349,6 +442,8 @@ class Gateway:
         if old is not None and old is not conn:
             await old.close(4000, "Session resumed elsewhere")
         self.session = session
+        if session.shard_count == self.shard_count:
+            self.shards[session.shard_id] = session
         self.resume_count += 1
         last = int(data.get("seq") or 0)
         for payload in session.events:
@@ -402,4 +497,4 @@ class Gateway:
                 chunk["presences"] = []
             if data.get("nonce") is not None:
                 chunk["nonce"] = data["nonce"]
-            self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+            self.dispatch("GUILD_MEMBERS_CHUNK", chunk, session=session)

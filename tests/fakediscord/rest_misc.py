@@ -90,7 +90,7 @@ class MiscRoutes:
             200,
             {
                 "url": self.fake.gateway_url.rstrip("/"),
-                "shards": 1,
+                "shards": self.fake.gateway.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,

@@ -862,8 +862,12 @@ class World:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, *, locale: str = "en-US") -> Guild:
-        guild = Guild(id=self.ids.next(), name=name, world=self, preferred_locale=locale)
+    def add_guild(
+        self, name: str, *, locale: str = "en-US", shard: tuple[int, int] | None = None
+    ) -> Guild:
+        """A guild; with `shard=(id, count)` its id routes to that shard."""
+        guild_id = self.ids.next_on_shard(*shard) if shard else self.ids.next()
+        guild = Guild(id=guild_id, name=name, world=self, preferred_locale=locale)
         everyone = Role(
             id=guild.id,
             name="@everyone",

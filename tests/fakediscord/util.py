@@ -30,6 +30,15 @@ class SnowflakeGenerator:
         self._last = value
         return value
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next snowflake that Discord would route to `shard_id` of `shard_count`
+        (`(id >> 22) % shard_count`): its timestamp moved up to `shard_count - 1` ms ahead."""
+        value = self.next()
+        ms = value >> 22
+        value = ((ms + (shard_id - ms) % shard_count) << 22) | (value & ((1 << 22) - 1))
+        self._last = max(self._last, value)
+        return value
+
 
 def snowflake_time(snowflake: int) -> dt.datetime:
     """The creation time encoded in a snowflake."""

@@ -15,6 +15,7 @@ from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.errors import InvalidInput, NoCohort, NotConfigured
 from bot.services.catalog import CatalogService
+from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
 from bot.services.matching import MatchingService, RankedSuggestions
@@ -46,6 +47,7 @@ class World:
     directory: Directory
     engine: ReminderEngine
     cohorts: CohortService
+    claims: Claims
 
     def restart(self, transport: FakeTransport | None = None) -> World:
         """A fresh process on the same database (and, unless given, the same Discord)."""
@@ -53,6 +55,7 @@ class World:
 
     async def run_until(self, moment: datetime) -> None:
         self.clock.current = moment
+        await self.claims.adopt_orphans()  # as a process does at start (SQLite: one process)
         await self.engine.sweep()
         await self.engine.idle()
 
@@ -61,12 +64,14 @@ def build(
     sessions: Sessions, clock: FakeClock, scheduler: AsyncIOScheduler, transport: FakeTransport
 ) -> World:
     roster = CohortRoster()
-    matching = MatchingService(sessions, clock, CatalogService(sessions, clock, CATALOG))
-    engine = ReminderEngine(sessions, clock, scheduler, roster, RankedSuggestions(matching))
+    claims = Claims(sessions, postgres=False)  # a new owner: a fresh process
+    claims.register(Delivery, Pairing)
+    matching = MatchingService(sessions, clock, CatalogService(sessions, clock, CATALOG), claims)
+    engine = ReminderEngine(sessions, clock, scheduler, roster, RankedSuggestions(matching), claims)
     directory = Directory()
     engine.attach(transport, directory)
     cohorts = CohortService(sessions, clock, engine, roster, PLAN)
-    return World(sessions, clock, scheduler, transport, directory, engine, cohorts)
+    return World(sessions, clock, scheduler, transport, directory, engine, cohorts, claims)
 
 
 def set_clock(clock: FakeClock, moment: datetime) -> None:

@@ -19,6 +19,24 @@ def test_defaults_to_sqlite_under_data() -> None:
     assert settings.log_level == "INFO" and settings.dev_guild_id is None
 
 
+def test_unsharded_by_default_one_process_runs_everything() -> None:
+    settings = load_settings({"DISCORD_TOKEN": TOKEN})
+    assert settings.shards.count == 1 and settings.shards.ids == (0,)
+    assert settings.shards.serves(1 << 22) and settings.shards.serves_dms
+    assert settings.http_port is None and settings.claim_lease_seconds == 30
+
+
+def test_shards_route_servers_as_discord_does() -> None:
+    env = {"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "3", "SHARD_IDS": " 2, 1 "}
+    plan = load_settings(env).shards
+    assert plan.ids == (1, 2) and plan.label == "1,2/3"
+    assert [plan.shard_of(n << 22) for n in range(4)] == [0, 1, 2, 0]
+    assert not plan.serves(0) and plan.serves(1 << 22) and plan.serves(5 << 22)
+    assert not plan.serves_dms  # DMs go to shard 0
+    every = load_settings({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "2"}).shards
+    assert every.ids == (0, 1)
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -29,6 +47,13 @@ def test_defaults_to_sqlite_under_data() -> None:
         ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "ftp://x"}, "DISCORD_API_BASE"),
         ({"DISCORD_TOKEN": TOKEN, "DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "0"}, "SHARD_COUNT"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_IDS": "0"}, "SHARD_COUNT"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "SHARD_IDS"),
+        ({"DISCORD_TOKEN": TOKEN, "SHARD_COUNT": "2", "SHARD_IDS": "one"}, "SHARD_IDS"),
+        ({"DISCORD_TOKEN": TOKEN, "NEXUS_HTTP_PORT": "http"}, "NEXUS_HTTP_PORT"),
+        ({"DISCORD_TOKEN": TOKEN, "NEXUS_HTTP_PORT": "70000"}, "NEXUS_HTTP_PORT"),
+        ({"DISCORD_TOKEN": TOKEN, "NEXUS_CLAIM_LEASE_SECONDS": "0"}, "NEXUS_CLAIM_LEASE_SECONDS"),
     ],
 )
 def test_bad_settings_name_the_setting(env: dict[str, str], named: str) -> None:

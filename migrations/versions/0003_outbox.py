@@ -1,7 +1,7 @@
 """outbox
 
-Revision ID: 0002_outbox
-Revises: 0001
+Revision ID: 0003_outbox
+Revises: 0002_work_claims
 Create Date: 2026-12-02 04:39:12.596915
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_outbox"
-down_revision: str | None = "0001"
+revision: str = "0003_outbox"
+down_revision: str | None = "0002_work_claims"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
