@@ -105,6 +105,7 @@ class PairingEffects:
                 raise
             log.warning("DM to %s failed: %s", invitee, error)
         if delivered is None:
+            self._client.dispatch("nexus_dm_fallback", invitee)  # counted in the metrics
             channel = self._client.get_partial_messageable(request.channel_id)
             try:
                 message = await channel.send(
