@@ -1,4 +1,6 @@
-"""Run every `bench/bench_*.py` in its own process, one after the other, and summarise."""
+"""Run every `bench/bench_*.py` in its own process, one after the other, and summarise.
+
+Ends with the ratio table (`bench_ratios`): Nexus's hot paths against the floor bots."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load}"
 
 
 def main(argv: list[str]) -> int:
@@ -39,6 +42,12 @@ def main(argv: list[str]) -> int:
     summary = {p.stem: json.loads(p.read_text()) for p in sorted((HERE / "results").glob("*.json"))}
     (HERE / "results" / "machine.txt").write_text(machine() + "\n")
     print(f"{len(summary)} result files in bench/results/")
+    ratios = summary.get("ratios")
+    if ratios:
+        from bench.bench_ratios import print_table
+
+        print(f"\nratios to the floor ({ratios['measured_at']}, load {ratios['load_average']}):")
+        print_table(ratios["interactions"], ratios["autocomplete"])
     return 1 if failed else 0
 
 

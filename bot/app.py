@@ -165,6 +165,7 @@ class NexusBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # Runs again when a login is retried after Discord was unreachable.
         if not self._cogs_loaded:
+            await self.services.changes.start()  # before the caches fill (PostgreSQL)
             self.tree.add_command(self.nexus_group)
             for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
                 await self.load_extension(f"cogs.{module}")
@@ -305,6 +306,7 @@ class NexusBot(commands.AutoShardedBot):
             await self._finish_in_flight_work()
             await self._cancel_own_background_work()
         finally:
+            await self.services.changes.stop()
             await self.engine.dispose()
         self.discord_status.down(self.services.clock.now(), "stopped")
         log.info("stopped")

@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, server_id
+from bot.domain.server import ServerSettings
 from bot.errors import InvalidInput
 from bot.services.guilds import SetupRoles
 from bot.ui import admin as ui
@@ -20,13 +21,9 @@ def _check_role(role: discord.Role | None, label: str) -> int | None:
     return role.id
 
 
-def permission_notes(
-    guild: discord.Guild, channel: discord.abc.GuildChannel, roles: list[discord.Role]
-) -> list[str]:
-    """What the bot can't do with this setup, so moderators can fix it before learners hit it."""
-    me = guild.me
-    notes: list[str] = []
-    perms = channel.permissions_for(me)
+def channel_notes(guild: discord.Guild, channel: discord.abc.GuildChannel) -> list[str]:
+    """What the bot can't do in the Nexus channel."""
+    perms = channel.permissions_for(guild.me)
     needed = {
         "view_channel": "see the channel",
         "send_messages": "post announcements",
@@ -34,15 +31,30 @@ def permission_notes(
         "create_private_threads": "create private pair threads",
         "send_messages_in_threads": "post in pair threads",
     }
-    for flag, what in needed.items():
-        if not getattr(perms, flag):
-            notes.append(f"⚠️ I can't {what} in {channel.mention}.")
-    assignable = [r for r in roles if r is not None]
-    if assignable and not me.guild_permissions.manage_roles:
+    return [
+        f"⚠️ I can't {what} in {channel.mention}."
+        for flag, what in needed.items()
+        if not getattr(perms, flag)
+    ]
+
+
+def role_notes(guild: discord.Guild, roles: list[discord.Role]) -> list[str]:
+    """What stops the bot from handing out the track roles."""
+    me = guild.me
+    notes: list[str] = []
+    if roles and not me.guild_permissions.manage_roles:
         notes.append("⚠️ I need **Manage Roles** to give backend/frontend roles.")
-    for role in assignable:
+    for role in roles:
         if role >= me.top_role:
             notes.append(f"⚠️ Move my role above {role.mention} so I can assign it.")
+    return notes
+
+
+def permission_notes(
+    guild: discord.Guild, channel: discord.abc.GuildChannel, roles: list[discord.Role]
+) -> list[str]:
+    """What the bot can't do with this setup, so moderators can fix it before learners hit it."""
+    notes = channel_notes(guild, channel) + role_notes(guild, roles)
     return notes or ["✅ I have the permissions I need."]
 
 
@@ -119,27 +131,50 @@ class AdminCog(ModeratorCog):
                 "request_expiry_hours": request_expiry_hours,
                 "reminder_grace_hours": reminder_grace_hours,
             },
+            by_user=interaction.user.id,
         )
         await interaction.response.send_message(
             embed=ui.config_embed(config, "Settings saved"), ephemeral=True
         )
 
-    @app_commands.command(name="show", description="Show the current settings and health")
+    @app_commands.command(name="show", description="What is set, what is missing, what to do next")
     async def show(self, interaction: Interaction) -> None:
         assert interaction.guild is not None
-        config = await self.guilds.settings(interaction.guild.id)
-        channel = interaction.guild.get_channel(config.channel_id)
-        if channel is None:
-            notes = [f"⚠️ The Nexus channel (id {config.channel_id}) no longer exists."]
+        overview = await self.guilds.overview(interaction.guild.id)
+        problems = setup_problems(interaction.guild, overview.settings)
+        await interaction.response.send_message(
+            embed=ui.show_embed(overview, problems), ephemeral=True
+        )
+
+
+def setup_problems(guild: discord.Guild, settings: ServerSettings) -> list[str]:
+    """Everything the bot can't do with this server's setup (empty: all good)."""
+    problems: list[str] = []
+    channel = guild.get_channel(settings.channel_id)
+    if channel is None:
+        problems.append(f"⚠️ The Nexus channel (id {settings.channel_id}) no longer exists.")
+    else:
+        problems += channel_notes(guild, channel)
+    if settings.mod_log_channel_id is not None:
+        mod_log = guild.get_channel(settings.mod_log_channel_id)
+        if mod_log is None:
+            problems.append("⚠️ The mod-log channel no longer exists.")
         else:
-            notes = permission_notes(interaction.guild, channel, [])
-        latency = self.bot.latency
-        health = [
-            f"Gateway latency: {latency * 1000:.0f} ms" if latency == latency else "Gateway: —",
-            f"Servers: {len(self.bot.guilds)}",
-        ]
-        embed = ui.health_field(ui.config_embed(config, "Nexus settings", notes), health)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+            perms = mod_log.permissions_for(guild.me)
+            if not (perms.view_channel and perms.send_messages):
+                problems.append(f"⚠️ I can't post in the mod-log {mod_log.mention}.")
+            elif not perms.attach_files:
+                problems.append(
+                    f"⚠️ I can't attach files in {mod_log.mention}: the day-7 chart needs it."
+                )
+    roles = [
+        guild.get_role(role_id)
+        for role_id in (settings.backend_role_id, settings.frontend_role_id)
+        if role_id is not None
+    ]
+    if any(role is None for role in roles):
+        problems.append("⚠️ A track role set in `/nexus setup` no longer exists.")
+    return problems + role_notes(guild, [r for r in roles if r is not None])
 
 
 async def setup(bot: NexusBot) -> None:

@@ -66,7 +66,9 @@ class CatalogCog(ModeratorCog):
     @app_commands.describe(project="The project to remove")
     @app_commands.autocomplete(project=project_autocomplete)
     async def remove(self, interaction: Interaction, project: str) -> None:
-        removal = await self.catalog.remove(server_id(interaction), project)
+        removal = await self.catalog.remove(
+            server_id(interaction), project, by_user=interaction.user.id
+        )
         await interaction.response.send_message(
             ui.removed_text(removal.entry, removal.learners), ephemeral=True
         )

@@ -65,7 +65,7 @@ class CohortCog(ModeratorCog):
 
     @cohort.command(name="cancel", description="Stop the running cohort's reminders")
     async def cancel(self, interaction: Interaction) -> None:
-        overview = await self.cohorts.cancel(server_id(interaction))
+        overview = await self.cohorts.cancel(server_id(interaction), by_user=interaction.user.id)
         await interaction.response.send_message(
             embed=ui.plan_embed(overview, "First week cancelled"), ephemeral=True
         )

@@ -98,7 +98,7 @@ class KnowledgeAdminCog(ModeratorCog):
     @learn.command(name="reload", description="Re-read the knowledge base files now")
     async def reload(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.knowledge.reload()
+        result = await self.knowledge.reload(interaction.guild_id, by_user=interaction.user.id)
         await interaction.followup.send(
             embed=ui.reload_embed(result.report, result.changes), ephemeral=True
         )

@@ -125,10 +125,14 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     async def my_data(self, interaction: Interaction, action: Literal["export", "delete"]) -> None:
         member = caller(interaction)
         if action == "export":
-            document = await self.learners.export(member.guild.id, member.id)
+            document = await self.learners.export(
+                member.guild.id, member.id, server=member.guild.name
+            )
             await interaction.response.send_message(
                 "📦 Everything Nexus stores about you on this server is in this file.",
-                file=ui.export_file(document, member.guild.id),
+                file=ui.export_file(
+                    document, member.guild.name, self.bot.services.clock.now().date()
+                ),
                 ephemeral=True,
             )
             return

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from discord import app_commands
+from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, choices, server_id
+from bot.ui import charts
 from bot.ui import stats as ui
+
+log = logging.getLogger(__name__)
 
 
 class StatsCog(ModeratorCog):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.stats_service = bot.services.stats
+        self._warming: asyncio.Task[None] | None = None
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Import the charting library once connected, so the first chart is quick."""
+        if self._warming is None:
+            self._warming = asyncio.create_task(self._warm_up())
+
+    @staticmethod
+    async def _warm_up() -> None:
+        try:
+            await asyncio.to_thread(charts.warm_up)
+        except Exception:  # the first /nexus stats will try again and report
+            log.exception("could not load the charting library")
 
     async def project_autocomplete(
         self, interaction: Interaction, current: str
@@ -27,13 +48,19 @@ class StatsCog(ModeratorCog):
     async def stats(self, interaction: Interaction, project: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.stats_service.overview(server_id(interaction), project)
-        await interaction.followup.send(embed=ui.stats_embed(report), ephemeral=True)
+        picture = await charts.chart_file(report.chart(ui.stats_title(report)))
+        await interaction.followup.send(
+            embed=ui.stats_embed(report, picture.filename), file=picture, ephemeral=True
+        )
 
     @app_commands.command(name="export", description="Learners and pairings as CSV files")
     async def export(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         files = await self.stats_service.export(server_id(interaction))
-        text, attachments = ui.export_message(files, self.bot.services.clock.now())
+        assert interaction.guild is not None
+        text, attachments = ui.export_message(
+            files, interaction.guild.name, self.bot.services.clock.now()
+        )
         await interaction.followup.send(text, files=attachments, ephemeral=True)
 
 

@@ -281,6 +281,22 @@ class OutboxPost(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
 
 
+class AuditEntry(Base):
+    """A moderator change: who · what · old → new, posted to the mod-log and kept for export."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_guild", "guild_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    actor_id: Mapped[int | None] = mapped_column(Snowflake)
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[str] = mapped_column(String(500), default="")
+    new_value: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def as_dict(row: Base) -> dict[str, Any]:
     """Column values of a row, for exports."""
     return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs}

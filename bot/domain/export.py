@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+
+from bot.domain.audit import AuditRecord
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,6 +31,9 @@ LEARNER_COLUMNS = (
     "active",
     "reminders",
     "waiting_since",
+    "pairing_status",
+    "partners",
+    "checkin",
 )
 PAIRING_COLUMNS = (
     "pairing_id",
@@ -40,7 +47,16 @@ PAIRING_COLUMNS = (
     "end_reason",
 )
 
-Cell = str | int | bool | datetime | None
+AUDIT_COLUMNS = ("at", "moderator_id", "moderator", "action", "old", "new")
+
+PAIRED = "paired"
+WAITING = "waiting, looked for a partner"
+NOT_LOOKING = "announced, hasn't looked yet"
+NOT_ANNOUNCED = "not announced"
+LEFT = "left the server"
+CHECKIN_NOT_TRACKED = "not tracked yet"
+
+Cell = str | int | bool | datetime | tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,17 @@ class LearnerRow:
     active: bool
     reminders: str
     waiting_since: datetime | None
+    partners: tuple[str, ...] = ()  # display names of current partners
+    checkin: str = ""  # the pair's check-in outcome; empty when not paired
+
+    @property
+    def pairing_status(self) -> str:
+        return pairing_status(
+            active=self.active,
+            announced=self.announced_at is not None,
+            paired=bool(self.partners),
+            waiting_since=self.waiting_since,
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +98,32 @@ class PairingRow:
     end_reason: str | None
 
 
+def pairing_status(
+    *, active: bool, announced: bool, paired: bool, waiting_since: datetime | None
+) -> str:
+    """Where a learner stands, in words a moderator uses."""
+    if not active:
+        return LEFT
+    if paired:
+        return PAIRED
+    if not announced:
+        return NOT_ANNOUNCED
+    return WAITING if waiting_since is not None else NOT_LOOKING
+
+
+def file_slug(name: str, fallback: str = "server") -> str:
+    """A server's name as part of a file name: ASCII, lowercase, dashes (“ALX ProDev” →
+    alx-prodev)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    return slug or fallback
+
+
+def export_name(kind: str, server: str, day: date, extension: str = "csv") -> str:
+    """e.g. learners-alx-prodev-2026-11-02.csv"""
+    return f"{kind}-{file_slug(server)}-{day.isoformat()}.{extension}"
+
+
 def safe_cell(value: Cell) -> str:
     """One CSV cell as text: ISO times, true/false, empty for None, formulas neutralised."""
     if value is None:
@@ -81,6 +134,8 @@ def safe_cell(value: Cell) -> str:
         return value.isoformat()
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, tuple):
+        value = "; ".join(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
@@ -103,4 +158,11 @@ def learners_csv(rows: Iterable[LearnerRow]) -> str:
 def pairings_csv(rows: Iterable[PairingRow]) -> str:
     return to_csv(
         PAIRING_COLUMNS, ([getattr(row, column) for column in PAIRING_COLUMNS] for row in rows)
+    )
+
+
+def audit_csv(records: Iterable[AuditRecord]) -> str:
+    return to_csv(
+        AUDIT_COLUMNS,
+        ([r.at, r.actor_id, r.actor_name, r.action, r.old, r.new] for r in records),
     )

@@ -135,6 +135,76 @@ def chart(rows: Sequence[ProjectStats], *, width: int = 16, name_width: int = 24
     return "\n".join(lines)
 
 
+# ---- the week's funnel --------------------------------------------------------------------------
+
+NOT_TRACKED = "not tracked yet"
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    label: str
+    count: int | None  # None: this stage is not tracked yet (shown as 0 with a note)
+
+    @property
+    def shown(self) -> int:
+        return self.count or 0
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """How far the cohort got this week, stage by stage (each count is people in the cohort)."""
+
+    stages: tuple[FunnelStage, ...]
+    day7_reached: bool  # False: the last stage counts who is paired so far
+
+    @property
+    def cohort(self) -> int:
+        return self.stages[0].shown if self.stages else 0
+
+
+@dataclass(frozen=True)
+class WeekFacts:
+    """Sets of Discord user ids, one per stage of the week; `met` is None until check-ins exist."""
+
+    cohort: frozenset[int]
+    announced: frozenset[int]
+    asked: frozenset[int]  # sent or received a pair request
+    paired: frozenset[int]  # were in a pairing this week
+    met: frozenset[int] | None
+    still_paired: frozenset[int]  # in a pairing on day 7 (or now, before day 7)
+    day7_reached: bool = False
+
+
+def funnel(facts: WeekFacts) -> Funnel:
+    """in the cohort → announced → asked or was asked → paired → met → still paired on day 7."""
+    cohort = facts.cohort
+
+    def count(ids: frozenset[int]) -> int:
+        return len(ids & cohort)
+
+    last = "still paired on day 7" if facts.day7_reached else "still paired so far"
+    return Funnel(
+        (
+            FunnelStage("in the cohort", len(cohort)),
+            FunnelStage("announced", count(facts.announced)),
+            FunnelStage("asked or was asked", count(facts.asked)),
+            FunnelStage("paired", count(facts.paired)),
+            FunnelStage("met (check-in)", None if facts.met is None else count(facts.met)),
+            FunnelStage(last, count(facts.still_paired)),
+        ),
+        facts.day7_reached,
+    )
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Everything the stats picture shows: per project and track, and the week's funnel."""
+
+    title: str
+    rows: tuple[ProjectStats, ...]
+    funnel: Funnel | None
+
+
 @dataclass(frozen=True)
 class StatsReport:
     project: str | None  # the project asked for, or None for the whole server
@@ -142,6 +212,10 @@ class StatsReport:
     total: ProjectStats
     active_pairings: int
     misses: list[MissCount]
+    funnel: Funnel | None = None  # the whole server's week; None for one project
+
+    def chart(self, title: str) -> ChartData:
+        return ChartData(title, tuple(self.rows), self.funnel)
 
 
 @dataclass(frozen=True)
@@ -150,3 +224,5 @@ class ExportFiles:
     pairings_csv: str
     learners: int
     pairings: int
+    audit_csv: str = ""
+    changes: int = 0

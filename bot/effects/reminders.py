@@ -12,9 +12,11 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.domain.stats import ChartData
 from bot.effects.notices import Notices
 from bot.effects.outbox import is_temporary
 from bot.services.reminder_delivery import DmClosed, Undeliverable
+from bot.ui.charts import chart_file
 
 CANNOT_DM = 50007
 
@@ -30,7 +32,13 @@ class DiscordReminderTransport:
         self._notices = notices
 
     async def post(
-        self, channel_id: int, content: str, mention_ids: Sequence[int], nonce: str
+        self,
+        channel_id: int,
+        content: str,
+        mention_ids: Sequence[int],
+        nonce: str,
+        *,
+        chart: ChartData | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id)
         allowed = discord.AllowedMentions(
@@ -39,8 +47,11 @@ class DiscordReminderTransport:
             everyone=False,
             replied_user=False,
         )
+        files = [await chart_file(chart)] if chart is not None else []
         try:
-            message = await channel.send(content, allowed_mentions=allowed, nonce=nonce)
+            message = await channel.send(
+                content, allowed_mentions=allowed, nonce=nonce, files=files
+            )
         except discord.HTTPException as error:
             if _definite(error):
                 raise Undeliverable(_describe(error, "the channel")) from error

@@ -1,7 +1,9 @@
 """Each server's project catalog: seeded on setup, managed by moderators, indexed in memory.
 
 Autocomplete must answer from memory, so every server's active catalog is kept as a
-`CatalogIndex`, loaded at start and rebuilt after each write made through this process.
+`CatalogIndex`, loaded at start and rebuilt after each write. A write made by another process
+(PostgreSQL NOTIFY, see `bot.db.changes`) marks the server's index stale: the next lookup reads
+it again, and autocomplete keeps answering from the old one until the new one is built.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Project
+from bot.domain.audit import NOTHING, Change, literal
 from bot.domain.catalog import (
     CatalogEntry,
     CatalogIndex,
@@ -30,7 +34,8 @@ from bot.domain.catalog import (
     slugify,
 )
 from bot.errors import InvalidInput, UnknownProject
-from bot.services.lookups import server_config
+from bot.services.audit import AuditTrail
+from bot.services.guilds import GuildService
 
 log = logging.getLogger(__name__)
 
@@ -66,42 +71,94 @@ class Removal:
 
 
 class CatalogService:
-    def __init__(self, sessions: Sessions, clock: Clock, catalog_file: Path) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog_file: Path,
+        changes: ChangeFeed,
+        guilds: GuildService,
+        *,
+        audit: AuditTrail | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._catalog_file = catalog_file
+        self._changes = changes
+        self._guilds = guilds
         self._indexes: dict[int, CatalogIndex] = {}
+        self._stale: set[int] = set()
+        self._generations: dict[int, int] = {}
+        self._refreshing: dict[int, asyncio.Task[CatalogIndex]] = {}
         self._seed: list[CatalogEntry] | None = None
+        changes.subscribe("catalog", self._changed)
+
+    def _changed(self, guild_id: int | None) -> None:
+        """Some process changed the server's catalog (None: any server's may have changed)."""
+        for guild in list(self._indexes) if guild_id is None else [guild_id]:
+            self._generations[guild] = self._generations.get(guild, 0) + 1
+            self._stale.add(guild)
+            self._refresh_soon(guild)
+
+    def _refresh_soon(self, guild_id: int) -> None:
+        """Rebuild a stale index in the background (one rebuild per server at a time)."""
+        if guild_id in self._refreshing:
+            return
+        try:
+            task = asyncio.get_running_loop().create_task(self.reload(guild_id))
+        except RuntimeError:  # no loop (a synchronous caller): the next lookup reloads
+            return
+        self._refreshing[guild_id] = task
+
+        def done(task: asyncio.Task[CatalogIndex]) -> None:
+            self._refreshing.pop(guild_id, None)
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("catalog of %s: rebuild failed: %r", guild_id, task.exception())
+
+        task.add_done_callback(done)
 
     # ---- in-memory index -------------------------------------------------------------------
 
     async def load_all(self) -> None:
         """Index every server's active catalog (once at start, before commands arrive)."""
+        generations = dict(self._generations)
         async with self._sessions() as session:
             rows = (await session.scalars(self._active_rows())).all()
         grouped: dict[int, list[CatalogEntry]] = {}
         for row in rows:
             grouped.setdefault(row.guild_id, []).append(entry_from_row(row))
         self._indexes = {guild: CatalogIndex(tuple(entries)) for guild, entries in grouped.items()}
+        for guild, generation in self._generations.items():  # changed while we were reading
+            if generations.get(guild) != generation:
+                self._stale.add(guild)
 
     async def reload(self, guild_id: int) -> CatalogIndex:
+        generation = self._generations.get(guild_id, 0)
         async with self._sessions() as session:
             rows = (await session.scalars(self._active_rows(guild_id))).all()
         entries = tuple(entry_from_row(row) for row in rows)
         # Indexing a large catalog takes tens of ms: off the event loop, so it stays responsive.
         index = await asyncio.to_thread(CatalogIndex, entries)
-        self._indexes[guild_id] = index
+        if self._generations.get(guild_id, 0) == generation:  # not overtaken by a change
+            self._indexes[guild_id] = index
+            self._stale.discard(guild_id)
         return index
 
     async def index(self, guild_id: int) -> CatalogIndex:
-        """The server's catalog, read from the database if this process has not indexed it."""
+        """The server's catalog, read from the database if this process has not indexed it
+        or another process changed it."""
         cached = self._indexes.get(guild_id)
-        return cached if cached is not None else await self.reload(guild_id)
+        if cached is not None and guild_id not in self._stale:
+            return cached
+        return await self.reload(guild_id)
 
     def suggest(self, guild_id: int | None, query: str, *, role: str | None = None) -> list[Choice]:
         """Autocomplete choices from memory only (never touches the database)."""
         if guild_id is None:
             return []
+        if guild_id in self._stale:
+            self._refresh_soon(guild_id)
         return self._indexes.get(guild_id, EMPTY).suggest(query, role=role)
 
     @staticmethod
@@ -136,7 +193,7 @@ class CatalogService:
         rows = [self._new_row(config.guild_id, entry, now, None) for entry in self.seed_entries()]
         session.add_all(rows)
         await session.flush()
-        self._indexes[config.guild_id] = CatalogIndex(tuple(entry_from_row(r) for r in rows))
+        await self._changes.publish(session, "catalog", config.guild_id)
 
     @staticmethod
     def _new_row(guild_id: int, entry: CatalogEntry, now: datetime, by: int | None) -> Project:
@@ -192,10 +249,14 @@ class CatalogService:
                 row.active = True
             await session.flush()
             added = entry_from_row(row)
+            await self._changes.publish(session, "catalog", guild_id)
         await self.reload(guild_id)
+        await self._audit.record(
+            guild_id, by_user, [Change("projects · add", NOTHING, literal(added.name))]
+        )
         return added
 
-    async def remove(self, guild_id: int, project: str) -> Removal:
+    async def remove(self, guild_id: int, project: str, *, by_user: int | None = None) -> Removal:
         """Take a project out of the catalog; learners who announced it keep it."""
         await self._require_config(guild_id)
         index = await self.index(guild_id)
@@ -213,12 +274,15 @@ class CatalogService:
             learners = await session.scalar(
                 select(func.count(Learner.id)).where(Learner.project_id == row.id)
             )
+            await self._changes.publish(session, "catalog", guild_id)
         await self.reload(guild_id)
+        await self._audit.record(
+            guild_id, by_user, [Change("projects · remove", literal(entry.name), NOTHING)]
+        )
         return Removal(entry, int(learners or 0))
 
     async def _require_config(self, guild_id: int) -> None:
-        async with self._sessions() as session:
-            await server_config(session, guild_id)
+        await self._guilds.require(guild_id)
 
 
 async def find_or_create_custom(

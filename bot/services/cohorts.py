@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, Reminder
+from bot.domain.audit import NOTHING, Change
 from bot.domain.cohort import CohortOverview, ReminderView, StepPreview
 from bot.domain.first_week import (
     Plan,
@@ -25,6 +26,7 @@ from bot.domain.first_week import (
 )
 from bot.domain.timezones import normalize_timezone, to_tzinfo
 from bot.errors import InvalidInput, NoCohort
+from bot.services.audit import AuditTrail
 from bot.services.cohort_members import CohortRoster
 from bot.services.lookups import server_config
 from bot.services.reminders import ReminderEngine
@@ -42,7 +44,10 @@ class CohortService:
         engine: ReminderEngine,
         roster: CohortRoster,
         plan_path: Path,
+        *,
+        audit: AuditTrail | None = None,
     ) -> None:
+        self._audit = audit or AuditTrail(sessions, clock)
         self._sessions = sessions
         self._clock = clock
         self._engine = engine
@@ -86,6 +91,7 @@ class CohortService:
                 )
             ).all()
             old_ids = [c.id for c in old]
+            was = ", ".join(_cohort_text(c) for c in old) or NOTHING
             ran: set[str] = set()
             stopped: list[int] = []
             if old_ids:
@@ -149,6 +155,9 @@ class CohortService:
             if reminder.status == "scheduled":
                 self._engine.arm(reminder.id, reminder.due_at)
         self._engine.wake()
+        await self._audit.record(
+            guild_id, by_user, [Change("cohort · start", was, _cohort_text(cohort))]
+        )
         return overview
 
     async def show(self, guild_id: int) -> CohortOverview:
@@ -186,7 +195,7 @@ class CohortService:
             )
         return overview, previews
 
-    async def cancel(self, guild_id: int) -> CohortOverview:
+    async def cancel(self, guild_id: int, *, by_user: int | None = None) -> CohortOverview:
         """Stop the running cohort: nothing more of it is sent (a batch in flight finishes)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
@@ -213,7 +222,13 @@ class CohortService:
                 update(Cohort).where(Cohort.id == cohort_id).values(status="cancelled")
             )
         self._engine.disarm(stopped)
-        return await self._overview(cohort_id)
+        overview = await self._overview(cohort_id)
+        await self._audit.record(
+            guild_id,
+            by_user,
+            [Change("cohort · cancel", _cohort_text(overview), "cancelled")],
+        )
+        return overview
 
     async def _overview(self, cohort_id: int, *, replaced: int = 0) -> CohortOverview:
         async with self._sessions() as session:
@@ -282,3 +297,8 @@ async def _active_cohort_id(session: Any, guild_id: int) -> int | None:
         .limit(1)
     )
     return cohort_id
+
+
+def _cohort_text(cohort: Any) -> str:
+    """A cohort as the audit trail shows it: its start date and time zone."""
+    return f"starts {cohort.start_date.isoformat()} ({cohort.timezone})"

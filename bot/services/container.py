@@ -9,8 +9,10 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Delivery, Pairing
+from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
@@ -31,7 +33,9 @@ class Services:
     sessions: Sessions
     clock: Clock
     scheduler: AsyncIOScheduler
+    audit: AuditTrail
     claims: Claims
+    changes: ChangeFeed
     guilds: GuildService
     catalog: CatalogService
     learners: LearnerService
@@ -53,17 +57,21 @@ def data_path(settings: Settings, name: str) -> Path:
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
+    audit = AuditTrail(sessions, clock)
     claims = Claims(
         sessions,
         postgres=not settings.is_sqlite,
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
     claims.register(Delivery, Pairing)
-    guilds = GuildService(sessions, clock)
-    catalog = CatalogService(sessions, clock, data_path(settings, "catalog.yaml"))
+    changes = ChangeFeed(settings.database_url)
+    guilds = GuildService(sessions, clock, changes, audit=audit)
+    catalog = CatalogService(
+        sessions, clock, data_path(settings, "catalog.yaml"), changes, guilds, audit=audit
+    )
     guilds.add_setup_hook(catalog.seed_on_setup)
-    learners = LearnerService(sessions, clock, catalog)
-    matching = MatchingService(sessions, clock, catalog, claims)
+    learners = LearnerService(sessions, clock, catalog, guilds, changes)
+    matching = MatchingService(sessions, clock, catalog, guilds, claims, audit=audit)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,
@@ -75,21 +83,27 @@ def build_services(
         sweep_seconds=settings.reminder_sweep_seconds,
         serves=settings.shards.serves,
     )
+    stats = StatsService(sessions, clock, roster, audit=audit)
+    reminders.use_charts(stats)
     return Services(
         settings=settings,
         sessions=sessions,
         clock=clock,
         scheduler=scheduler,
+        audit=audit,
         claims=claims,
+        changes=changes,
         guilds=guilds,
         catalog=catalog,
         learners=learners,
         matching=matching,
-        knowledge=KnowledgeService(sessions, clock, data_path(settings, "learnings")),
-        stats=StatsService(sessions, clock),
+        knowledge=KnowledgeService(
+            sessions, clock, data_path(settings, "learnings"), guilds, audit=audit
+        ),
+        stats=stats,
         reminders=reminders,
         cohorts=CohortService(
-            sessions, clock, reminders, roster, data_path(settings, "first_week.yaml")
+            sessions, clock, reminders, roster, data_path(settings, "first_week.yaml"), audit=audit
         ),
         outbox=OutboxService(
             sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds)

@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.db.base import Base
 from bot.db.engine import Sessions
 from bot.db.models import LearnFeedback, LearnMiss
+from bot.domain.audit import Change
 from bot.domain.knowledge import (
     Article,
     Choice,
@@ -41,7 +42,8 @@ from bot.domain.knowledge import (
     paginate,
 )
 from bot.errors import ArticleNotFound
-from bot.services.lookups import server_config
+from bot.services.audit import AuditTrail
+from bot.services.guilds import GuildService
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +112,19 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class KnowledgeService:
-    def __init__(self, sessions: Sessions, clock: Clock, directory: Path) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        directory: Path,
+        guilds: GuildService,
+        *,
+        audit: AuditTrail | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._guilds = guilds
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._directory = directory
         self._library = empty_library()
         self._pages: dict[str, tuple[Page, ...]] = {}
@@ -161,14 +173,22 @@ class KnowledgeService:
         log.info("knowledge base: %d articles loaded", len(report.library))
         return report
 
-    async def reload(self) -> ReloadResult:
-        """Re-read the files; a file that broke keeps its last good version online."""
+    async def reload(
+        self, guild_id: int | None = None, *, by_user: int | None = None
+    ) -> ReloadResult:
+        """Re-read the files; a file that broke keeps its last good version online.
+
+        The knowledge base is shared; `guild_id` is the server whose moderator asked (its
+        audit trail records the reload)."""
         await self.ready()
         async with self._lock:
             previous = self._library
             report = await asyncio.to_thread(self._build, previous)
             self._install(report)
-        return ReloadResult(report, compare(previous, report.library))
+        result = ReloadResult(report, compare(previous, report.library))
+        if guild_id is not None:
+            await self._audit.record(guild_id, by_user, [_reload_change(previous, result)])
+        return result
 
     async def warmed(self) -> None:
         """Wait until the background part of the last (re)load is done."""
@@ -198,13 +218,15 @@ class KnowledgeService:
     # Commands: these touch the database.
 
     async def lookup(self, guild_id: int, query: str) -> Answer:
-        """Resolve a `/learn` query; a query that found nothing is counted for moderators."""
+        """Resolve a `/learn` query; a query that found nothing is counted for moderators.
+
+        Memory only (the server's configuration is cached), except to count a miss."""
         await self.ready()
-        async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
-            library = self._library
-            resolution = library.index.resolve(query)
-            if resolution.kind is MatchKind.NONE:
+        await self._guilds.require(guild_id)
+        library = self._library
+        resolution = library.index.resolve(query)
+        if resolution.kind is MatchKind.NONE:
+            async with self._sessions.begin() as session:
                 await self._count_miss(session, guild_id, query)
         article = library.get(resolution.slug) if resolution.slug else None
         candidates = tuple(
@@ -253,3 +275,23 @@ class KnowledgeService:
             )
             counts = {bool(helpful): int(count) for helpful, count in rows.all()}
         return Votes(counts.get(True, 0), counts.get(False, 0))
+
+
+def _reload_change(previous: Library, result: ReloadResult) -> Change:
+    changes = result.changes
+    counts = [
+        f"{len(names)} {what}"
+        for names, what in (
+            (changes.added, "added"),
+            (changes.updated, "updated"),
+            (changes.removed, "removed"),
+            (result.report.errors, "bad files"),
+        )
+        if names
+    ]
+    detail = f" ({', '.join(counts)})" if counts else " (no change)"
+    return Change(
+        "learn · reload",
+        f"{len(previous)} articles",
+        f"{len(result.report.library)} articles{detail}",
+    )

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import (
     Delivery,
@@ -17,6 +30,7 @@ from bot.db.models import (
     Pairing,
     PairRequest,
     Project,
+    Reminder,
     WaitNotice,
     as_dict,
 )
@@ -39,7 +53,8 @@ from bot.domain.pairing import RequestStatus
 from bot.domain.roles import opposite
 from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
-from bot.services.lookups import learner_by_user, server_config
+from bot.services.guilds import GuildService
+from bot.services.lookups import learner_by_user
 
 REMINDER_SETTINGS = ("on", "off", "dm")
 LOOKING_SHOWN = 5
@@ -145,20 +160,50 @@ PARTNERS = (
 )
 """The learner's current partners (active pairings)."""
 
+_PARTNER = aliased(Learner, name="partner")
+PROFILE = (
+    select(Learner, Project, _PARTNER.user_id, _PARTNER.display_name)
+    .outerjoin(Project, Project.id == Learner.project_id)
+    .outerjoin(
+        Pairing,
+        and_(
+            or_(Pairing.backend_id == Learner.id, Pairing.frontend_id == Learner.id),
+            Pairing.ended_at.is_(None),
+        ),
+    )
+    .outerjoin(
+        _PARTNER,
+        _PARTNER.id
+        == case((Pairing.backend_id == Learner.id, Pairing.frontend_id), else_=Pairing.backend_id),
+    )
+    .where(Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id"))
+    .order_by(_PARTNER.id)
+)
+"""A member's learner row, project and current partners, in one query (a row per partner)."""
+
 
 class LearnerService:
-    def __init__(self, sessions: Sessions, clock: Clock, catalog: CatalogService) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog: CatalogService,
+        guilds: GuildService,
+        changes: ChangeFeed,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._catalog = catalog
+        self._guilds = guilds
+        self._changes = changes
 
     async def set_reminders(
         self, guild_id: int, user_id: int, display_name: str, setting: str
     ) -> Learner:
         if setting not in REMINDER_SETTINGS:
             raise InvalidInput("Reminders can be `on`, `off` or `dm`.")
+        await self._guilds.require(guild_id)
         async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
             learner = await get_or_create_learner(
                 session, guild_id, user_id, display_name, self._clock
             )
@@ -172,11 +217,11 @@ class LearnerService:
         self, guild_id: int, user_id: int, display_name: str, changes: ProfileChanges
     ) -> AnnounceOutcome:
         """Record (or update) the learner's project and role; one active project per server."""
+        config = await self._guilds.require(guild_id)
         index = await self._catalog.index(guild_id)
         resolution = index.resolve(changes.project_text)
         now = self._clock.now()
         async with self._sessions.begin() as session:
-            config = await server_config(session, guild_id)
             custom_created = False
             project: Project | None = None
             if resolution.entry is not None:
@@ -195,6 +240,8 @@ class LearnerService:
                 project, custom_created = await find_or_create_custom(
                     session, guild_id, changes.project_text, user_id, now
                 )
+                if custom_created:
+                    await self._changes.publish(session, "catalog", guild_id)
             learner = await get_or_create_learner(
                 session, guild_id, user_id, display_name, self._clock, flush=False
             )
@@ -252,7 +299,7 @@ class LearnerService:
             learner = await session.get(Learner, learner_id)
             if learner is None or learner.guild_id != guild_id or learner.announced_at is None:
                 return None
-            config = await session.get(GuildConfig, guild_id)
+            config = await self._guilds.get(guild_id)
             project = await session.get(Project, learner.project_id) if learner.project_id else None
             if config is None or project is None:
                 return None
@@ -260,9 +307,15 @@ class LearnerService:
             return PostedAnnouncement(announcement, _post(learner))
 
     async def _announcement(
-        self, session: AsyncSession, learner: Learner, project: Project, config: GuildConfig
+        self,
+        session: AsyncSession,
+        learner: Learner,
+        project: Project,
+        config: GuildConfig,
+        partners: tuple[Person, ...] | None = None,
     ) -> Announcement:
-        partners = await self._partners(session, learner.id)
+        if partners is None:
+            partners = await self._partners(session, learner.id)
         assert learner.role is not None and learner.announced_at is not None
         return Announcement(
             learner_id=learner.id,
@@ -309,14 +362,13 @@ class LearnerService:
 
     async def profile(self, guild_id: int, user_id: int, *, viewer_id: int) -> Profile:
         """A learner's card; `NotAnnounced` (worded for the viewer) if they never announced."""
+        config = await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            config = await server_config(session, guild_id)
-            learner = await learner_by_user(session, guild_id, user_id)
-            project = (
-                await session.get(Project, learner.project_id)
-                if learner is not None and learner.project_id is not None
-                else None
-            )
+            rows = (
+                await session.execute(PROFILE, {"guild_id": guild_id, "user_id": user_id})
+            ).all()
+            learner, project = (rows[0][0], rows[0][1]) if rows else (None, None)
+            partners = tuple(Person(r[2], r[3]) for r in rows if r[2] is not None)
             if learner is None or learner.announced_at is None or project is None:
                 if user_id == viewer_id:
                     raise NotAnnounced(
@@ -324,7 +376,7 @@ class LearnerService:
                         "what you're building and find a partner."
                     )
                 raise NotAnnounced(f"<@{user_id}> hasn't announced a project yet.")
-            announcement = await self._announcement(session, learner, project, config)
+            announcement = await self._announcement(session, learner, project, config, partners)
             return Profile(announcement, learner.reminders, learner.waiting_since, _post(learner))
 
     # ---- membership --------------------------------------------------------------------------
@@ -344,14 +396,18 @@ class LearnerService:
 
     # ---- my data -----------------------------------------------------------------------------
 
-    async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        """Everything stored about the member on this server, JSON-ready."""
+    async def export(
+        self, guild_id: int, user_id: int, *, server: str | None = None
+    ) -> dict[str, Any]:
+        """Everything stored about the member on this server, JSON-ready, naming people (by
+        display name and Discord id) and projects instead of internal row ids."""
+        await self._guilds.require(guild_id)
         async with self._sessions() as session:
-            await server_config(session, guild_id)
             learner = await learner_by_user(session, guild_id, user_id)
             document: dict[str, Any] = {
                 "about": "Everything Nexus stores about you on this server.",
                 "exported_at": self._clock.now(),
+                "server": server,
                 "guild_id": guild_id,
                 "user_id": user_id,
                 "profile": None,
@@ -362,22 +418,42 @@ class LearnerService:
             }
             if learner is not None:
                 document.update(await self._learner_records(session, learner))
-            deliveries = await session.scalars(
-                select(Delivery)
+            deliveries = await session.execute(
+                select(Delivery, Reminder.step_key)
+                .join(Reminder, Reminder.id == Delivery.reminder_id)
                 .where(Delivery.guild_id == guild_id, Delivery.user_id == user_id)
                 .order_by(Delivery.id)
             )
-            document["reminder_deliveries"] = [as_dict(row) for row in deliveries]
+            document["reminder_deliveries"] = [
+                {
+                    "step": step,
+                    "via": delivery.via,
+                    "status": delivery.status,
+                    "sent_at": delivery.sent_at,
+                    "error": delivery.error,
+                }
+                for delivery, step in deliveries
+            ]
             feedback = await session.scalars(
                 select(LearnFeedback)
                 .where(LearnFeedback.guild_id == guild_id, LearnFeedback.user_id == user_id)
                 .order_by(LearnFeedback.id)
             )
-            document["learn_feedback"] = [as_dict(row) for row in feedback]
+            document["learn_feedback"] = [
+                {"article": row.slug, "helpful": row.helpful, "at": row.created_at}
+                for row in feedback
+            ]
         return _jsonable(document)
 
     async def _learner_records(self, session: AsyncSession, learner: Learner) -> dict[str, Any]:
-        users = await self._user_ids(session, learner.guild_id)
+        people = await self._people(session, learner.guild_id)
+        projects = dict(
+            (
+                await session.execute(
+                    select(Project.id, Project.name).where(Project.guild_id == learner.guild_id)
+                )
+            ).all()
+        )
         project = await session.get(Project, learner.project_id) if learner.project_id else None
         requests = await session.scalars(
             select(PairRequest)
@@ -394,15 +470,18 @@ class LearnerService:
             .where(or_(WaitNotice.waiter_id == learner.id, WaitNotice.newcomer_id == learner.id))
             .order_by(WaitNotice.id)
         )
+        by_user = {person["user_id"]: person for person in people.values()}
 
-        def with_users(row: Any, *columns: str) -> dict[str, Any]:
-            data = as_dict(row)
-            for column in columns:
-                data[column.replace("_id", "_user_id")] = users.get(data[column])
-            return data
+        def moderator(user_id: int | None) -> dict[str, Any] | None:
+            if user_id is None:
+                return None
+            return by_user.get(user_id, {"name": None, "user_id": user_id})
 
+        profile = {
+            k: v for k, v in as_dict(learner).items() if k not in {"id", "guild_id", "project_id"}
+        }
         return {
-            "profile": as_dict(learner),
+            "profile": profile,
             "project": (
                 {
                     "name": project.name,
@@ -413,17 +492,52 @@ class LearnerService:
                 if project
                 else None
             ),
-            "pair_requests": [with_users(r, "requester_id", "invitee_id") for r in requests],
-            "pairings": [with_users(p, "backend_id", "frontend_id") for p in pairings],
-            "wait_notices": [with_users(n, "waiter_id", "newcomer_id") for n in notices],
+            "pair_requests": [
+                {
+                    "from": people.get(r.requester_id),
+                    "to": people.get(r.invitee_id),
+                    "project": projects.get(r.project_id) if r.project_id else None,
+                    "status": r.status,
+                    "created_at": r.created_at,
+                    "expires_at": r.expires_at,
+                    "decided_at": r.decided_at,
+                }
+                for r in requests
+            ],
+            "pairings": [
+                {
+                    "backend": people.get(p.backend_id),
+                    "frontend": people.get(p.frontend_id),
+                    "project": projects.get(p.project_id) if p.project_id else None,
+                    "created_at": p.created_at,
+                    "paired_by_moderator": moderator(p.created_by),
+                    "ended_at": p.ended_at,
+                    "ended_by": moderator(p.ended_by),
+                    "end_reason": p.end_reason,
+                }
+                for p in pairings
+            ],
+            "wait_notices": [
+                {
+                    "waiting": people.get(n.waiter_id),
+                    "newcomer": people.get(n.newcomer_id),
+                    "at": n.created_at,
+                }
+                for n in notices
+            ],
         }
 
     @staticmethod
-    async def _user_ids(session: AsyncSession, guild_id: int) -> dict[int, int]:
+    async def _people(session: AsyncSession, guild_id: int) -> dict[int, dict[str, Any]]:
+        """Learner row id -> the person: display name and Discord user id."""
         rows = await session.execute(
-            select(Learner.id, Learner.user_id).where(Learner.guild_id == guild_id)
+            select(Learner.id, Learner.user_id, Learner.display_name).where(
+                Learner.guild_id == guild_id
+            )
         )
-        return {learner_id: user_id for learner_id, user_id in rows}
+        return {
+            learner_id: {"name": name, "user_id": user_id} for learner_id, user_id, name in rows
+        }
 
     async def erase(self, guild_id: int, user_id: int) -> Erasure:
         """Delete everything about the member on this server, in one transaction.
@@ -433,8 +547,8 @@ class LearnerService:
         set, and is not notified. The private thread, if any, stays as it is.
         """
         now = self._clock.now()
+        await self._guilds.require(guild_id)
         async with self._sessions.begin() as session:
-            await server_config(session, guild_id)
             learner = await learner_by_user(session, guild_id, user_id)
             removed: dict[str, int] = {}
             post: PostLocation | None = None

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
+from bot.domain.audit import NOTHING, Change, literal, user_ref
 from bot.domain.catalog import CatalogEntry, code, describe
 from bot.domain.matching import (
     DEFAULT_LIMIT,
@@ -47,8 +48,10 @@ from bot.errors import (
     RequestClosed,
     UnknownProject,
 )
+from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.claims import Claims
+from bot.services.guilds import GuildService
 from bot.services.lookups import learner_by_user, server_config
 from bot.services.matching_data import (
     active_partner_ids,
@@ -76,12 +79,21 @@ REASON_LIMIT = 300
 
 class MatchingService:
     def __init__(
-        self, sessions: Sessions, clock: Clock, catalog: CatalogService, claims: Claims
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        catalog: CatalogService,
+        guilds: GuildService,
+        claims: Claims,
+        *,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
         self._catalog = catalog
         self._claims = claims
+        self._guilds = guilds
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
 
@@ -94,11 +106,14 @@ class MatchingService:
     async def suggest(
         self, guild_id: int, user_id: int, project: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> FindResult:
-        """The caller's best candidates; with none, the caller joins the waiting list."""
+        """The caller's best candidates; with none, the caller joins the waiting list.
+
+        Reads only (the server's settings from memory); a write happens only when the caller
+        joins the waiting list."""
         now = self._clock.now()
         wanted = await self._resolve(guild_id, project) if project else None
-        async with self._sessions.begin() as session:
-            config = await server_config(session, guild_id)
+        config = await self._guilds.require(guild_id)
+        async with self._sessions() as session:
             me = await announced_learner(session, guild_id, user_id)
             own = project_info(await session.get(Project, me.project_id))
             if wanted is not None:
@@ -115,6 +130,7 @@ class MatchingService:
             suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
             if not suggestions and me.waiting_since is None:
                 me.waiting_since = now
+                await session.commit()
             info = learner_info(me, config)
             return FindResult(
                 info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
@@ -402,7 +418,11 @@ class MatchingService:
                         learner.partner_left_at = now
                         learner.waiting_since = learner.waiting_since or now
                 ended.append(await pairing_info(session, pairing, config))
-            return ended
+        if by_user_id is not None:
+            await self._audit.record(
+                guild_id, by_user_id, [Change("unpair", pair_text(p), NOTHING) for p in ended]
+            )
+        return ended
 
     async def moderator_pair(
         self, guild_id: int, backend_user_id: int, frontend_user_id: int, *, by_user_id: int
@@ -448,7 +468,10 @@ class MatchingService:
             result = await create_pairing(
                 session, config, backend, frontend, now, partners, by_user_id
             )
-            return PairResult(result.pairing, result.withdrawn, notes)
+        await self._audit.record(
+            guild_id, by_user_id, [Change("pair", NOTHING, pair_text(result.pairing))]
+        )
+        return PairResult(result.pairing, result.withdrawn, notes)
 
     # ----- waiting list ------------------------------------------------------------------
 
@@ -551,3 +574,9 @@ class RankedSuggestions:
 
     async def suggest(self, guild_id: int, user_ids: Sequence[int]) -> dict[int, list[str]]:
         return await self._matching.partner_names(guild_id, user_ids, self._limit)
+
+
+def pair_text(pairing: PairingInfo) -> str:
+    """A pairing as the audit trail shows it: both people and the project."""
+    backend, frontend = user_ref(pairing.backend.user_id), user_ref(pairing.frontend.user_id)
+    return f"{backend} & {frontend} on {literal(pairing.project.name)}"

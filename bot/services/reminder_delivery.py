@@ -57,6 +57,7 @@ from bot.domain.reminder_text import (
     summary_text,
     template_fields,
 )
+from bot.domain.stats import ChartData
 from bot.domain.text import truncate, user_text
 from bot.domain.timezones import to_tzinfo
 from bot.services.claims import Claims
@@ -78,9 +79,16 @@ class Undeliverable(Exception):
 
 class ReminderTransport(Protocol):
     async def post(
-        self, channel_id: int, content: str, mention_ids: Sequence[int], nonce: str
+        self,
+        channel_id: int,
+        content: str,
+        mention_ids: Sequence[int],
+        nonce: str,
+        *,
+        chart: ChartData | None = None,
     ) -> int:
-        """Post in a channel pinging exactly `mention_ids`; the new (or de-duplicated) id."""
+        """Post in a channel pinging exactly `mention_ids` (with the stats chart attached when
+        given); the new (or de-duplicated) id."""
         ...
 
     async def dm(self, user_id: int, content: str, nonce: str) -> int:
@@ -89,6 +97,12 @@ class ReminderTransport(Protocol):
 
     async def notify(self, channel_id: int, content: str) -> None:
         """A best-effort notice for moderators, pinging nobody."""
+        ...
+
+
+class ChartSource(Protocol):
+    async def chart(self, guild_id: int, title: str) -> ChartData:
+        """The server's stats chart data (the moderators' summary carries it)."""
         ...
 
 
@@ -147,6 +161,7 @@ class BatchDelivery:
         #: Told how many recipients each batch reached or missed ("sent", "late", "failed"),
         #: or moved from a refused DM to the channel ("dm_fallback").
         self.on_outcome: Callable[[str, int], None] = lambda outcome, count: None
+        self.charts: ChartSource | None = None
 
     async def run(self, reminder_id: int) -> None:
         """Send what is left of a `sending` reminder; stops early when an outcome is unknown."""
@@ -288,7 +303,15 @@ class BatchDelivery:
                 message_id = await self.transport.dm(batch.user_ids[0], content, batch.key)
             else:
                 pinged = [u for u in batch.user_ids if u != MODERATORS_POST]
-                message_id = await self.transport.post(plan.channel_id, content, pinged, batch.key)
+                chart = await self._chart(plan)
+                if chart is None:
+                    message_id = await self.transport.post(
+                        plan.channel_id, content, pinged, batch.key
+                    )
+                else:
+                    message_id = await self.transport.post(
+                        plan.channel_id, content, pinged, batch.key, chart=chart
+                    )
         except DmClosed:
             await self._back_to_channel(batch)
             return True
@@ -311,6 +334,16 @@ class BatchDelivery:
             )
         self.on_outcome("late" if plan.late else "sent", settled)
         return True
+
+    async def _chart(self, plan: FanOut) -> ChartData | None:
+        """The stats chart for the moderators' summary; a summary without it beats none."""
+        if plan.audience != "moderators" or self.charts is None:
+            return None
+        try:
+            return await self.charts.chart(plan.guild_id, f"First week · day {plan.values['day']}")
+        except Exception:
+            log.exception("reminder %s: the summary goes out without its chart", plan.reminder_id)
+            return None
 
     async def _back_to_channel(self, batch: Batch) -> None:
         """A DM was refused (nothing sent): the learner gets the channel message instead."""

@@ -29,6 +29,7 @@ from bot.services.cohort_members import CohortRoster, MemberDirectory, Suggestio
 from bot.services.reminder_delivery import (
     MODERATORS_POST,
     BatchDelivery,
+    ChartSource,
     ReminderTransport,
     changed,
 )
@@ -65,6 +66,10 @@ class ReminderEngine:
         self._lock = asyncio.Lock()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wakers: set[asyncio.Task[None]] = set()
+
+    def use_charts(self, charts: ChartSource) -> None:
+        """Where the day-7 summary's chart comes from."""
+        self._delivery.charts = charts
 
     def attach(self, transport: ReminderTransport, directory: MemberDirectory) -> None:
         """Give the engine its way to Discord (once the gateway is ready)."""

@@ -3,26 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import desc, select
+from sqlalchemy import desc, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
-from bot.db.models import Learner, LearnMiss, Pairing, Project
-from bot.domain.export import LearnerRow, PairingRow, learners_csv, pairings_csv
+from bot.db.models import (
+    Cohort,
+    GuildConfig,
+    Learner,
+    LearnMiss,
+    Pairing,
+    PairRequest,
+    Project,
+)
+from bot.domain.export import (
+    CHECKIN_NOT_TRACKED,
+    LearnerRow,
+    PairingRow,
+    audit_csv,
+    learners_csv,
+    pairings_csv,
+)
 from bot.domain.knowledge.text import name_key
 from bot.domain.stats import (
+    ChartData,
     ExportFiles,
     LearnerFact,
     MissCount,
     StatsReport,
+    WeekFacts,
     aggregate,
+    funnel,
 )
+from bot.domain.timezones import to_tzinfo
 from bot.errors import InvalidInput
+from bot.services.audit import AuditTrail
+from bot.services.cohort_members import CohortRoster
 from bot.services.lookups import server_config
+
+WEEK_DAYS = 7
 
 PROJECT_CACHE_SECONDS = 60
 MAX_CHOICES = 25
@@ -44,9 +67,18 @@ def _project_name(project: Project) -> ProjectName:
 
 
 class StatsService:
-    def __init__(self, sessions: Sessions, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        roster: CohortRoster | None = None,
+        *,
+        audit: AuditTrail | None = None,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._audit = audit or AuditTrail(sessions, clock)
+        self._roster = roster or CohortRoster()
         self._projects: dict[int, tuple[datetime, list[ProjectName]]] = {}
 
     async def _require_config(self, session: AsyncSession, guild_id: int) -> None:
@@ -118,9 +150,69 @@ class StatsService:
                 for row in (await session.execute(learners)).all()
             ]
             top_misses = [] if chosen is not None else await self._misses(session, guild_id, misses)
+            week = None if chosen is not None else await self._week(session, guild_id)
         listed = [chosen.name] if chosen else [p.name for p in projects]
         rows, total = aggregate(facts, listed)
-        return StatsReport(chosen.name if chosen else None, rows, total, len(pairs), top_misses)
+        report_funnel = funnel(week) if week is not None else None
+        return StatsReport(
+            chosen.name if chosen else None, rows, total, len(pairs), top_misses, report_funnel
+        )
+
+    async def chart(self, guild_id: int, title: str) -> ChartData:
+        """The whole server's chart data (the day-7 summary carries it)."""
+        return (await self.overview(guild_id, misses=0)).chart(title)
+
+    async def _week(self, session: AsyncSession, guild_id: int) -> WeekFacts:
+        """Who reached each stage of the week: since the active cohort's start (or ever)."""
+        config = await session.get(GuildConfig, guild_id)
+        assert config is not None
+        now = self._clock.now()
+        cohort = await session.scalar(
+            select(Cohort)
+            .where(Cohort.guild_id == guild_id, Cohort.status == "active")
+            .order_by(Cohort.id.desc())
+            .limit(1)
+        )
+        since: datetime | None = None
+        cutoff = now
+        if cohort is not None:
+            zone = to_tzinfo(cohort.timezone)
+            since = datetime.combine(cohort.start_date, time(0), zone)
+            cutoff = min(now, since + timedelta(days=WEEK_DAYS))
+        members = await self._roster.members(session, config)
+        users = dict(
+            (
+                await session.execute(
+                    select(Learner.id, Learner.user_id).where(Learner.guild_id == guild_id)
+                )
+            ).all()
+        )
+        requests = select(PairRequest.requester_id, PairRequest.invitee_id).where(
+            PairRequest.guild_id == guild_id
+        )
+        pairings = select(Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at).where(
+            Pairing.guild_id == guild_id, Pairing.created_at <= cutoff
+        )
+        if since is not None:
+            requests = requests.where(PairRequest.created_at >= since)
+            pairings = pairings.where(or_(Pairing.ended_at.is_(None), Pairing.ended_at >= since))
+        asked = {users[i] for row in (await session.execute(requests)).all() for i in row}
+        paired: set[int] = set()
+        still: set[int] = set()
+        for backend_id, frontend_id, ended_at in (await session.execute(pairings)).all():
+            pair = {users[backend_id], users[frontend_id]}
+            paired |= pair
+            if ended_at is None or ended_at > cutoff:
+                still |= pair
+        return WeekFacts(
+            cohort=frozenset(m.user_id for m in members),
+            announced=frozenset(m.user_id for m in members if m.announced),
+            asked=frozenset(asked),
+            paired=frozenset(paired),
+            met=None,  # check-ins are not recorded yet: the stage shows "not tracked yet"
+            still_paired=frozenset(still),
+            day7_reached=since is not None and now >= since + timedelta(days=WEEK_DAYS),
+        )
 
     def _find_project(self, projects: list[ProjectName], text: str) -> ProjectName:
         typed = name_key(text)
@@ -142,7 +234,7 @@ class StatsService:
         return [MissCount(r.query, r.count, r.last_at) for r in rows.all()]
 
     async def export(self, guild_id: int) -> ExportFiles:
-        """Every learner and every pairing of the server, as two CSV texts."""
+        """Every learner, every pairing and the audit trail of the server, as CSV texts."""
         backend, frontend = aliased(Learner), aliased(Learner)
         async with self._sessions() as session:
             await self._require_config(session, guild_id)
@@ -164,6 +256,12 @@ class StatsService:
                     .order_by(Pairing.id)
                 )
             ).all()
+        names = {learner.id: learner.display_name for learner, _ in learner_rows}
+        partners: dict[int, list[str]] = {}
+        for pairing, _, _, _ in pairing_rows:
+            if pairing.ended_at is None:
+                partners.setdefault(pairing.backend_id, []).append(names[pairing.frontend_id])
+                partners.setdefault(pairing.frontend_id, []).append(names[pairing.backend_id])
         learners = [
             LearnerRow(
                 user_id=learner.user_id,
@@ -177,6 +275,9 @@ class StatsService:
                 active=learner.active,
                 reminders=learner.reminders,
                 waiting_since=learner.waiting_since,
+                partners=tuple(partners.get(learner.id, ())),
+                # check-ins are not recorded yet; paired learners say so rather than nothing
+                checkin=CHECKIN_NOT_TRACKED if learner.id in partners else "",
             )
             for learner, project in learner_rows
         ]
@@ -194,6 +295,12 @@ class StatsService:
             )
             for pairing, b, f, project in pairing_rows
         ]
+        trail = await self._audit.entries(guild_id)
         return ExportFiles(
-            learners_csv(learners), pairings_csv(pairings), len(learners), len(pairings)
+            learners_csv(learners),
+            pairings_csv(pairings),
+            len(learners),
+            len(pairings),
+            audit_csv(trail),
+            len(trail),
         )

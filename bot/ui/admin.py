@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.domain.server import ServerSettings
+from bot.domain.server import ServerOverview, ServerSettings, next_steps
 from bot.ui import embeds
 
 
@@ -48,6 +48,43 @@ def config_embed(
     return embed
 
 
-def health_field(embed: discord.Embed, lines: list[str]) -> discord.Embed:
-    embed.add_field(name="Health", value="\n".join(lines)[:1024] or "ok", inline=False)
+STEP_NAMES = {
+    "welcome": "day-1 welcome",
+    "announce-nudge": "day-3 nudge to announce",
+    "partner-nudge": "day-5 nudge to find a partner",
+    "moderator-summary": "day-7 summary for moderators",
+}
+
+
+def _cohort_text(overview: ServerOverview) -> str:
+    cohort = overview.cohort
+    if cohort is None:
+        return "No first week scheduled yet."
+    start = f"First week from **{cohort.start_date.isoformat()}** ({cohort.timezone})"
+    if cohort.status != "active":
+        return f"{start}: {cohort.status}. {cohort.done} of {cohort.total} steps went out."
+    text = f"{start}: {cohort.done} of {cohort.total} steps done."
+    if cohort.next_step and cohort.next_due:
+        when = int(cohort.next_due.timestamp())
+        name = STEP_NAMES.get(cohort.next_step, cohort.next_step)
+        text += f"\nNext: {name}, <t:{when}:F> (<t:{when}:R>)."
+    else:
+        text += "\nEvery step has gone out: the week is finished."
+    return text
+
+
+def show_embed(overview: ServerOverview, problems: list[str]) -> discord.Embed:
+    """`/nexus show`: what is set, what is missing, the cohort's state, what to do next."""
+    embed = config_embed(overview.settings, "Nexus settings")
+    health = "\n".join(problems) if problems else "✅ I have the permissions I need."
+    embed.add_field(name="Health", value=health[:1024], inline=False)
+    people = (
+        f"{overview.projects} projects in the catalog · {overview.announced} learners "
+        f"announced · {overview.paired} paired"
+    )
+    embed.add_field(name="Cohort", value=f"{people}\n{_cohort_text(overview)}"[:1024], inline=False)
+    steps = next_steps(overview, problems) or ["Nothing to do: all set."]
+    embed.add_field(
+        name="Next steps", value="\n".join(f"• {s}" for s in steps)[:1024], inline=False
+    )
     return embed

@@ -6,11 +6,13 @@ import io
 import json
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import discord
 
+from bot.domain.export import export_name
 from bot.domain.learners import (
     Announcement,
     AnnounceOutcome,
@@ -172,9 +174,10 @@ def announce_reply(
 # ---- /my-data ----------------------------------------------------------------------------------
 
 
-def export_file(document: dict[str, Any], guild_id: int) -> discord.File:
+def export_file(document: dict[str, Any], server: str, day: date) -> discord.File:
+    """The learner's data as JSON, named after the server and the day."""
     raw = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
-    return discord.File(io.BytesIO(raw), filename=f"nexus-my-data-{guild_id}.json")
+    return discord.File(io.BytesIO(raw), filename=export_name("nexus-my-data", server, day, "json"))
 
 
 ERASE_PROMPT = (

@@ -7,7 +7,17 @@ from datetime import datetime
 
 import discord
 
-from bot.domain.stats import PAIRED_BAR, WAITING_BAR, ExportFiles, ProjectStats, StatsReport, chart
+from bot.domain.export import export_name
+from bot.domain.stats import (
+    NOT_TRACKED,
+    PAIRED_BAR,
+    WAITING_BAR,
+    ExportFiles,
+    Funnel,
+    ProjectStats,
+    StatsReport,
+    chart,
+)
 from bot.domain.text import truncate, user_text
 from bot.ui import embeds, limits
 
@@ -49,8 +59,28 @@ def _totals(report: StatsReport) -> str:
     )
 
 
-def stats_embed(report: StatsReport) -> discord.Embed:
-    title = "Nexus stats" if report.project is None else f"Nexus stats · {report.project}"
+def funnel_text(funnel: Funnel) -> str:
+    """The funnel's numbers, one stage a line (the chart's numbers, for screen readers)."""
+    first = funnel.cohort
+    lines = []
+    for stage in funnel.stages:
+        if stage.count is None:
+            lines.append(f"{stage.label}: 0 ({NOT_TRACKED})")
+        elif stage is funnel.stages[0] or not first:
+            lines.append(f"{stage.label}: **{stage.count}**")
+        else:
+            lines.append(f"{stage.label}: **{stage.count}** ({round(100 * stage.count / first)}%)")
+    return "\n".join(lines)
+
+
+def stats_title(report: StatsReport) -> str:
+    return "Nexus stats" if report.project is None else f"Nexus stats · {report.project}"
+
+
+def stats_embed(report: StatsReport, image: str | None = None) -> discord.Embed:
+    """The numbers as text; `image` names the attached chart (`attachment://…`) when there is
+    one."""
+    title = stats_title(report)
     block, empty = _chart_block(report.rows)
     legend = f"{PAIRED_BAR} paired · {WAITING_BAR} waiting (announced, no partner yet)"
     description = f"{legend}\n{block}"
@@ -60,6 +90,10 @@ def stats_embed(report: StatsReport) -> discord.Embed:
     embed = embeds.info(truncate(title, limits.EMBED_TITLE))
     embed.description = truncate(description, limits.EMBED_DESCRIPTION)
     embed.add_field(name="Totals", value=_totals(report), inline=False)
+    if report.funnel is not None:
+        embed.add_field(name="This week's funnel", value=funnel_text(report.funnel), inline=False)
+    if image is not None:
+        embed.set_image(url=f"attachment://{image}")
     if report.project is None:
         if report.misses:
             lines = [f"“{user_text(m.query, 80)}” × {m.count}" for m in report.misses]
@@ -70,19 +104,23 @@ def stats_embed(report: StatsReport) -> discord.Embed:
     return embed
 
 
-def export_message(files: ExportFiles, now: datetime) -> tuple[str, list[discord.File]]:
-    """The reply text and the two CSV attachments (UTF-8 with BOM, so Excel reads accents)."""
-    stamp = now.strftime("%Y%m%d-%H%M")
+def export_message(
+    files: ExportFiles, server: str, now: datetime
+) -> tuple[str, list[discord.File]]:
+    """The reply text and the CSV attachments (UTF-8 with BOM, so Excel reads accents), named
+    after the server and the day."""
+    day = now.date()
     attachments = [
-        discord.File(
-            io.BytesIO(files.learners_csv.encode("utf-8-sig")), filename=f"learners-{stamp}.csv"
-        ),
-        discord.File(
-            io.BytesIO(files.pairings_csv.encode("utf-8-sig")), filename=f"pairings-{stamp}.csv"
-        ),
+        discord.File(io.BytesIO(text.encode("utf-8-sig")), filename=export_name(kind, server, day))
+        for kind, text in (
+            ("learners", files.learners_csv),
+            ("pairings", files.pairings_csv),
+            ("audit", files.audit_csv),
+        )
     ]
     text = (
-        f"📦 Exported **{files.learners}** learners and **{files.pairings}** pairings. "
+        f"📦 Exported **{files.learners}** learners, **{files.pairings}** pairings and "
+        f"**{files.changes}** moderator changes. "
         "These files contain personal data: keep them private."
     )
     return text, attachments

@@ -8,10 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.audit import AuditRecord
 from bot.domain.export import (
     LEARNER_COLUMNS,
     LearnerRow,
     PairingRow,
+    audit_csv,
+    export_name,
+    file_slug,
     learners_csv,
     pairings_csv,
     safe_cell,
@@ -63,7 +67,60 @@ def test_learners_csv_has_the_columns_and_neutralised_cells() -> None:
     assert parsed[0] == list(LEARNER_COLUMNS)
     assert parsed[1][:3] == ["42", "'=cmd|' /C calc'!A0", "E-Commerce"]
     assert parsed[1][4] == 'Says "hi", with a comma'
-    assert parsed[1][7:] == ["2026-11-23T18:30:00+00:00", "true", "on", ""]
+    assert parsed[1][7:11] == ["2026-11-23T18:30:00+00:00", "true", "on", ""]
+    assert parsed[1][11:] == ["announced, hasn't looked yet", "", ""]
+
+
+def test_learner_status_partners_and_check_in() -> None:
+    def row(**kw: object) -> LearnerRow:
+        values: dict[str, object] = {
+            "user_id": 1,
+            "display_name": "Ada",
+            "project": "E-Commerce",
+            "role": "backend",
+            "summary": None,
+            "repo": None,
+            "timezone": None,
+            "announced_at": WHEN,
+            "active": True,
+            "reminders": "on",
+            "waiting_since": None,
+        }
+        values.update(kw)
+        return LearnerRow(**values)  # type: ignore[arg-type]
+
+    paired = row(partners=("Tobi", "=Kofi"), checkin="not tracked yet")
+    [parsed] = list(csv.DictReader(io.StringIO(learners_csv([paired]))))
+    assert parsed["pairing_status"] == "paired"
+    assert parsed["partners"] == "Tobi; =Kofi"  # the cell as a whole starts with T
+    assert parsed["checkin"] == "not tracked yet"
+    assert row(waiting_since=WHEN).pairing_status == "waiting, looked for a partner"
+    assert row(announced_at=None).pairing_status == "not announced"
+    assert row(active=False, partners=("Tobi",)).pairing_status == "left the server"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("ALX ProDev", "alx-prodev"), ("Café Ñandú!!", "cafe-nandu"), ("🚀🚀", "server")],
+)
+def test_file_names_carry_the_server_and_day(name: str, slug: str) -> None:
+    assert file_slug(name) == slug
+    assert export_name("learners", name, WHEN.date()) == f"learners-{slug}-2026-11-23.csv"
+
+
+def test_audit_csv() -> None:
+    record = AuditRecord(7, 900, "Amina", "settings · max_partners", "1", "2", WHEN)
+    parsed = list(csv.DictReader(io.StringIO(audit_csv([record]))))
+    assert parsed == [
+        {
+            "at": WHEN.isoformat(),
+            "moderator_id": "900",
+            "moderator": "Amina",
+            "action": "settings · max_partners",
+            "old": "1",
+            "new": "2",
+        }
+    ]
 
 
 def test_pairings_csv() -> None:

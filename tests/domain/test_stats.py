@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain.stats import LearnerFact, aggregate, bar, chart
+from bot.domain.stats import LearnerFact, WeekFacts, aggregate, bar, chart, funnel
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 
@@ -95,3 +95,38 @@ def test_chart_bars_fit_the_width_for_big_projects() -> None:
 def test_long_project_names_are_shortened() -> None:
     rows, _ = aggregate([fact(1, "A" * 60, "backend")])
     assert chart(rows, name_width=24).splitlines()[0] == "A" * 23 + "…"
+
+
+def test_funnel_counts_only_cohort_members_and_marks_untracked_check_ins() -> None:
+    week = WeekFacts(
+        cohort=frozenset({1, 2, 3, 4}),
+        announced=frozenset({1, 2, 3, 9}),  # 9 is not in the cohort
+        asked=frozenset({1, 2}),
+        paired=frozenset({1, 2}),
+        met=None,
+        still_paired=frozenset({1}),
+    )
+    result = funnel(week)
+    assert [(s.label, s.count) for s in result.stages] == [
+        ("in the cohort", 4),
+        ("announced", 3),
+        ("asked or was asked", 2),
+        ("paired", 2),
+        ("met (check-in)", None),
+        ("still paired so far", 1),
+    ]
+    assert result.stages[4].shown == 0 and result.cohort == 4
+
+
+def test_funnel_after_day_seven_names_the_day_and_counts_check_ins() -> None:
+    week = WeekFacts(
+        cohort=frozenset({1, 2}),
+        announced=frozenset({1, 2}),
+        asked=frozenset({1, 2}),
+        paired=frozenset({1, 2}),
+        met=frozenset({1, 2, 7}),
+        still_paired=frozenset(),
+        day7_reached=True,
+    )
+    stages = funnel(week).stages
+    assert stages[4].count == 2 and stages[5].label == "still paired on day 7"

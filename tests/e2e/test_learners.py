@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import Learner, Pairing, Project
+from bot.db.models import Learner, Pairing, PairRequest, Project
 from tests.e2e.harness import Nexus, no_pings
 from tests.fakediscord import InteractionResult, Member, Message
 from tests.fakediscord.messaging import delete_message
@@ -347,6 +347,42 @@ async def test_my_data_export_is_a_json_attachment(nexus: Nexus) -> None:
     assert document["profile"]["summary"] == "plan" and document["profile"]["role"] == "backend"
     assert document["project"]["name"] == "E-Commerce"
     assert document["pairings"] == [] and "reminder_deliveries" in document
+
+
+async def test_my_data_export_names_people_and_the_server(nexus: Nexus) -> None:
+    await announce(nexus, "wanjiku", project="ecommerce", role="backend")
+    await announce(nexus, "tobi", project="ecommerce", role="frontend")
+    await pair(nexus, "wanjiku", "tobi")
+    w, t = await learner(nexus, "wanjiku"), await learner(nexus, "tobi")
+    async with nexus.session() as session:
+        now = nexus.clock.now()
+        session.add(
+            PairRequest(
+                guild_id=nexus.guild.id,
+                requester_id=w.id,
+                invitee_id=t.id,
+                project_id=w.project_id,
+                status="accepted",
+                created_at=now,
+                expires_at=now,
+            )
+        )
+    reply = await nexus.invoke("tobi", "my-data", action="export")
+    assert reply.message is not None
+    attachment = reply.message.attachments[0]
+    assert attachment.filename == "nexus-my-data-alx-prodev-2026-11-02.json"
+    document = json.loads(attachment.data)
+    assert document["server"] == "ALX ProDev"
+    wanjiku = {"name": "wanjiku", "user_id": nexus.member("wanjiku").id}
+    tobi = {"name": "tobi", "user_id": nexus.member("tobi").id}
+    [pairing] = document["pairings"]
+    assert pairing["backend"] == wanjiku and pairing["frontend"] == tobi
+    assert pairing["project"] == "E-Commerce"
+    [request] = document["pair_requests"]
+    assert {request["from"]["name"], request["to"]["name"]} == {"wanjiku", "tobi"}
+    assert request["project"] == "E-Commerce" and request["status"] == "accepted"
+    for row in [pairing, request, document["profile"]]:
+        assert not {"id", "requester_id", "invitee_id", "backend_id", "project_id"} & set(row)
 
 
 async def test_my_data_delete_after_confirm(nexus: Nexus) -> None:

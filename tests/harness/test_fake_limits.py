@@ -246,3 +246,14 @@ def test_rate_limiter_buckets_and_headers() -> None:
     assert limiter.check("POST", route, {"channel_id": "1"}).allowed
     callback = "/interactions/{interaction_id}/{interaction_token}/callback"
     assert limiter.check("POST", callback, {}).headers == {}
+
+
+@pytest.mark.skipif(not default_spec_path().is_file(), reason="Discord OpenAPI spec not present")
+def test_spec_validators_are_compiled_once_per_route() -> None:
+    spec = SpecValidator()
+    messages = "/channels/{channel_id}/messages"
+    for _ in range(200):  # cheap after the first: compiled once, cached by route
+        assert spec.validate("POST", messages, {"content": "hi"}) == []
+    assert spec._validator("POST", messages) is spec._validator("post", messages)
+    [problem] = spec.validate("POST", messages, {"content": 5})
+    assert problem.startswith("content: 5 is not of type 'string'")

@@ -11,6 +11,7 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.errors import InvalidInput, NoCohort, NotConfigured
@@ -18,6 +19,7 @@ from bot.services.catalog import CatalogService
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
+from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService, RankedSuggestions
 from bot.services.reminder_delivery import NONCE_WINDOW
 from bot.services.reminders import ReminderEngine
@@ -66,7 +68,11 @@ def build(
     roster = CohortRoster()
     claims = Claims(sessions, postgres=False)  # a new owner: a fresh process
     claims.register(Delivery, Pairing)
-    matching = MatchingService(sessions, clock, CatalogService(sessions, clock, CATALOG), claims)
+    changes = ChangeFeed("sqlite+aiosqlite://")
+    guilds = GuildService(sessions, clock, changes)
+    matching = MatchingService(
+        sessions, clock, CatalogService(sessions, clock, CATALOG, changes, guilds), guilds, claims
+    )
     engine = ReminderEngine(sessions, clock, scheduler, roster, RankedSuggestions(matching), claims)
     directory = Directory()
     engine.attach(transport, directory)

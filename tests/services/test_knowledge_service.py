@@ -5,10 +5,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import LearnFeedback, LearnMiss
 from bot.domain.knowledge import MatchKind
 from bot.errors import ArticleNotFound, NotConfigured
+from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from tests.fixtures.knowledge import FIXTURES, article_text
 from tests.services.conftest import GUILD, FakeClock
@@ -25,9 +27,13 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def knowledge(sessions: Sessions, clock: FakeClock, folder: Path) -> KnowledgeService:
-    service = KnowledgeService(sessions, clock, folder)
+    service = KnowledgeService(sessions, clock, folder, guilds(sessions, clock))
     await service.load()
     return service
+
+
+def guilds(sessions: Sessions, clock: FakeClock) -> GuildService:
+    return GuildService(sessions, clock, ChangeFeed("sqlite+aiosqlite://"))
 
 
 async def test_load_indexes_every_file(knowledge: KnowledgeService) -> None:
@@ -44,7 +50,7 @@ async def test_unreadable_and_broken_files_are_reported(
     (folder / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
     (folder / "broken.md").write_text("---\ntitle: x\n---\nno", encoding="utf-8")
     (folder / "notes.txt").write_text("ignored: not markdown", encoding="utf-8")
-    service = KnowledgeService(sessions, clock, folder)
+    service = KnowledgeService(sessions, clock, folder, guilds(sessions, clock))
     report = await service.load()
     assert {p.filename for p in report.errors} == {"latin1.md", "broken.md"}
     assert len(service.library) == len(FIXTURES)
@@ -53,7 +59,9 @@ async def test_unreadable_and_broken_files_are_reported(
 async def test_missing_folder_is_an_error_not_a_crash(
     sessions: Sessions, clock: FakeClock, tmp_path: Path
 ) -> None:
-    report = await KnowledgeService(sessions, clock, tmp_path / "nowhere").load()
+    report = await KnowledgeService(
+        sessions, clock, tmp_path / "nowhere", guilds(sessions, clock)
+    ).load()
     assert len(report.library) == 0
     assert "does not exist" in report.errors[0].message
 

@@ -176,9 +176,10 @@ async def test_export_has_everything_about_the_caller(services: Services, clock:
     await _story(services, clock)
     document = await services.learners.export(GUILD, 1)
     assert document["profile"]["user_id"] == 1 and document["project"]["name"] == "E-Commerce"
-    assert document["pairings"][0]["frontend_user_id"] == 2
-    assert document["pair_requests"][0]["requester_user_id"] == 3
-    assert len(document["wait_notices"]) == 1 and document["learn_feedback"][0]["slug"] == "django"
+    assert document["pairings"][0]["frontend"]["user_id"] == 2  # people, not row ids
+    assert document["pair_requests"][0]["from"]["user_id"] == 3
+    assert document["wait_notices"][0]["waiting"]["user_id"] == 3
+    assert document["learn_feedback"][0]["article"] == "django"
     assert document["reminder_deliveries"] == []
     assert document["exported_at"].startswith("2026-03-02T09:00")
 

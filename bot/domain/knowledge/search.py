@@ -7,6 +7,7 @@ list to pick from (weak), or nothing (a miss, recorded so a moderator can write 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -98,26 +99,39 @@ class KnowledgeIndex:
         self._alphabetical = sorted(articles, key=lambda a: fold(a.title))
         self._order = {a.slug: n for n, a in enumerate(self._alphabetical)}  # ties: A–Z
         self._names = NameIndex((a.slug, a.title, a.aliases) for a in articles)
-        self._text = FullTextIndex(
-            [
-                (
-                    a.slug,
-                    {
-                        "title": a.title,
-                        "aliases": " ".join(a.aliases),
-                        "tags": " ".join(a.tags),
-                        "body": a.body,
-                    },
-                )
-                for a in articles
-            ]
-        )
+        # The full-text index is most of the build: it is made by `warm` (in the background once
+        # the index serves) or by the first query that needs it, whichever comes first.
+        self._documents = [
+            (
+                a.slug,
+                {
+                    "title": a.title,
+                    "aliases": " ".join(a.aliases),
+                    "tags": " ".join(a.tags),
+                    "body": a.body,
+                },
+            )
+            for a in articles
+        ]
+        self._text_index: FullTextIndex | None = None
+        self._text_lock = threading.Lock()
+
+    @property
+    def _text(self) -> FullTextIndex:
+        index = self._text_index
+        if index is None:
+            with self._text_lock:
+                if self._text_index is None:
+                    self._text_index = FullTextIndex(self._documents)
+                index = self._text_index
+        return index
 
     def __len__(self) -> int:
         return len(self._titles)
 
     def warm(self) -> None:
-        """Finish the full-text index (safe to run in a thread while queries are answered)."""
+        """Build and finish the full-text index (safe to run in a thread while queries are
+        answered)."""
         self._text.warm()
 
     def _name_hit(self, hit: NameHit) -> Hit:

@@ -1,7 +1,7 @@
 """outbox
 
-Revision ID: 0003_outbox
-Revises: 0002_work_claims
+Revision ID: 0004_outbox
+Revises: 0003_audit_log
 Create Date: 2026-12-02 04:39:12.596915
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_outbox"
-down_revision: str | None = "0002_work_claims"
+revision: str = "0004_outbox"
+down_revision: str | None = "0003_audit_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
