@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-import io
+import struct
 import warnings
+import zlib
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # before anything imports pyplot; Nexus never opens a window
 
@@ -181,7 +183,7 @@ def draw_png(data: ChartData) -> bytes:
     gap_in = GAP_IN if data.funnel is not None else 0.0
     height = TITLE_IN + funnel_in + gap_in + projects_in + BOTTOM_IN
     figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor=BACKGROUND)
-    FigureCanvasAgg(figure)
+    canvas = FigureCanvasAgg(figure)
     figure.text(
         0.02,
         1 - 0.35 / height,
@@ -215,8 +217,33 @@ def draw_png(data: ChartData) -> bytes:
         projects_ax = figure.add_subplot(figure.add_gridspec(1, 1, **frame)[0])
     _style(projects_ax)
     _draw_projects(projects_ax, rows)
-    buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a glyph the font lacks (an emoji in a name) is skipped
-        figure.savefig(buffer, format="png", facecolor=BACKGROUND, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+        canvas.draw()
+    return _png(np.asarray(canvas.buffer_rgba()))
+
+
+def _png_chunk(tag: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(body, zlib.crc32(tag))
+    return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", crc)
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    """An opaque RGB PNG of the drawn canvas, encoded directly.
+
+    The card is opaque, so the alpha channel is dropped; rows are stored unfiltered and
+    deflated at level 1: on a chart's flat colours that is both smaller and about twice as
+    fast as Pillow's adaptive filtering (the encoder `savefig` would use), with no metadata.
+    """
+    height, width = rgba.shape[:2]
+    rows = np.zeros((height, 1 + width * 3), dtype=np.uint8)  # filter byte 0 ("none") per row
+    rows[:, 1:] = rgba[:, :, :3].reshape(height, width * 3)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
