@@ -57,14 +57,14 @@ class Fault:
     handled: bool = False
     #: only requests whose path contains this (e.g. one channel's id); None: every path
     within: str | None = None
-    #: never requests whose path contains this
-    besides: str | None = None
+    #: never requests whose path contains any of these
+    besides: tuple[str, ...] = ()
     hits: int = field(default=0)
 
     def matches(self, method: str, template: str, path: str = "") -> bool:
         if self.within is not None and self.within not in path:
             return False
-        if self.besides is not None and self.besides in path:
+        if any(part in path for part in self.besides):
             return False
         if self.until is not None and time.monotonic() >= self.until:
             return False
@@ -116,7 +116,7 @@ class Faults:
         message: str | None = None,
         handled: bool = False,
         within: str | None = None,
-        besides: str | None = None,
+        besides: str | tuple[str, ...] = (),
     ) -> Fault:
         """Answer `status` (500, 502, 503, 504, or any other) instead of handling the request;
         `handled=True`: handle it, then answer `status` anyway (the answer was lost);
@@ -124,7 +124,8 @@ class Faults:
         text = message or SERVER_ERRORS.get(status, f"{status}: injected failure")
         fault = Fault("status", route, times, status=status, code=code, message=text)
         fault.handled = handled
-        fault.within, fault.besides = within, besides
+        fault.within = within
+        fault.besides = (besides,) if isinstance(besides, str) else besides
         return self._add(fault, for_seconds)
 
     def slow(
