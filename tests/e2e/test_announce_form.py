@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.harness import Nexus
+from tests.e2e.test_first_week import at, lagos, learner, restart, start_cohort, week
 from tests.e2e.test_learners import announce, learners, post_of
 from tests.fakediscord import InteractionResult, Message
 from tests.fakediscord.util import iter_components
+
+__all__ = ["week"]  # the fixture, imported for this module
 
 
 def custom_id(message: Message | InteractionResult, prefix: str) -> str:
@@ -118,3 +121,53 @@ async def test_a_draft_lost_in_a_restart_says_the_form_expired(nexus: Nexus) -> 
     assert expired.modal is None and expired.ephemeral
     assert "form expired" in expired.text and "/announce-project" in expired.text
     assert await learners(nexus) == 0
+
+
+async def test_a_reminder_dm_announces_with_a_button_after_a_restart(week: Nexus) -> None:
+    bola = await learner(week, "bola", reminders="dm")
+    await start_cohort(week)
+    await at(week, lagos(1))
+    [welcome] = [m for m in week.fake.dms(bola) if "Welcome" in m.text]
+    assert "/announce-project" not in welcome.text  # a DM can't run a server command
+    assert "**Announce** (the button below)" in welcome.text
+    assert custom_id(welcome, "nexus:announce:open:") == f"nexus:announce:open:{week.guild.id}"
+
+    await at(week, lagos(3))
+    [nudge] = [m for m in week.fake.dms(bola) if "haven't announced" in m.text]
+    assert "/announce-project" not in nudge.text and "Press **Announce** below" in nudge.text
+    await restart(week)  # the server is in the button's custom id: it still works
+    opened = await week.fake.click(bola, nudge, custom_id(nudge, "nexus:announce:open:"))
+    assert opened.modal is not None, opened
+    assert all(not f.get("value") for f in inputs(opened.modal).values())
+    done = await week.fake.submit_modal(
+        bola,
+        opened.modal["custom_id"],
+        {"announce-project": "ecommerce", "announce-role": "Frontend"},
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert done.ephemeral and "You're announced" in done.text, done.text
+    assert "E-Commerce" in post_of(week, bola).text
+    assert bola.has_role(week.frontend_role)
+
+
+async def test_a_refused_form_from_a_dm_keeps_the_draft(week: Nexus) -> None:
+    bola = await learner(week, "bola", reminders="dm")
+    await start_cohort(week)
+    await at(week, lagos(1))
+    [welcome] = [m for m in week.fake.dms(bola) if "Welcome" in m.text]
+    opened = await week.fake.click(bola, welcome, custom_id(welcome, "nexus:announce:open:"))
+    assert opened.modal is not None
+    refused = await week.fake.submit_modal(
+        bola,
+        opened.modal["custom_id"],
+        {"announce-project": "ecommerce", "announce-role": "designer"},
+    )
+    assert refused.ephemeral and "`backend` or `frontend`" in refused.text
+    assert "Nothing was saved" in refused.text
+    assert not [p for p in week.posts() if p.embeds]  # no announcement posted
+    again = await week.fake.click(bola, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert again.modal is not None
+    fields = inputs(again.modal)
+    assert fields["announce-project"]["value"] == "ecommerce"
+    assert fields["announce-role"]["label"].startswith("✏️ Fix")
