@@ -10,20 +10,32 @@ import pkgutil
 import signal
 import time
 from datetime import UTC
+from pathlib import Path
 
 import discord
 import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import MISSING
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import cogs
 from bot.clock import Clock, clock_for
 from bot.commands import build_nexus_group
+from bot.connection import (
+    RECONNECT_LOGGERS,
+    DiscordStatus,
+    ReconnectLogFilter,
+    TokenRejected,
+    log_in,
+)
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.locks import COMMAND_SYNC, exclusive
+from bot.effects.cards import AnnouncementCards
+from bot.effects.notices import Notices
+from bot.effects.outbox import OutboxSender
 from bot.errors import NexusError
 from bot.health import HealthServer
 from bot.metrics import Metrics
@@ -46,6 +58,9 @@ SHUTDOWN_GRACE_SECONDS = 5.0
 # button callbacks and persistent (dynamic) button callbacks.
 IN_FLIGHT_TASKS = frozenset({"CommandTree-invoker"})
 IN_FLIGHT_PREFIXES = ("discord.py: on_", "discord-ui-view-dispatch-", "discord-ui-dynamic-item-")
+# Background work Nexus itself started (start-up checks, sweeps, retries) lives in these folders.
+OWN_CODE = (str(Path(__file__).resolve().parent), str(Path(cogs.__file__).resolve().parent))
+EXIT_TOKEN_REJECTED = 2
 OUTCOME = "nexus_outcome"  # set on `interaction.extras` when a command fails
 
 
@@ -130,14 +145,33 @@ class NexusBot(commands.AutoShardedBot):
         services.reminders.on_outcome(self.metrics.reminder_outcome)
         port = self.settings.http_port
         self.health = HealthServer(self, port) if port is not None else None
+        #: Whether the gateway is connected now (for the health endpoint) and why not.
+        self.discord_status = DiscordStatus()
+        #: Posts outside interaction replies that Discord did not take, sent by one loop.
+        self.outbox = OutboxSender(services.outbox)
+        self.notices = Notices(self, services.outbox, self.outbox)
+        self.cards = AnnouncementCards(
+            self, services.learners, services.outbox, self.outbox, self.notices
+        )
+        self._stopping: asyncio.Future[None] | None = None
+        # The task that built the bot and those waiting for its stop: never cancelled by it.
+        self._keep: set[asyncio.Task[object] | None] = {asyncio.current_task()}
+        self._cogs_loaded = False
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping is not None
 
     async def setup_hook(self) -> None:
-        await self.services.changes.start()  # before the caches fill (PostgreSQL)
-        self.tree.add_command(self.nexus_group)
-        for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
-            await self.load_extension(f"cogs.{module}")
-        # Every persistent button and menu, registered here only (see bot/ui/persistent.py).
-        self.add_dynamic_items(*persistent_items())
+        # Runs again when a login is retried after Discord was unreachable.
+        if not self._cogs_loaded:
+            await self.services.changes.start()  # before the caches fill (PostgreSQL)
+            self.tree.add_command(self.nexus_group)
+            for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
+                await self.load_extension(f"cogs.{module}")
+            # Every persistent button and menu, registered here only (see bot/ui/persistent.py).
+            self.add_dynamic_items(*persistent_items())
+            self._cogs_loaded = True
         if not self.scheduler.running:
             self.scheduler.start()
         claims = self.services.claims
@@ -208,23 +242,102 @@ class NexusBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        self.discord_status.up(self.services.clock.now())
+        self.outbox.start()  # after the channel cache is complete
         self.ready_once.set()
         await self._heartbeat()
 
+    async def on_resumed(self) -> None:
+        self.discord_status.up(self.services.clock.now())
+
+    async def on_disconnect(self) -> None:
+        self.discord_status.down(self.services.clock.now())
+
     async def _heartbeat(self) -> None:
-        await self.state.heartbeat(self.services.clock.now(), connected=not self.is_closed())
+        await self.state.heartbeat(
+            self.services.clock.now(), connected=self.discord_status.connected
+        )
+
+    async def log_in(self, token: str) -> bool:
+        """Log in, retrying with backoff while Discord can't be reached; False if stopped
+        meanwhile. `TokenRejected` on a 401."""
+
+        async def reset() -> None:  # a fresh HTTP session for the next attempt
+            await self.http.close()
+            self.http.connector = MISSING
+
+        return await log_in(
+            lambda: self.login(token),
+            reset,
+            self.discord_status,
+            self.services.clock.now,
+            stopping=lambda: self.stopping,
+        )
+
+    async def serve(self, token: str) -> None:
+        """`start` for production: unreachable Discord is retried, a stop at any moment ends
+        quietly, a rejected token raises `TokenRejected`."""
+        try:
+            if await self.log_in(token) and not self.stopping:
+                await self.connect()
+        except Exception:
+            if not self.stopping:
+                raise
+            log.debug("connection ended by the stop", exc_info=True)
 
     async def close(self) -> None:
+        """Stop in an order that returns database connections before the pool closes. Every
+        caller (signal handler, `async with`, tests) waits for the same, single stop."""
+        self._keep.add(asyncio.current_task())
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
+        log.info("stopping")
         if self.health is not None:
             await self.health.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         try:
-            await super().close()
+            await self._finish_scheduled_jobs()
+            await self.outbox.stop()  # a post being tried finishes or is handed back
+            await super().close()  # unloads the cogs (timers, sweeps), closes gateway and HTTP
             await self._finish_in_flight_work()
+            await self._cancel_own_background_work()
         finally:
             await self.services.changes.stop()
             await self.engine.dispose()
+        self.discord_status.down(self.services.clock.now(), "stopped")
+        log.info("stopped")
+
+    async def _finish_scheduled_jobs(self) -> None:
+        """A timer job already running (heartbeat, sweep tick) finishes: APScheduler logs a
+        cancelled job as an error."""
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if not task.done()
+            and getattr(task.get_coro(), "__qualname__", "") == "run_coroutine_job"
+        ]
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+
+    async def _cancel_own_background_work(self) -> None:
+        """Start-up checks, sweeps and retries still running hold database sessions: cancel
+        them and let their `async with` blocks hand the connections back."""
+        current = asyncio.current_task()
+        leftover = []
+        for task in asyncio.all_tasks():
+            code = getattr(task.get_coro(), "cr_code", None)
+            if task is current or task in self._keep or task.done() or code is None:
+                continue
+            if code.co_filename.startswith(OWN_CODE):
+                leftover.append(task)
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            await asyncio.wait(leftover, timeout=SHUTDOWN_GRACE_SECONDS)
 
     async def _finish_in_flight_work(self) -> None:
         """Let running commands, event handlers and button clicks finish their transactions
@@ -266,13 +379,42 @@ async def build_bot(
     )
 
 
-async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
-    bot = await build_bot(settings, clock=clock)
+async def run_bot(
+    settings: Settings, *, clock: Clock | None = None, stop_requested: bool = False
+) -> int:
+    """Serve until SIGTERM/SIGINT; the exit status. A stop during start-up (even during the
+    migration) lets the step finish, then stops cleanly without connecting."""
+    bot: NexusBot | None = None
+    stop = asyncio.Event()
+    stopping: list[asyncio.Future[None]] = []
+    if stop_requested:
+        stop.set()
+
+    def request_stop() -> None:
+        stop.set()
+        if bot is not None:
+            stopping.append(asyncio.ensure_future(bot.close()))
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+            loop.add_signal_handler(sig, request_stop)
         except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
             pass
-    async with bot:
-        await bot.start(settings.token)
+    if stop.is_set():
+        return 0
+    bot = await build_bot(settings, clock=clock)
+    reconnects = ReconnectLogFilter(bot.discord_status, bot.services.clock.now)
+    for name in RECONNECT_LOGGERS:
+        logging.getLogger(name).addFilter(reconnects)
+    try:
+        if not stop.is_set():
+            await bot.serve(settings.token)
+    except TokenRejected:
+        log.error("Discord rejected DISCORD_TOKEN (401 Unauthorized): check the bot token")
+        return EXIT_TOKEN_REJECTED
+    finally:
+        await bot.close()
+        for name in RECONNECT_LOGGERS:
+            logging.getLogger(name).removeFilter(reconnects)
+    return 0

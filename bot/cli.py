@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,14 @@ from dotenv import load_dotenv
 from bot.settings import ROOT, Settings, SettingsError, configure_logging, load_settings
 
 EXIT_CONFIG = 2
+
+# A SIGTERM before the event loop takes over (while importing, reading settings) only sets this
+# flag: nothing has started yet, so the run stops before it begins, without a traceback.
+_early_stop: list[int] = []
+
+
+def _remember_stop(signum: int, _frame: object) -> None:
+    _early_stop.append(signum)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,7 +118,17 @@ async def _sync(settings: Settings) -> None:
         await bot.login(settings.token)  # setup_hook loads cogs and syncs
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, early_stops: list[int] | None = None) -> int:
+    if early_stops:
+        _early_stop.extend(early_stops)
+    previous = signal.signal(signal.SIGTERM, _remember_stop)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
     load_dotenv(ROOT / ".env")
@@ -134,7 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.app import run_bot
 
     try:
-        asyncio.run(run_bot(settings))
+        return asyncio.run(run_bot(settings, stop_requested=bool(_early_stop)))
     except KeyboardInterrupt:
-        pass
-    return 0
+        return 0

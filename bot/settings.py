@@ -51,6 +51,7 @@ class Settings:
     gateway_url: str | None = None
     data_dir: Path = DEFAULT_DATA_DIR  # shipped content: catalog, first-week plan, learnings
     reminder_sweep_seconds: float = 60.0  # how often due reminders are looked for
+    outbox_retry_seconds: float = 5.0  # first wait before a post Discord refused is tried again
     clock_file: Path | None = None  # tests only: read "now" from this file instead of the clock
     shard_count: int | None = None  # total shards across every process (None: one, unsharded)
     shard_ids: tuple[int, ...] | None = None  # the shards this process runs (None: all of them)
@@ -83,6 +84,19 @@ def _http_url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     if parsed.scheme not in schemes or not parsed.netloc:
         raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r}")
     return value.rstrip("/")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be a number of seconds from {low} to {high}, got {raw!r}")
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
@@ -137,6 +151,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"got {sweep_raw!r}"
             )
 
+    retry_seconds = _seconds(env, "NEXUS_OUTBOX_RETRY_SECONDS", 5.0, 0.01, 600)
+
     clock_raw = env.get("NEXUS_CLOCK_FILE", "").strip()
     clock_file = Path(clock_raw) if clock_raw else None
     if clock_file is not None:
@@ -160,6 +176,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         gateway_url=gateway_url,
         data_dir=data_dir,
         reminder_sweep_seconds=sweep_seconds,
+        outbox_retry_seconds=retry_seconds,
         clock_file=clock_file,
         shard_count=shard_count,
         shard_ids=shard_ids,
@@ -215,6 +232,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _not_voice_notice(record: logging.LogRecord) -> bool:
+    """Nexus never joins voice: discord.py's "PyNaCl is not installed" warnings are noise."""
+    return not str(record.msg).endswith("voice will NOT be supported")
+
+
 def configure_logging(settings: Settings) -> None:
     """Plain, greppable log lines on stderr, with the token redacted everywhere."""
     handler = logging.StreamHandler()
@@ -222,6 +244,7 @@ def configure_logging(settings: Settings) -> None:
         logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
     )
     handler.addFilter(RedactingFilter([settings.token]))
+    handler.addFilter(_not_voice_notice)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

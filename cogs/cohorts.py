@@ -30,7 +30,9 @@ class CohortCog(ModeratorCog):
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Reminders start once the member cache is complete (the learner-role cohort)."""
-        self.engine.attach(DiscordReminderTransport(self.bot), GatewayMemberDirectory(self.bot))
+        self.engine.attach(
+            DiscordReminderTransport(self.bot, self.bot.notices), GatewayMemberDirectory(self.bot)
+        )
         await self.engine.start()
         log.info("first-week reminders running")
 

@@ -100,10 +100,12 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
             except InvalidInput as error:
                 await self._refuse(interaction, draft, error)
                 return
-            (post, notes), role_notes = await asyncio.gather(
-                announcements.post_in_nexus_channel(
+            card, role_notes = await asyncio.gather(
+                self.bot.cards.publish(
                     member.guild,
                     outcome.nexus_channel_id,
+                    outcome.announcement.learner_id,
+                    member.id,
                     outcome.previous_post,
                     outcome.announcement,
                 ),
@@ -112,10 +114,12 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
                 ),
             )
             reply = ui.announce_reply(
-                outcome, guild_id=member.guild.id, post=post, notes=notes + role_notes
+                outcome, guild_id=member.guild.id, post=card.post, notes=card.notes + role_notes
             )
-            # Remember the post before answering, so what the learner sees is already stored.
-            await self._remember_post(outcome, post)
+            # Remember the post before answering, so what the learner sees is already stored
+            # (a card still on its way is recorded by the outbox once it is posted).
+            if not card.on_its_way:
+                await self._remember_post(outcome, card.post)
             if outcome.looking.count:  # the next step, as a button
                 view = matching_ui.show_others_view(member.guild.id, member.id, "Find a partner")
                 await interaction.followup.send(embed=reply, view=view, ephemeral=True)
@@ -246,7 +250,8 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         await interaction.edit_original_response(content=ui.erasure_summary(erasure), view=None)
 
     async def _refresh(self, guild_id: int, learner_ids: list[int]) -> None:
-        await announcements.refresh_posts(self.bot, self.learners, guild_id, learner_ids)
+        for learner_id in learner_ids:
+            await self.bot.cards.refresh(guild_id, learner_id)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, project_autocomplete, server_id
 from bot.domain.pairing import LearnerInfo, PairingInfo, RequestStatus
-from bot.effects.pairing import PairingEffects
+from bot.effects.pairing import PairingEffects, Queued
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,11 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         await interaction.response.defer(ephemeral=True, thinking=True)
         request = await self.matching.request(interaction.user.id, candidate_id)
         delivered = await self.effects.send_invite(request)
-        await interaction.followup.send(
-            ui.request_sent(request, None if delivered is None else delivered.by_dm), ephemeral=True
-        )
+        if isinstance(delivered, Queued):
+            text = ui.request_queued(request)
+        else:
+            text = ui.request_sent(request, None if delivered is None else delivered.by_dm)
+        await interaction.followup.send(text, ephemeral=True)
 
     async def answer(self, interaction: Interaction, request_id: int, accept: bool) -> None:
         """Accept or Decline on an invitation (the service checks who pressed it)."""
@@ -242,6 +244,14 @@ def _everyone(pairings: list[PairingInfo]) -> list[int]:
 
 
 async def setup(bot: NexusBot) -> None:
-    effects = PairingEffects(bot, bot.services.matching, bot.services.learners)
+    effects = PairingEffects(
+        bot,
+        bot.services.matching,
+        bot.services.learners,
+        bot.cards,
+        bot.notices,
+        bot.services.outbox,
+        bot.outbox,
+    )
     await bot.add_cog(MatchingCog(bot, effects))
     await bot.add_cog(MatchingModeratorCog(bot, effects))

@@ -18,8 +18,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -37,6 +38,14 @@ def _bin(name: str) -> str | None:
     return str(candidates[0]) if candidates else None
 
 
+@dataclass
+class Cluster:
+    """A private PostgreSQL cluster: its URL, and a restart (the fault tests use it)."""
+
+    url: str
+    restart: Callable[[], None]
+
+
 @contextmanager
 def postgres_server() -> Iterator[str | None]:
     """Yields an asyncpg URL to a fresh database, or None when PostgreSQL is unavailable."""
@@ -44,6 +53,13 @@ def postgres_server() -> Iterator[str | None]:
     if url:
         yield url
         return
+    with postgres_cluster() as cluster:
+        yield cluster.url if cluster else None
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[Cluster | None]:
+    """A private cluster on a free port (None when PostgreSQL is not installed)."""
     initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
     if not initdb or not pg_ctl:
         yield None
@@ -83,8 +99,30 @@ def postgres_server() -> Iterator[str | None]:
         shutil.rmtree(folder, ignore_errors=True)
         yield None
         return
+
+    def restart() -> None:
+        subprocess.run(
+            [
+                *as_user,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(folder / "log"),
+                "-m",
+                "fast",
+                "restart",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
     try:
-        yield f"postgresql+asyncpg://nexus@127.0.0.1:{port}/postgres"
+        yield Cluster(f"postgresql+asyncpg://nexus@127.0.0.1:{port}/postgres", restart)
     finally:
         subprocess.run(
             [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],

@@ -282,6 +282,36 @@ class LearnMiss(Base):
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class OutboxPost(Base):
+    """A post outside an interaction reply (announcement card, mod-log line, thread kickoff...)
+    that Discord did not take: kept and retried with the same nonce until sent or given up."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_key", "key", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    kind: Mapped[str] = mapped_column(String(32))
+    #: One pending post per key ("card:<learner id>"): a newer request replaces the older.
+    key: Mapped[str | None] = mapped_column(String(100))
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    nonce: Mapped[str | None] = mapped_column(String(25))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A sender holds the post until then; another process may take it over afterwards.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(Snowflake)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
 class AuditEntry(Base):
     """A moderator change: who · what · old → new, posted to the mod-log and kept for export."""
 

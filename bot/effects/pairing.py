@@ -6,46 +6,146 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import Literal
 
 import discord
 
 from bot.domain.pairing import PairingInfo, PairResult, RequestInfo, RequestStatus
-from bot.effects import announcements
-from bot.effects.messages import Delivered, dm_or_mention, resolve_channel, send_dm
+from bot.effects.cards import AnnouncementCards
+from bot.effects.messages import (
+    DMS_CLOSED,
+    Delivered,
+    dm_or_mention,
+    only_user,
+    resolve_channel,
+    send_dm,
+)
+from bot.effects.notices import Notices
+from bot.effects.outbox import OutboxSender, Undeliverable, describe, is_temporary
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
+from bot.services.outbox import OutboxItem, OutboxService, Outcome
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
 
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: threads stay open through week one
+INVITE_KIND = "invite"
+
+
+class Queued:
+    """The invitation waits in the outbox: Discord did not answer."""
+
+
+QUEUED = Queued()
 
 
 class PairingEffects:
     def __init__(
-        self, client: discord.Client, service: MatchingService, learners: LearnerService
+        self,
+        client: discord.Client,
+        service: MatchingService,
+        learners: LearnerService,
+        cards: AnnouncementCards,
+        notices: Notices,
+        outbox: OutboxService,
+        sender: OutboxSender,
     ) -> None:
         self._client = client
         self._service = service
         self._learners = learners
+        self._cards = cards
+        self._notices = notices
+        self._outbox = outbox
+        self._sender = sender
+        sender.register(INVITE_KIND, self._send_queued_invite, self._report_invite)
 
-    async def send_invite(self, request: RequestInfo) -> Delivered | None:
-        """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed."""
-        delivered = await dm_or_mention(
-            self._client,
-            request.invitee.user_id,
-            request.channel_id,
-            "You have a new pair request:",
-            embed=ui.invite_embed(request),
-            view=ui.invite_view(request.request_id),
-            fallback_content=ui.invite_fallback_content(request),
-        )
-        if delivered is not None:
-            await self._service.record_notification(
-                request.request_id, delivered.message.channel.id, delivered.message.id
+    async def send_invite(self, request: RequestInfo) -> Delivered | Queued | None:
+        """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed.
+        When Discord doesn't answer (5xx, timeout, dropped connection) the invitation waits in
+        the outbox (`Queued`) and goes out with the same nonce; None if it can't be delivered."""
+        nonce = f"i{request.request_id}-{secrets.token_hex(5)}"
+        try:
+            return await self._deliver_invite(request, nonce)
+        except Exception as error:
+            if not is_temporary(error):
+                log.warning("invitation %s not delivered: %s", request.request_id, error)
+                return None
+            log.warning("invitation %s kept in the outbox: %s", request.request_id, error)
+            await self._outbox.enqueue(
+                request.guild_id,
+                INVITE_KIND,
+                key=f"{INVITE_KIND}:{request.request_id}",
+                channel_id=request.channel_id,
+                args={"request_id": request.request_id},
+                nonce=nonce,
+                first_error=describe(error),
             )
+            self._sender.wake()
+            return QUEUED
+
+    async def _deliver_invite(self, request: RequestInfo, nonce: str) -> Delivered | None:
+        """One try: the DM, or (DMs closed) a mention in the Nexus channel; temporary errors
+        are raised for the outbox, definite ones give None."""
+        invitee = request.invitee.user_id
+        embed, view = ui.invite_embed(request), ui.invite_view(request.request_id)
+        delivered: Delivered | None = None
+        try:
+            dm = await self._client.create_dm(discord.Object(invitee))
+            message = await dm.send(
+                "You have a new pair request:", embed=embed, view=view, nonce=nonce
+            )
+            delivered = Delivered(message, by_dm=True)
+        except discord.Forbidden as error:
+            if error.code != DMS_CLOSED:
+                log.info("DM to %s refused (%s)", invitee, error.code)
+        except discord.HTTPException as error:
+            if is_temporary(error):
+                raise
+            log.warning("DM to %s failed: %s", invitee, error)
+        if delivered is None:
+            self._client.dispatch("nexus_dm_fallback", invitee)  # counted in the metrics
+            channel = self._client.get_partial_messageable(request.channel_id)
+            try:
+                message = await channel.send(
+                    ui.invite_fallback_content(request),
+                    embed=embed,
+                    view=view,
+                    allowed_mentions=only_user(invitee),
+                    nonce=nonce,
+                )
+            except discord.HTTPException as error:
+                if is_temporary(error):
+                    raise
+                log.warning("could not reach %s in %s: %s", invitee, request.channel_id, error)
+                return None
+            delivered = Delivered(message, by_dm=False)
+        await self._service.record_notification(
+            request.request_id, delivered.message.channel.id, delivered.message.id
+        )
         return delivered
+
+    async def _send_queued_invite(self, item: OutboxItem) -> int | None:
+        request = await self._service.pending_request(int(item.args["request_id"]))
+        if request is None:
+            raise Undeliverable("the request was answered, expired or erased meanwhile")
+        delivered = await self._deliver_invite(request, item.nonce)
+        if delivered is None:
+            raise Undeliverable("the invitee can't be reached")
+        return delivered.message.id
+
+    async def _report_invite(self, outcome: Outcome) -> None:
+        """Tell the requester, once, that the invitation never went out."""
+        request = await self._service.pending_request(int(outcome.item.args["request_id"]))
+        if request is None:
+            return
+        await self._notices.tell(
+            request.guild_id,
+            request.requester.user_id,
+            ui.invite_undelivered(request),
+            fallback_channel_id=request.channel_id,
+        )
 
     async def close_invite(self, request: RequestInfo, outcome: str) -> None:
         """Replace an invitation's buttons with what became of it."""
@@ -124,15 +224,25 @@ class PairingEffects:
                 log.warning(
                     "pairing %s: could not add %s: %s", pairing.pairing_id, learner.user_id, error
                 )
+        content, embed = ui.kickoff_content(pairing), ui.kickoff_embed(pairing)
         try:
             await thread.send(
-                ui.kickoff_content(pairing),
-                embed=ui.kickoff_embed(pairing),
+                content,
+                embed=embed,
                 view=ui.kickoff_view(pairing),
                 allowed_mentions=ui.pair_mentions(pairing),
             )
-        except discord.HTTPException as error:
-            log.warning("pairing %s: could not post the checklist: %s", pairing.pairing_id, error)
+        except Exception as error:
+            if not is_temporary(error):
+                log.warning(
+                    "pairing %s: could not post the checklist: %s", pairing.pairing_id, error
+                )
+                return thread.id
+            log.info("pairing %s: checklist kept for later (%s)", pairing.pairing_id, error)
+            people = (pairing.backend.user_id, pairing.frontend.user_id)
+            await self._notices.post(
+                pairing.guild_id, thread.id, content, embed=embed, mention_ids=people
+            )
         return thread.id
 
     async def close_thread(self, pairing: PairingInfo, ended_by: str) -> None:
@@ -150,5 +260,7 @@ class PairingEffects:
             log.info("pairing %s: could not archive thread: %s", pairing.pairing_id, error)
 
     async def refresh_posts(self, guild_id: int, learner_ids: list[int]) -> None:
-        """Re-render each learner's announcement post: paired, or looking again."""
-        await announcements.refresh_posts(self._client, self._learners, guild_id, learner_ids)
+        """Re-render each learner's announcement post: paired, or looking again (kept in the
+        outbox when Discord doesn't take the edit)."""
+        for learner_id in learner_ids:
+            await self._cards.refresh(guild_id, learner_id)

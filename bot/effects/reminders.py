@@ -14,6 +14,8 @@ import discord
 
 from bot.domain.first_week import PartnerOffer
 from bot.domain.stats import ChartData
+from bot.effects.notices import Notices
+from bot.effects.outbox import is_temporary
 from bot.services.reminder_delivery import DmClosed, Undeliverable
 from bot.ui.announce_form import announce_view
 from bot.ui.charts import chart_file
@@ -28,8 +30,9 @@ def _definite(error: discord.HTTPException) -> bool:
 
 
 class DiscordReminderTransport:
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, notices: Notices | None = None) -> None:
         self._client = client
+        self._notices = notices
 
     async def post(
         self,
@@ -93,8 +96,17 @@ class DiscordReminderTransport:
         return message.id
 
     async def notify(self, channel_id: int, content: str) -> None:
+        """A moderator notice (skipped step, summary); kept in the outbox when Discord doesn't
+        take it at once."""
         channel = self._client.get_partial_messageable(channel_id)
-        await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
+        try:
+            await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
+        except Exception as error:
+            if self._notices is None or not is_temporary(error):
+                raise
+            found = self._client.get_channel(channel_id)
+            guild_id = getattr(getattr(found, "guild", None), "id", 0)
+            await self._notices.mod_log(guild_id, channel_id, content)
 
 
 def _describe(error: discord.HTTPException, where: str) -> str:

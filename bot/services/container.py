@@ -22,6 +22,7 @@ from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService, RankedSuggestions
+from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderEngine
 from bot.services.stats import StatsService
 from bot.settings import DEFAULT_DATA_DIR, Settings
@@ -45,6 +46,7 @@ class Services:
     reminders: ReminderEngine
     cohorts: CohortService
     checkins: CheckInService
+    outbox: OutboxService
 
 
 def data_path(settings: Settings, name: str) -> Path:
@@ -107,5 +109,8 @@ def build_services(
         ),
         checkins=CheckInService(
             sessions, clock, scheduler, sweep_seconds=settings.reminder_sweep_seconds
+        ),
+        outbox=OutboxService(
+            sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
         ),
     )

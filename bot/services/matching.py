@@ -255,6 +255,15 @@ class MatchingService:
             await session.flush()
             return await request_info(session, request, config)
 
+    async def pending_request(self, request_id: int) -> RequestInfo | None:
+        """A request still waiting for its answer (None once answered, expired or erased)."""
+        async with self._sessions() as session:
+            request = await session.get(PairRequest, request_id)
+            if request is None or request.status != RequestStatus.PENDING:
+                return None
+            config = await server_config(session, request.guild_id)
+            return await request_info(session, request, config)
+
     async def record_notification(self, request_id: int, channel_id: int, message_id: int) -> None:
         """Where the invitation was posted (a DM or the Nexus channel), to edit it later."""
         async with self._sessions.begin() as session:

@@ -90,6 +90,23 @@ def request_sent(request: RequestInfo, by_dm: bool | None) -> str:
     )
 
 
+def request_queued(request: RequestInfo) -> str:
+    """The requester's reply while the invitation waits for Discord to answer."""
+    return (
+        f"📨 Request saved. Discord isn't taking messages right now, so your invitation to "
+        f"**{name(request.invitee)}** is on its way and goes out as soon as Discord answers. "
+        f"They have until {stamp(request.expires_at)} to answer."
+    )
+
+
+def invite_undelivered(request: RequestInfo) -> str:
+    """Told to the requester when the invitation could never be sent."""
+    return (
+        f"⚠️ I couldn't deliver your pair request to **{name(request.invitee)}**: Discord kept "
+        "failing. Run `/find-partner` to ask again."
+    )
+
+
 # ----- the invitation -------------------------------------------------------------------------
 
 

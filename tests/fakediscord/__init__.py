@@ -17,6 +17,7 @@ Quick start::
 
 from . import limits, perms
 from .api import FakeDiscord
+from .faults import Fault, Faults
 from .interactions import (
     FileUpload,
     InteractionRecord,
@@ -43,6 +44,8 @@ __all__ = [
     "Channel",
     "ChannelType",
     "FakeDiscord",
+    "Fault",
+    "Faults",
     "FileUpload",
     "Guild",
     "InteractionRecord",

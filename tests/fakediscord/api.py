@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from . import perms
+from .faults import Faults
 from .gateway import Gateway
 from .interactions import (
     APPLICATION_COMMAND,
@@ -99,12 +100,15 @@ class FakeDiscord:
             on_violation=self.recorder.violation,
         )
         self.world.set_emitter(self._emit)
+        #: Injected faults: 5xx, slow answers, resets, 429 storms, gateway drops (faults.py).
+        self.faults = Faults(drop_gateway=self._drop_gateway, invalidate=self._invalidate)
         self.server = HttpServer(
             token=bot_token,
             recorder=self.recorder,
             rate_limits=rate_limits or RateLimits(),
             spec=(spec or shared_validator()) if validate_spec else None,
             gateway_handler=self.gateway.handle,
+            faults=self.faults,
         )
         self.interactions: dict[int, InteractionRecord] = {}
         self._by_token: dict[str, InteractionRecord] = {}
@@ -408,6 +412,14 @@ class FakeDiscord:
     @recommended_shards.setter
     def recommended_shards(self, count: int) -> None:
         self.gateway.recommended_shards = count
+
+    async def _drop_gateway(self, resumable: bool) -> None:
+        if self.gateway.session is not None and self.gateway.session.connection is not None:
+            await self.gateway.disconnect(4000 if resumable else 4009)
+
+    def _invalidate(self, resumable: bool) -> None:
+        if self.gateway.session is not None and self.gateway.session.connection is not None:
+            self.gateway.invalidate(resumable=resumable)
 
     def invalidate_session(self, *, resumable: bool = False) -> None:
         self.gateway.invalidate(resumable=resumable)

@@ -3,6 +3,7 @@ failures, rate limits, limit/spec validation and Discord-shaped error responses.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from .errors import ApiError
+from .faults import Fault, Faults
 from .limits import LimitError, to_discord_errors
 from .ratelimit import RateLimiter, RateLimits
 from .spec import SpecValidator
@@ -187,8 +189,10 @@ class HttpServer:
         rate_limits: RateLimits,
         spec: SpecValidator | None,
         gateway_handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        faults: Faults,
     ) -> None:
         self.token = token
+        self.faults = faults
         self.recorder = recorder
         self.router = Router()
         self.limiter = RateLimiter(rate_limits)
@@ -203,7 +207,7 @@ class HttpServer:
 
     async def start(self, host: str = "127.0.0.1") -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_get("/", self._gateway_handler)
+        app.router.add_get("/", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -213,6 +217,18 @@ class HttpServer:
         self.port = sock.getsockname()[1]
         site = web.SockSite(self._runner, sock)
         await site.start()
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.faults.offline:
+            return self._reset(request)
+        return await self._gateway_handler(request)
+
+    @staticmethod
+    def _reset(request: web.Request) -> web.Response:
+        """Drop the TCP connection without an answer (the client sees a disconnect)."""
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=499)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -279,6 +295,11 @@ class HttpServer:
             )
         api_request = ApiRequest(method, path or "", route.template, params, query, body, files)
         extra_headers: dict[str, str] = {}
+        faulted, after = await self._apply_faults(
+            request, route.template, api_request, extra_headers
+        )
+        if faulted is not None:
+            return faulted
         try:
             reply = await self._dispatch(request, route, api_request, extra_headers)
         except ApiError as error:
@@ -287,8 +308,67 @@ class HttpServer:
             return self._finish(
                 method, full_path, route.template, body, files, query, error, extra_headers
             )
+        if after is not None:  # handled, but the answer is lost on the way back
+            if after.kind == "reset":
+                self._record_fault(method, full_path, route.template, api_request, 0, reply.body)
+                return self._reset(request)
+            lost = ApiError(after.status, after.code, after.message)
+            return self._finish(method, full_path, route.template, body, files, query, lost)
         return self._finish(
             method, full_path, route.template, body, files, query, reply, extra_headers
+        )
+
+    async def _apply_faults(
+        self,
+        request: web.Request,
+        template: str,
+        req: ApiRequest,
+        headers: dict[str, str],
+    ) -> tuple[web.Response | None, Fault | None]:
+        """Injected faults (`faults.py`): (the answer instead of handling the request, or None;
+        a fault to apply after handling it, or None)."""
+        method, path = req.method, request.path
+        if self.faults.offline:
+            self._record_fault(method, path, template, req, 0, None)
+            return self._reset(request), None
+        outcome: Reply | ApiError | None = None
+        after: Fault | None = None
+        for rule in self.faults.take(method, template, path):
+            if rule.handled and rule.kind in ("status", "reset"):
+                after = after or rule
+            elif rule.kind == "slow":
+                await asyncio.sleep(rule.seconds)
+            elif rule.kind == "reset":
+                self._record_fault(method, path, template, req, 0, None)
+                return self._reset(request), None
+            elif rule.kind == "status" and outcome is None:
+                outcome = ApiError(rule.status, rule.code, rule.message)
+            elif rule.kind == "rate_limit" and outcome is None:
+                headers.update(
+                    {"Retry-After": str(max(1, round(rule.retry_after))), "Via": "1.1 google"}
+                )
+                if rule.is_global:
+                    headers["X-RateLimit-Global"] = "true"
+                outcome = Reply(
+                    429,
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": rule.retry_after,
+                        "global": rule.is_global,
+                    },
+                )
+        if outcome is None:
+            return None, after
+        response = self._finish(
+            method, path, template, req.json, req.files, dict(req.query), outcome, headers
+        )
+        return response, None
+
+    def _record_fault(
+        self, method: str, path: str, template: str, req: ApiRequest, status: int, body: Any
+    ) -> None:
+        self.recorder.record(
+            RecordedCall(method, path, template, req.json, req.files, status, body, dict(req.query))
         )
 
     async def _dispatch(

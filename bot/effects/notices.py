@@ -1,0 +1,110 @@
+"""Notices through the outbox: a DM to one learner (their DMs closed → a mention of only them
+in the Nexus channel) or a mod-log line; retried like every outbox post, never doubled."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.effects.messages import DMS_CLOSED, only_user
+from bot.effects.outbox import OutboxSender, Undeliverable
+from bot.services.outbox import OutboxItem, OutboxService
+
+DM_KIND = "dm_notice"
+MOD_LOG_KIND = "mod_log"
+MESSAGE_KIND = "message"
+
+
+class Notices:
+    def __init__(self, client: discord.Client, outbox: OutboxService, sender: OutboxSender) -> None:
+        self._client = client
+        self._outbox = outbox
+        self._sender = sender
+        sender.register(DM_KIND, self._send_dm)
+        sender.register(MOD_LOG_KIND, self._send_line)
+        sender.register(MESSAGE_KIND, self._send_message)
+
+    async def tell(
+        self, guild_id: int, user_id: int, text: str, *, fallback_channel_id: int
+    ) -> None:
+        """DM `user_id` (or mention only them in `fallback_channel_id`), retried until sent."""
+        await self._outbox.enqueue(
+            guild_id,
+            DM_KIND,
+            channel_id=fallback_channel_id,
+            args={"user_id": user_id, "text": text},
+        )
+        self._sender.wake()
+
+    async def mod_log(self, guild_id: int, channel_id: int, text: str) -> None:
+        """A line in the mod-log (pings no one), retried until sent."""
+        await self._outbox.enqueue(
+            guild_id, MOD_LOG_KIND, channel_id=channel_id, args={"text": text}
+        )
+        self._sender.wake()
+
+    async def post(
+        self,
+        guild_id: int,
+        channel_id: int,
+        content: str,
+        *,
+        embed: discord.Embed | None = None,
+        mention_ids: tuple[int, ...] = (),
+    ) -> None:
+        """A message for a channel or thread (a kickoff checklist, a closing note) that Discord
+        did not take at once: retried until sent, pinging only `mention_ids`."""
+        args = {
+            "content": content,
+            "embeds": [embed.to_dict()] if embed is not None else [],
+            "mention_ids": list(mention_ids),
+        }
+        await self._outbox.enqueue(guild_id, MESSAGE_KIND, channel_id=channel_id, args=args)
+        self._sender.wake()
+
+    async def _send_message(self, item: OutboxItem) -> int | None:
+        if item.channel_id is None:
+            raise Undeliverable("no channel")
+        mention_ids = [int(user_id) for user_id in item.args.get("mention_ids", [])]
+        allowed = discord.AllowedMentions(
+            users=[discord.Object(user_id) for user_id in mention_ids], roles=False, everyone=False
+        )
+        embeds = [discord.Embed.from_dict(data) for data in item.args.get("embeds", [])]
+        channel = self._client.get_partial_messageable(item.channel_id)
+        try:
+            message = await channel.send(
+                str(item.args.get("content") or "") or None,
+                embeds=embeds,
+                allowed_mentions=allowed,
+                nonce=item.nonce,
+            )
+        except discord.NotFound as error:
+            raise Undeliverable("the channel no longer exists") from error
+        return message.id
+
+    async def _send_dm(self, item: OutboxItem) -> int | None:
+        user_id, text = int(item.args["user_id"]), str(item.args["text"])
+        try:
+            channel = await self._client.create_dm(discord.Object(user_id))
+            message = await channel.send(
+                text, allowed_mentions=discord.AllowedMentions.none(), nonce=item.nonce
+            )
+            return message.id
+        except discord.Forbidden as error:
+            if error.code != DMS_CLOSED or item.channel_id is None:
+                raise Undeliverable(f"DM refused ({error.code})") from error
+        fallback = self._client.get_partial_messageable(item.channel_id)
+        message = await fallback.send(
+            f"<@{user_id}> {text}", allowed_mentions=only_user(user_id), nonce=item.nonce
+        )
+        return message.id
+
+    async def _send_line(self, item: OutboxItem) -> int | None:
+        if item.channel_id is None:
+            raise Undeliverable("no mod-log channel")
+        channel = self._client.get_partial_messageable(item.channel_id)
+        message = await channel.send(
+            str(item.args["text"]),
+            allowed_mentions=discord.AllowedMentions.none(),
+            nonce=item.nonce,
+        )
+        return message.id

@@ -1,0 +1,216 @@
+"""The outbox: posts Nexus makes outside an interaction reply (announcement cards and their
+edits, mod-log lines, thread kickoffs) that Discord did not take. Each waits in the database
+until a sender claims it, is retried with backoff and the same nonce, and ends `sent` or
+`failed` (reported once). No Discord here: `bot/effects/outbox.py` does the sending."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import Sessions
+from bot.db.models import OutboxPost
+from bot.domain.outbox import new_nonce, retry_at
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    guild_id: int
+    kind: str
+    key: str | None
+    channel_id: int | None
+    args: dict[str, Any]
+    nonce: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a failed try: retried at `retry_at`, or given up (`retry_at` None)."""
+
+    item: OutboxItem
+    retry_at: datetime | None
+    error: str
+
+
+def _item(row: OutboxPost) -> OutboxItem:
+    return OutboxItem(
+        row.id,
+        row.guild_id,
+        row.kind,
+        row.key,
+        row.channel_id,
+        dict(row.args or {}),
+        row.nonce or new_nonce(row.kind, row.id),
+        row.attempts,
+    )
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, owner: str, *, limit: int, lease: timedelta = LEASE
+) -> list[OutboxPost]:
+    """Take up to `limit` due posts for `owner` until `now + lease`. The one place that decides
+    who sends what: `FOR UPDATE SKIP LOCKED` on PostgreSQL, and on any database an update that
+    only succeeds while nobody else holds the lease, so each post has exactly one sender."""
+    free = or_(OutboxPost.lease_until.is_(None), OutboxPost.lease_until <= now)
+    candidates = (
+        await session.scalars(
+            select(OutboxPost)
+            .where(OutboxPost.status == "pending", OutboxPost.next_attempt_at <= now, free)
+            .order_by(OutboxPost.next_attempt_at, OutboxPost.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    claimed = []
+    for row in candidates:
+        taken = await session.execute(
+            update(OutboxPost)
+            .where(OutboxPost.id == row.id, OutboxPost.status == "pending", free)
+            .values(lease_until=now + lease, leased_by=owner)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(row)
+    return claimed
+
+
+class OutboxService:
+    def __init__(
+        self,
+        sessions: Sessions,
+        *,
+        first_retry: timedelta = timedelta(seconds=5),
+        wall: Callable[[], datetime] = wall_clock,
+    ) -> None:
+        self._sessions = sessions
+        self._first_retry = first_retry
+        # Retries follow real time (how long Discord has been given to recover), not the
+        # product clock that tests move.
+        self._now = wall
+
+    async def enqueue(
+        self,
+        guild_id: int,
+        kind: str,
+        *,
+        key: str | None = None,
+        channel_id: int | None = None,
+        args: dict[str, Any] | None = None,
+        nonce: str | None = None,
+        first_error: str | None = None,
+    ) -> OutboxItem:
+        """Keep a post to send: due now, or, when a first try already failed (`first_error`,
+        with its `nonce`), after the first retry delay. A pending post with the same `key` is
+        updated instead of doubled."""
+        now = self._now()
+        attempts = 0 if first_error is None else 1
+        due = now if attempts == 0 else retry_at(1, now, first_delay=self._first_retry)
+        async with self._sessions.begin() as session:
+            row = None
+            if key is not None:
+                row = await session.scalar(
+                    select(OutboxPost).where(OutboxPost.key == key, OutboxPost.status == "pending")
+                )
+            if row is None:
+                row = OutboxPost(
+                    guild_id=guild_id,
+                    kind=kind,
+                    key=key,
+                    created_at=now,
+                    attempts=attempts,
+                    nonce=nonce,
+                    next_attempt_at=due or now,
+                    last_error=first_error,
+                )
+                session.add(row)
+            row.channel_id, row.args = channel_id, dict(args or {})
+            await session.flush()
+            if row.nonce is None:
+                row.nonce = new_nonce(kind, row.id)
+            return _item(row)
+
+    async def pending(self, key: str) -> bool:
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(OutboxPost.id).where(OutboxPost.key == key, OutboxPost.status == "pending")
+            )
+            return found is not None
+
+    async def claim(self, owner: str, *, limit: int = 20) -> list[OutboxItem]:
+        async with self._sessions.begin() as session:
+            return [_item(row) for row in await claim_due(session, self._now(), owner, limit=limit)]
+
+    async def next_due(self) -> datetime | None:
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(OutboxPost.next_attempt_at)
+                .where(OutboxPost.status == "pending")
+                .order_by(OutboxPost.next_attempt_at)
+                .limit(1)
+            )
+
+    async def sent(self, item: OutboxItem, message_id: int | None) -> None:
+        await self._finish(item.id, "sent", message_id=message_id)
+
+    async def failed(self, item: OutboxItem, error: str) -> Outcome:
+        """A definite refusal (4xx): no retry can help."""
+        await self._finish(item.id, "failed", error=error)
+        return Outcome(item, None, error)
+
+    async def retry(self, item: OutboxItem, error: str) -> Outcome:
+        """A try whose outcome is unknown or temporary: again later, or give up."""
+        now = self._now()
+        attempts = item.attempts + 1
+        when = retry_at(attempts, now, first_delay=self._first_retry)
+        async with self._sessions.begin() as session:
+            row = await session.get(OutboxPost, item.id)
+            if row is None or row.status != "pending":
+                return Outcome(item, None, error)
+            row.attempts, row.last_error = attempts, error[:300]
+            row.lease_until = row.leased_by = None
+            if when is None:
+                row.status, row.done_at = "failed", now
+            else:
+                row.next_attempt_at = when
+        return Outcome(item, when, error)
+
+    async def release(self, items: Sequence[OutboxItem]) -> None:
+        """Hand back posts claimed but not tried (a stop): due again at once."""
+        if not items:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxPost)
+                .where(OutboxPost.id.in_([i.id for i in items]), OutboxPost.status == "pending")
+                .values(lease_until=None, leased_by=None)
+            )
+
+    async def _finish(
+        self, post_id: int, status: str, *, message_id: int | None = None, error: str | None = None
+    ) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.get(OutboxPost, post_id)
+            if row is None:
+                return
+            row.status, row.done_at = status, self._now()
+            row.lease_until = row.leased_by = None
+            if message_id is not None:
+                row.message_id = message_id
+            if error is not None:
+                row.last_error = error[:300]

@@ -1,0 +1,303 @@
+"""Hostile input at scale: hypothesis draws every option of every registered command (moderator
+commands included) and sends it through the fake Discord to the real bot. Each case must be
+answered within Discord's deadline, never with an internal error, never ping anyone, and a
+refused one must change nothing in the database.
+
+A few hundred cases run with the suite; `pytest -m long tests/e2e/test_hostile_input.py` runs
+10,000 (the `long` marker is excluded by default). Nexus has no modals; its buttons are covered
+by the capability tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.app import IN_FLIGHT_PREFIXES, IN_FLIGHT_TASKS
+from bot.db.base import Base
+from bot.ui.errors import message_for
+from tests.e2e.harness import TOKEN, Nexus
+from tests.fakediscord import Channel, FakeDiscord, Member, RateLimits, Role
+
+T = TypeVar("T")
+
+SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
+STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6, 7, 8, 9, 10
+# Tables whose rows change on purpose without a command succeeding.
+NOT_STATE = {"app_state", "learn_misses", "outbox"}
+CI_EXAMPLES = int(os.environ.get("NEXUS_HOSTILE_EXAMPLES", "300"))
+LONG_EXAMPLES = 10_000
+
+HOSTILE_TEXT = [
+    "@everyone",
+    "@here",
+    "<@&{role}>",
+    "<@{user}>",
+    "<#{channel}>",
+    "```py\nprint('hi')\n```",
+    "\u202eevil\u202c",
+    "'; DROP TABLE learners; --",
+    '=HYPERLINK("https://evil.example")',
+    "https://evil.example/" + "a" * 80,
+    "javascript:alert(1)",
+    "\x00\x01\x7f",
+    "   ",
+    "-",
+    "🚀" * 50,
+    "a" * 6000,
+    "UTC+99",
+    "Africa/Atlantis",
+    "2026-02-30",
+    "9999-12-31",
+    "../../etc/passwd",
+]
+
+
+@dataclass
+class Command:
+    path: str
+    options: list[dict[str, Any]]
+    moderator: bool
+
+
+@dataclass
+class Live:
+    """The bot and the fake, running on an event loop of their own (hypothesis is sync)."""
+
+    loop: asyncio.AbstractEventLoop
+    nexus: Nexus
+    commands: list[Command] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+    outcomes: list[tuple[str, bool]] = field(default_factory=list)
+    learner: Member | None = None
+    stranger: Member | None = None
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+
+def flatten(definition: dict[str, Any]) -> Iterator[Command]:
+    moderator = definition.get("default_member_permissions") not in (None, "0")
+    options = definition.get("options") or []
+    subs = [o for o in options if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
+    if not subs:
+        yield Command(definition["name"], options, moderator)
+        return
+    for sub in subs:
+        for command in flatten({**sub, "default_member_permissions": None}):
+            yield Command(f"{definition['name']} {command.path}", command.options, moderator)
+
+
+async def _start(tmp_path: Path, ready: Callable[[Live], None]) -> None:
+    loop = asyncio.get_running_loop()
+    async with FakeDiscord(bot_token=TOKEN, rate_limits=RateLimits(scale=0.01)) as fake:
+        nexus = Nexus(fake, tmp_path)
+        with fake.patched_discord():
+            await nexus.start()
+            await nexus.setup(learner_role=nexus.learner_role)
+            live = Live(loop, nexus)
+            assert nexus.bot is not None
+            tree = nexus.bot.tree
+            original = tree.on_error
+
+            async def recording(interaction: Any, error: Any) -> None:
+                live.errors.append(error)
+                await original(interaction, error)
+
+            tree.on_error = recording  # type: ignore[method-assign]
+            live.commands = [c for d in fake.commands() for c in flatten(d)]
+            live.learner = nexus.member("wanjiku", roles=[nexus.learner_role])
+            live.stranger = nexus.member("stranger")
+            stop = asyncio.Event()
+            loop.call_soon(ready, live)
+            live.stop = stop  # type: ignore[attr-defined]
+            try:
+                await stop.wait()
+            finally:
+                await nexus.stop()
+                leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                for task in leftover:  # view timeouts of the replies sent
+                    task.cancel()
+                await asyncio.gather(*leftover, return_exceptions=True)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    found: list[Live] = []
+    started = threading.Event()
+    loop = asyncio.new_event_loop()
+
+    def ready(value: Live) -> None:
+        found.append(value)
+        started.set()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(_start(tmp_path_factory.mktemp("hostile"), ready))
+
+    thread = threading.Thread(target=serve, name="hostile-bot", daemon=True)
+    thread.start()
+    assert started.wait(60), "the bot did not start"
+    value = found[0]
+    yield value
+    loop.call_soon_threadsafe(value.stop.set)  # type: ignore[attr-defined]
+    thread.join(30)
+    loop.close()
+
+
+def _text(live: Live) -> st.SearchStrategy[str]:
+    guild = live.nexus.guild
+    role = guild.roles[-1].id if guild.roles else 1
+    fills = {"role": role, "user": live.nexus.mod.id, "channel": live.nexus.channel.id}
+    hostile = st.sampled_from([t.format(**fills) for t in HOSTILE_TEXT])
+    return st.one_of(hostile, st.text(max_size=120), st.text(alphabet="abc -_/+:.", max_size=30))
+
+
+def _value(live: Live, option: dict[str, Any]) -> st.SearchStrategy[Any]:
+    nexus, kind = live.nexus, option["type"]
+    if option.get("choices"):
+        return st.sampled_from([c["value"] for c in option["choices"]])
+    if kind == STRING:
+        lo, hi = option.get("min_length", 0), option.get("max_length", 6000)
+        return _text(live).filter(lambda s: lo <= len(s) <= hi)
+    if kind in (INTEGER, NUMBER):
+        lo, hi = option.get("min_value", -(2**53)), option.get("max_value", 2**53)
+        edges = st.sampled_from([lo, hi, 0, 1, -1]).filter(lambda v: lo <= v <= hi)
+        number = st.integers(int(lo), int(hi)) if kind == INTEGER else st.floats(lo, hi)
+        return st.one_of(edges, number)
+    if kind == BOOLEAN:
+        return st.booleans()
+    members: list[Member] = [m for m in (live.learner, live.stranger, nexus.mod) if m]
+    roles: list[Role] = list(nexus.guild.roles)
+    if kind == USER:
+        return st.sampled_from(members)
+    if kind == ROLE:
+        return st.sampled_from(roles)
+    if kind == MENTIONABLE:
+        return st.sampled_from([*members, *roles])
+    if kind == CHANNEL:
+        allowed = option.get("channel_types")
+        channels: list[Channel] = [
+            c for c in nexus.guild.channels if not allowed or int(c.type) in allowed
+        ]
+        return st.sampled_from(channels)
+    raise AssertionError(f"option type {kind} of {option['name']} has no strategy")
+
+
+@st.composite
+def invocations(draw: st.DrawFn, live: Live) -> tuple[Command, Member, dict[str, Any]]:
+    command = draw(st.sampled_from(live.commands))
+    caller = draw(st.sampled_from([live.nexus.mod, live.learner, live.stranger]))
+    if command.moderator:
+        caller = draw(st.sampled_from([live.nexus.mod, live.nexus.mod, live.learner]))
+    values: dict[str, Any] = {}
+    for option in command.options:
+        if option.get("required") or draw(st.booleans()):
+            values[option["name"]] = draw(_value(live, option))
+    assert caller is not None
+    return command, caller, values
+
+
+async def _quiet() -> None:
+    """Wait for what earlier cases started in the background (event handlers, follow-ups)."""
+    current = asyncio.current_task()
+    for _ in range(100):
+        busy = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not current
+            and not t.done()
+            and (t.get_name() in IN_FLIGHT_TASKS or t.get_name().startswith(IN_FLIGHT_PREFIXES))
+        ]
+        if not busy:
+            return
+        await asyncio.wait(busy, timeout=0.1)
+
+
+async def _snapshot(nexus: Nexus) -> dict[str, list[tuple[Any, ...]]]:
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in NOT_STATE]
+    async with nexus.session() as session:
+        return {
+            t.name: [tuple(r) for r in (await session.execute(select(t))).all()] for t in tables
+        }
+
+
+async def _one_case(live: Live, command: Command, caller: Member, values: dict[str, Any]) -> None:
+    nexus, fake = live.nexus, live.nexus.fake
+    fake.enforce_command_visibility = False  # a member may call a hidden moderator command
+    await _quiet()
+    before = await _snapshot(nexus)
+    calls_before, errors_before = len(fake.calls), len(live.errors)
+    messages_before = len(fake.world.messages)
+    result = await fake.invoke(caller, command.path, channel=nexus.channel, options=values)
+    assert not result.late, f"{command.path} answered after the deadline"
+    assert not result.rejected, result.rejected
+    final = await result.wait_final(timeout=10)
+    assert "Something went wrong" not in final.text, (command.path, values, final.text)
+    await asyncio.sleep(0)  # let anything the command started begin
+    errors = live.errors[errors_before:]
+    live.outcomes.append((command.path, bool(errors)))
+    for error in errors:
+        assert message_for(error)[1] is None, f"internal error: {error!r}"
+    if errors:
+        assert final.ephemeral, (command.path, final.text)
+        await _quiet()
+        assert await _snapshot(nexus) == before, f"{command.path} {values} changed state"
+    for call in fake.calls[calls_before:]:
+        body = call.json if isinstance(call.json, dict) else {}
+        parse = (body.get("allowed_mentions") or {}).get("parse") or []
+        assert "everyone" not in parse and "roles" not in parse, call
+    for message in list(fake.world.messages.values())[messages_before:]:
+        assert not message.pinged_everyone and not message.pinged_roles, message
+
+
+def _check(live: Live, case: tuple[Command, Member, dict[str, Any]]) -> None:
+    command, caller, values = case
+    live.run(_one_case(live, command, caller, values))
+
+
+@pytest.fixture
+def check(live: Live) -> Callable[[int], None]:
+    def run(examples: int) -> None:
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(st.data())
+        def property_(data: st.DataObject) -> None:
+            _check(live, data.draw(invocations(live)))
+
+        property_()
+
+    return run
+
+
+@pytest.mark.timeout(120)
+def test_every_command_survives_hostile_input(check: Callable[[int], None], live: Live) -> None:
+    assert {"announce-project", "nexus setup", "nexus pair"} <= {c.path for c in live.commands}
+    check(CI_EXAMPLES)
+    live.nexus.fake.assert_clean()
+    # The cases reached most commands, and not only their error paths.
+    assert len({path for path, _ in live.outcomes}) >= len(live.commands) * 3 // 4
+    assert sum(1 for _, refused in live.outcomes if not refused) >= len(live.outcomes) // 10
+
+
+@pytest.mark.long
+@pytest.mark.timeout(3600)
+def test_every_command_survives_hostile_input_at_scale(
+    check: Callable[[int], None], live: Live
+) -> None:
+    check(LONG_EXAMPLES)
+    live.nexus.fake.assert_clean()

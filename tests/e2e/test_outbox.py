@@ -1,0 +1,167 @@
+"""Posts outside interaction replies survive Discord incidents: an announcement card Discord
+refuses with 503s (or whose answer is lost) waits in the outbox, is retried with its nonce and
+appears exactly once; the learner is told it is on its way, and told again if it never makes it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import OutboxPost
+from tests.e2e.harness import Nexus
+from tests.fakediscord import FakeDiscord, Message
+
+POST = "POST /channels/{channel_id}/messages"
+EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
+
+
+@pytest.fixture
+async def nexus(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Nexus]:
+    """A set-up server whose bot retries outbox posts after 50 ms instead of 5 s."""
+    nexus = Nexus(fake, tmp_path)
+    with fake.patched_discord():
+        await nexus.start(outbox_retry_seconds=0.05)
+        try:
+            await nexus.setup()
+            # Setup's audit line goes to the mod-log in the background: let it land before
+            # the tests inject faults on the message route.
+            with contextlib.suppress(AssertionError, TimeoutError):
+                await fake.wait_for_message(nexus.mod_log, timeout=3)
+            yield nexus
+        finally:
+            await nexus.stop()
+    fake.assert_clean()
+
+
+def cards_of(nexus: Nexus, name: str) -> list[Message]:
+    user_id = nexus.member(name).id
+    return [m for m in nexus.posts() if any(f"<@{user_id}>" in str(e) for e in m.embeds)]
+
+
+async def outbox_rows(nexus: Nexus) -> list[OutboxPost]:
+    async with nexus.session() as session:
+        return list((await session.scalars(select(OutboxPost).order_by(OutboxPost.id))).all())
+
+
+async def settled(nexus: Nexus, timeout: float = 10.0) -> list[OutboxPost]:  # noqa: ASYNC109
+    """The outbox once nothing in it is pending any more."""
+    for _ in range(int(timeout / 0.05)):
+        rows = await outbox_rows(nexus)
+        if all(row.status != "pending" for row in rows):
+            return rows
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"outbox still pending: {[(r.kind, r.attempts) for r in rows]}")
+
+
+async def announce(nexus: Nexus, name: str, **options: str) -> str:
+    options = {"project": "Job Board Backend", "role": "backend", **options}
+    reply = await nexus.invoke(name, "announce-project", **options)
+    final = await reply.wait_final(timeout=10)
+    assert final.ephemeral
+    return final.text
+
+
+async def test_two_503s_the_card_appears_exactly_once(nexus: Nexus) -> None:
+    nexus.fake.faults.fail(POST, status=503, times=2)
+    text = await announce(nexus, "wanjiku")
+    assert "You're announced" in text and "on its way" in text
+    await nexus.fake.world.changed.wait_for(lambda: cards_of(nexus, "wanjiku"), 10)
+    await asyncio.sleep(0.3)  # a second copy would show up by now
+    assert len(cards_of(nexus, "wanjiku")) == 1
+    assert nexus.fake.faults.count("status") == 2
+    [row] = [r for r in await settled(nexus) if r.kind == "card"]
+    assert row.status == "sent" and row.attempts >= 1  # other posts may meet a 503 too
+    # The outbox recorded where the card is: announcing again edits it in place.
+    text = await announce(nexus, "wanjiku", summary="Now with GraphQL")
+    assert "on its way" not in text
+    assert len(cards_of(nexus, "wanjiku")) == 1
+    assert "GraphQL" in str(cards_of(nexus, "wanjiku")[0].embeds)
+
+
+async def test_a_lost_answer_is_retried_with_the_nonce_and_not_doubled(nexus: Nexus) -> None:
+    # Discord creates the card, but the answer never arrives (the connection drops).
+    nexus.fake.faults.reset(POST, handled=True)
+    text = await announce(nexus, "wanjiku")
+    assert "on its way" in text
+    await nexus.fake.world.changed.wait_for(
+        lambda: len(nexus.fake.calls_to("POST", "/channels/{channel_id}/messages")) >= 2, 10
+    )
+    [row] = await settled(nexus)
+    assert row.status == "sent"
+    posts = [
+        call
+        for call in nexus.fake.calls_to("POST", "/channels/{channel_id}/messages")
+        if str(nexus.channel.id) in call.path
+    ]
+    assert len({call.json["nonce"] for call in posts}) == 1
+    assert len(cards_of(nexus, "wanjiku")) == 1
+
+
+async def test_ten_503s_the_learner_is_told_it_could_not_be_posted(nexus: Nexus) -> None:
+    nexus.fake.faults.fail(POST, status=503, times=10)
+    text = await announce(nexus, "wanjiku")
+    assert "on its way" in text
+    dm = await nexus.fake.wait_for_dm(nexus.member("wanjiku"), timeout=15)
+    assert "couldn't post your announcement card" in dm.text and "503" in dm.text
+    card, notice = await settled(nexus)
+    assert (card.kind, card.status, card.attempts) == ("card", "failed", 8)
+    # The notice itself met the last two 503s and was retried.
+    assert (notice.kind, notice.status, notice.attempts) == ("dm_notice", "sent", 2)
+    assert cards_of(nexus, "wanjiku") == []
+    nexus.fake.faults.clear()
+    await asyncio.sleep(0.3)
+    assert cards_of(nexus, "wanjiku") == [], "a post given up on must stay given up"
+    assert len(nexus.fake.dms(nexus.member("wanjiku"))) == 1, "reported once"
+
+
+async def test_announcing_again_while_the_card_waits_does_not_double_it(nexus: Nexus) -> None:
+    nexus.fake.faults.fail(POST, status=503, for_seconds=0.5, times=None)
+    assert "on its way" in await announce(nexus, "wanjiku")
+    assert "on its way" in await announce(nexus, "wanjiku", summary="Second thoughts")
+    await nexus.fake.world.changed.wait_for(lambda: cards_of(nexus, "wanjiku"), 10)
+    await asyncio.sleep(0.3)
+    [card] = cards_of(nexus, "wanjiku")
+    assert "Second thoughts" in str(card.embeds)
+    assert len(await outbox_rows(nexus)) == 1
+
+
+async def test_refused_card_edits_after_a_pairing_are_applied_later(nexus: Nexus) -> None:
+    await announce(nexus, "wanjiku")
+    await announce(nexus, "tobi", role="frontend")
+    cards = list(nexus.posts())
+    assert len(cards) == 2
+    nexus.fake.faults.fail(EDIT, status=503, times=2)
+    reply = await nexus.invoke(
+        "mod", "nexus pair", backend=nexus.member("wanjiku"), frontend=nexus.member("tobi")
+    )
+    assert "paired" in (await reply.wait_final()).text
+    await nexus.fake.world.changed.wait_for(
+        lambda: len(nexus.fake.calls_to("PATCH", EDIT.split(" ", 1)[1])) >= 4, 10
+    )
+    rows = await settled(nexus)
+    assert {row.status for row in rows} == {"sent"} and len(rows) == 2
+    assert [m.id for m in nexus.posts() if m.embeds][:2] == [c.id for c in cards]
+    for card in cards:
+        assert "paired" in str(nexus.fake.message(card.id).embeds).lower()
+
+
+async def test_a_refused_thread_kickoff_is_posted_later_once(nexus: Nexus) -> None:
+    await announce(nexus, "wanjiku")
+    await announce(nexus, "tobi", role="frontend")
+    nexus.fake.faults.fail(POST, status=503, times=2)
+    reply = await nexus.invoke(
+        "mod", "nexus pair", backend=nexus.member("wanjiku"), frontend=nexus.member("tobi")
+    )
+    assert "paired" in (await reply.wait_final()).text
+    [thread] = nexus.fake.threads(nexus.guild)
+    kickoff = await nexus.fake.wait_for_message(thread, timeout=10)
+    rows = await settled(nexus)
+    assert [(r.kind, r.status) for r in rows if r.kind == "message"] == [("message", "sent")]
+    await asyncio.sleep(0.2)
+    assert len(nexus.fake.messages(thread)) == 1
+    assert set(kickoff.pinged_users) == {nexus.member("wanjiku").id, nexus.member("tobi").id}
