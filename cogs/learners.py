@@ -22,6 +22,7 @@ from bot.errors import InvalidInput, NexusError, NotYourButton
 from bot.ui import announce_form as form_ui
 from bot.ui import learners as ui
 from bot.ui import matching as matching_ui
+from bot.ui.errors import report_error
 
 # Refused announcements kept in memory for "Fix and announce" (a restart forgets them).
 DRAFTS_KEPT = 1000
@@ -156,6 +157,20 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         await interaction.response.send_modal(
             form_ui.AnnounceModal(AnnounceDraft(guild_id, interaction.user.id))
         )
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """A submitted announce form (handled here rather than by the modal object, which a
+        restart forgets, so a form opened before one still announces)."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        draft = form_ui.submitted_draft(interaction.data, interaction.user.id)
+        if draft is None:
+            return
+        try:
+            await self.submit_form(interaction, draft)
+        except Exception as error:  # reported to the user, logged with a reference
+            await report_error(interaction, error)
 
     async def submit_form(self, interaction: Interaction, draft: AnnounceDraft) -> None:
         """The submitted form, from the server or a DM: announced as the command would."""

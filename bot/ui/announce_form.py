@@ -33,6 +33,28 @@ DRAFT_EXPIRED = (
 )
 
 
+FORM_ID = re.compile(r"nexus:announce:form:(?P<guild>\d+)")
+NAMES = frozenset(name for name, *_ in FIELDS)
+
+
+def submitted_draft(data: Any, user_id: int) -> AnnounceDraft | None:
+    """What a submitted announce form holds (the raw modal-submit data), or None when the
+    interaction is some other modal."""
+    if not isinstance(data, dict):
+        return None
+    match = FORM_ID.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        return None
+    values: dict[str, str] = {}
+    for row in data.get("components") or []:
+        inner = [row.get("component")] if row.get("type") == 18 else row.get("components")
+        for comp in inner or []:
+            name = str((comp or {}).get("custom_id", "")).removeprefix("announce-")
+            if name in NAMES:
+                values[name] = str(comp.get("value") or "").strip()
+    return AnnounceDraft(int(match["guild"]), user_id, **values)
+
+
 def refused_text(message: str) -> str:
     """The private error for a refused option, beside the button that keeps the draft."""
     return (
@@ -72,13 +94,9 @@ class AnnounceModal(discord.ui.Modal):
             self.inputs[name] = text_input
             self.add_item(text_input)
 
-    def typed(self) -> AnnounceDraft:
-        values = {name: (field.value or "").strip() for name, field in self.inputs.items()}
-        return AnnounceDraft(self.draft.guild_id, self.draft.user_id, **values)
-
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        forms: AnnounceForms = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-        await forms.submit_form(interaction, self.typed())
+        """Nothing here: the cog handles every submitted announce form from the raw
+        interaction (`submitted_draft`), so a form opened before a restart still works."""
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, /, *_: Any

@@ -171,3 +171,18 @@ async def test_a_refused_form_from_a_dm_keeps_the_draft(week: Nexus) -> None:
     fields = inputs(again.modal)
     assert fields["announce-project"]["value"] == "ecommerce"
     assert fields["announce-role"]["label"].startswith("✏️ Fix")
+
+
+async def test_a_form_opened_before_a_restart_still_announces(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None
+    await nexus.restart()
+    done = await nexus.fake.submit_modal(
+        wanjiku, opened.modal["custom_id"], {"announce-repo": "https://github.com/w/shop"}
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert "You're announced" in done.text
+    assert "github.com/w/shop" in post_of(nexus, wanjiku).text
