@@ -103,7 +103,7 @@ class CheckInService:
         """Sweep now (catching up on anything missed while down), then every few seconds."""
         if self._scheduler is not None:
             self._scheduler.add_job(
-                self.sweep,
+                self._tick,
                 "interval",
                 seconds=self._sweep_seconds,
                 id=SWEEP_JOB,
@@ -117,6 +117,14 @@ class CheckInService:
     def stop(self) -> None:
         if self._scheduler is not None and self._scheduler.get_job(SWEEP_JOB):
             self._scheduler.remove_job(SWEEP_JOB)
+
+    async def _tick(self) -> None:
+        """The timer's call. A stop that cuts a sweep short is no error: what it did not finish
+        is resumed by the next start (APScheduler would log the cancellation as one)."""
+        try:
+            await self.sweep()
+        except asyncio.CancelledError:
+            log.debug("check-in sweep cut short by the stop")
 
     async def sweep(self) -> None:
         """Resume interrupted sends, then send (or skip, or cancel) what is due."""

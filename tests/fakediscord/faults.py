@@ -55,9 +55,17 @@ class Fault:
     resumable: bool = True
     #: Discord handled the request, then the answer was lost (the status or reset comes after).
     handled: bool = False
+    #: only requests whose path contains this (e.g. one channel's id); None: every path
+    within: str | None = None
+    #: never requests whose path contains this
+    besides: str | None = None
     hits: int = field(default=0)
 
-    def matches(self, method: str, template: str) -> bool:
+    def matches(self, method: str, template: str, path: str = "") -> bool:
+        if self.within is not None and self.within not in path:
+            return False
+        if self.besides is not None and self.besides in path:
+            return False
         if self.until is not None and time.monotonic() >= self.until:
             return False
         if self.times is not None and self.hits >= self.times:
@@ -107,12 +115,16 @@ class Faults:
         code: int = 0,
         message: str | None = None,
         handled: bool = False,
+        within: str | None = None,
+        besides: str | None = None,
     ) -> Fault:
         """Answer `status` (500, 502, 503, 504, or any other) instead of handling the request;
-        `handled=True`: handle it, then answer `status` anyway (the answer was lost)."""
+        `handled=True`: handle it, then answer `status` anyway (the answer was lost);
+        `within` / `besides`: only / never requests whose path contains it (a channel's id)."""
         text = message or SERVER_ERRORS.get(status, f"{status}: injected failure")
         fault = Fault("status", route, times, status=status, code=code, message=text)
         fault.handled = handled
+        fault.within, fault.besides = within, besides
         return self._add(fault, for_seconds)
 
     def slow(
@@ -201,7 +213,7 @@ class Faults:
         taken: list[Fault] = []
         kinds: set[str] = set()
         for rule in list(self.rules):
-            if rule.kind in kinds or not rule.matches(method, template):
+            if rule.kind in kinds or not rule.matches(method, template, path):
                 continue
             rule.hits += 1
             kinds.add(rule.kind)
