@@ -31,11 +31,15 @@ class GuildOnly(NexusError):
 
 
 class InvalidInput(NexusError):
-    """Bad user input; nothing was changed."""
+    """Bad user input; nothing was changed. `field` names the option that was refused."""
+
+    field: str | None = None
 
 
 class UnknownProject(InvalidInput):
     """A project name that matches nothing in the server's catalog (nothing was changed)."""
+
+    field = "project"
 
     def __init__(self, typed: str, did_you_mean: str = "") -> None:
         text = f"{typed} is not a project in this server's catalog."

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import weakref
+from collections import OrderedDict
+from dataclasses import replace
 from typing import Literal
 
 import discord
@@ -12,12 +15,17 @@ from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import Interaction, caller, project_autocomplete, timezone_autocomplete
-from bot.domain.learners import AnnounceOutcome, PostLocation, profile_changes
+from bot.domain.learners import AnnounceDraft, AnnounceOutcome, PostLocation, profile_changes
 from bot.domain.timezones import suggest_timezones
 from bot.effects import announcements, roles
-from bot.errors import NexusError
+from bot.errors import InvalidInput, NexusError, NotYourButton
+from bot.ui import announce_form as form_ui
 from bot.ui import learners as ui
 from bot.ui import matching as matching_ui
+from bot.ui.errors import report_error
+
+# Refused announcements kept in memory for "Fix and announce" (a restart forgets them).
+DRAFTS_KEPT = 1000
 
 REMINDER_REPLIES = {
     "on": "🔔 First-week reminders are **on**: you'll be mentioned in the Nexus channel.",
@@ -35,6 +43,7 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         self._announcing: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self._drafts: OrderedDict[str, AnnounceDraft] = OrderedDict()
 
     async def cog_load(self) -> None:
         # Build the zone tables before the first keystroke, without delaying start-up.
@@ -62,13 +71,36 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         timezone: str | None = None,
     ) -> None:
         member = caller(interaction)
-        changes = profile_changes(project, role, summary, repo, timezone)
+        draft = AnnounceDraft(
+            member.guild.id, member.id, project, role, summary or "", repo or "", timezone or ""
+        )
+        await self._announce(interaction, member, draft)
+
+    async def _announce(
+        self, interaction: Interaction, member: discord.Member, draft: AnnounceDraft
+    ) -> None:
+        """The one announce path, for the command and the form alike."""
+        try:
+            changes = profile_changes(
+                draft.project,
+                draft.role,
+                draft.summary or None,
+                draft.repo or None,
+                draft.timezone or None,
+            )
+        except InvalidInput as error:
+            await self._refuse(interaction, draft, error)
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         lock = self._announcing.setdefault((member.guild.id, member.id), asyncio.Lock())
         async with lock:
-            outcome = await self.learners.announce(
-                member.guild.id, member.id, member.display_name, changes
-            )
+            try:
+                outcome = await self.learners.announce(
+                    member.guild.id, member.id, member.display_name, changes
+                )
+            except InvalidInput as error:
+                await self._refuse(interaction, draft, error)
+                return
             card, role_notes = await asyncio.gather(
                 self.bot.cards.publish(
                     member.guild,
@@ -95,6 +127,63 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
             else:
                 await interaction.followup.send(embed=reply, ephemeral=True)
         self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
+
+    async def _refuse(
+        self, interaction: Interaction, draft: AnnounceDraft, error: InvalidInput
+    ) -> None:
+        """Nothing was saved: say why, and keep what was typed behind a button."""
+        token = secrets.token_hex(6)
+        self._drafts[token] = replace(draft, refused=error.field)
+        while len(self._drafts) > DRAFTS_KEPT:
+            self._drafts.popitem(last=False)
+        text, view = form_ui.refused_text(error.message), form_ui.draft_view(token)
+        if interaction.response.is_done():
+            await interaction.followup.send(text, view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, view=view, ephemeral=True)
+
+    async def open_draft(self, interaction: Interaction, token: str) -> None:
+        """ "Fix and announce": the form with what the learner typed (if still kept)."""
+        draft = self._drafts.get(token)
+        if draft is None:
+            await interaction.response.send_message(form_ui.DRAFT_EXPIRED, ephemeral=True)
+            return
+        if draft.user_id != interaction.user.id:
+            raise NotYourButton()
+        await interaction.response.send_modal(form_ui.AnnounceModal(draft))
+
+    async def open_form(self, interaction: Interaction, guild_id: int) -> None:
+        """ "Announce" in a DM: the form for the server the button names."""
+        await interaction.response.send_modal(
+            form_ui.AnnounceModal(AnnounceDraft(guild_id, interaction.user.id))
+        )
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """A submitted announce form (handled here rather than by the modal object, which a
+        restart forgets, so a form opened before one still announces)."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        draft = form_ui.submitted_draft(interaction.data, interaction.user.id)
+        if draft is None:
+            return
+        try:
+            await self.submit_form(interaction, draft)
+        except Exception as error:  # reported to the user, logged with a reference
+            await report_error(interaction, error)
+
+    async def submit_form(self, interaction: Interaction, draft: AnnounceDraft) -> None:
+        """The submitted form, from the server or a DM: announced as the command would."""
+        guild = self.bot.get_guild(draft.guild_id)
+        if guild is None:
+            raise NexusError("I'm no longer in that server, so I can't announce you there.")
+        member = guild.get_member(interaction.user.id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(interaction.user.id)
+            except discord.NotFound:
+                raise NexusError("You're no longer a member of that server.") from None
+        await self._announce(interaction, member, draft)
 
     async def _remember_post(self, outcome: AnnounceOutcome, post: PostLocation | None) -> None:
         if post is not None and post != outcome.previous_post:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain.roles import ROLES
@@ -79,17 +81,56 @@ def profile_changes(
     repo: str | None,
     timezone: str | None,
 ) -> ProfileChanges:
-    """Validate every option before anything is stored (`-` clears summary or repo)."""
+    """Validate every option before anything is stored (`-` clears summary or repo).
+
+    A refused option raises `InvalidInput` whose `field` names it, so the learner can be
+    offered a form with what they typed, the refused field marked for correction.
+    """
     project_text = " ".join(project.split())
     if not project_text:
-        raise InvalidInput("Tell me which project you are building (pick one from the list).")
+        raise _refused(
+            "project",
+            InvalidInput("Tell me which project you are building (pick one from the list)."),
+        )
     return ProfileChanges(
         project_text=project_text[:200],
-        role=clean_role(role),
-        summary="" if summary is not None and summary.strip() == CLEAR else clean_summary(summary),
-        repo="" if repo is not None and repo.strip() == CLEAR else clean_repo(repo),
-        timezone=normalize_timezone(timezone) if timezone and timezone.strip() else None,
+        role=_checked("role", clean_role, role),
+        summary=""
+        if summary is not None and summary.strip() == CLEAR
+        else _checked("summary", clean_summary, summary),
+        repo=""
+        if repo is not None and repo.strip() == CLEAR
+        else _checked("repo", clean_repo, repo),
+        timezone=_checked("timezone", normalize_timezone, timezone)
+        if timezone and timezone.strip()
+        else None,
     )
+
+
+def _refused(option: str, error: InvalidInput) -> InvalidInput:
+    error.field = option
+    return error
+
+
+def _checked(option: str, clean: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return clean(value)
+    except InvalidInput as error:
+        raise _refused(option, error) from None
+
+
+@dataclass(frozen=True)
+class AnnounceDraft:
+    """What a learner typed into `/announce-project` (or its form), kept to offer it again."""
+
+    guild_id: int
+    user_id: int
+    project: str = ""
+    role: str = ""
+    summary: str = ""
+    repo: str = ""
+    timezone: str = ""
+    refused: str | None = None  # the field to correct, when this draft was refused
 
 
 def is_looking(active_pairings: int, max_partners: int) -> bool:

@@ -7,6 +7,7 @@ Names given to these functions must already be safe to display (escaped by the c
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -87,6 +88,27 @@ WAITING_LINE = (
     "nobody on the other track of your project is free yet. You're on the waiting list: "
     "I'll tell you as soon as someone who fits announces"
 )
+
+
+# "Run `/announce-project` in {channel}", as written in a plan: a DM carries a button instead.
+_ANNOUNCE_CALL = re.compile(r"(?:\b(Run|run|Use|use) )?`/announce-project`(?: in \{channel\})?")
+
+
+def dm_template(template: str) -> str:
+    """A template as a DM says it: the server-only `/announce-project` becomes the **Announce**
+    button the DM carries (see `carries_announce`)."""
+
+    def button(match: re.Match[str]) -> str:
+        if match[1]:
+            return ("P" if match[1][0].isupper() else "p") + "ress **Announce** below"
+        return "**Announce** (the button below)"
+
+    return _ANNOUNCE_CALL.sub(button, template)
+
+
+def carries_announce(audience: str) -> bool:
+    """Whether a DM of this audience carries the **Announce** button (those not announced)."""
+    return audience == "not_announced"
 
 
 def suggestion_line(user_id: int, names: Sequence[str], *, buttons: bool = False) -> str:

@@ -49,6 +49,8 @@ from bot.domain.reminder_text import (
     LATE_NOTE,
     MAX_MENTIONS,
     MESSAGE_CHARS,
+    carries_announce,
+    dm_template,
     fit,
     mentions,
     project_list,
@@ -99,9 +101,11 @@ class ReminderTransport(Protocol):
         *,
         offers: Sequence[PartnerOffer] = (),
         guild_id: int = 0,
+        announce: bool = False,
     ) -> int:
         """DM a learner, with a request button per offer (they work from the DM, the server
-        is in their custom id); raise `DmClosed` when they don't accept DMs."""
+        is in their custom id) and, with `announce`, the Announce button that opens the
+        announce form for `guild_id`; raise `DmClosed` when they don't accept DMs."""
         ...
 
     async def notify(self, channel_id: int, content: str) -> None:
@@ -152,7 +156,8 @@ class FanOut:
                 suggestion_line(u, [o.name for o in self.suggestions.get(u, [])], buttons=dm)
                 for u in learners
             )
-        text = render(self.template, values)
+        template = dm_template(self.template) if dm else self.template
+        text = render(template, values)
         return f"{LATE_NOTE}\n{text}" if self.late else text
 
 
@@ -320,7 +325,12 @@ class BatchDelivery:
                 user_id = batch.user_ids[0]
                 offers = plan.offers(user_id)
                 message_id = await self.transport.dm(
-                    user_id, content, batch.key, offers=offers, guild_id=plan.guild_id
+                    user_id,
+                    content,
+                    batch.key,
+                    offers=offers,
+                    guild_id=plan.guild_id,
+                    announce=carries_announce(plan.audience),
                 )
             else:
                 pinged = [u for u in batch.user_ids if u != MODERATORS_POST]

@@ -78,3 +78,21 @@ def test_profile_changes_reject_bad_input(args: tuple[str, ...], message: str) -
 def test_roles_and_room() -> None:
     assert opposite_role("backend") == "frontend" and opposite_role("frontend") == "backend"
     assert is_looking(0, 1) and not is_looking(1, 1) and is_looking(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("options", "refused"),
+    [
+        ({"project": "  "}, "project"),
+        ({"role": "designer"}, "role"),
+        ({"summary": "x" * 301}, "summary"),
+        ({"repo": "http://x.y"}, "repo"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+    ],
+)
+def test_a_refused_option_is_named(options: dict[str, str], refused: str) -> None:
+    typed = {"project": "ecommerce", "role": "backend", "summary": None, "repo": None}
+    typed |= {"timezone": None} | options
+    with pytest.raises(InvalidInput) as caught:
+        profile_changes(**typed)  # type: ignore[arg-type]
+    assert caught.value.field == refused

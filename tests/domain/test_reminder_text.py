@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 from bot.domain.first_week import CohortTally, ProjectTally
 from bot.domain.reminder_text import (
     MAX_MENTIONS,
+    carries_announce,
     check_template,
+    dm_template,
     fit,
     mentions,
     render,
@@ -71,3 +73,15 @@ def test_fifty_mentions_fit_one_message() -> None:
     ids = [10**18 + i for i in range(120)]
     k = fit(len(ids), lambda n: f"Welcome {mentions(ids[:n])}!")
     assert k == MAX_MENTIONS
+
+
+def test_a_dm_names_the_announce_button_instead_of_the_command() -> None:
+    assert (
+        dm_template("Run `/announce-project` in {channel} now.") == "Press **Announce** below now."
+    )
+    assert dm_template("1. `/announce-project` in {channel} tells") == (
+        "1. **Announce** (the button below) tells"
+    )
+    assert dm_template("or run `/announce-project`.") == "or press **Announce** below."
+    assert dm_template("`/learn` opens docs") == "`/learn` opens docs"
+    assert carries_announce("not_announced") and not carries_announce("not_paired")

@@ -1,0 +1,166 @@
+"""The announce form: `/announce-project` as a modal, for a refused option or a DM.
+
+A refused option keeps what the learner typed: the error offers a button (its custom_id
+carries a short token for the draft the cog keeps) that opens this form prefilled, the
+refused field marked. Reminder DMs carry a button with the server id that opens it empty.
+Submitting runs the same announce path as the command.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+import discord
+
+from bot.domain.learners import AnnounceDraft
+from bot.ui.errors import report_error
+from bot.ui.learners import COG_NAME
+from bot.ui.persistent import PersistentButton
+
+# (field, label, placeholder, paragraph, required, max_length)
+FIELDS: tuple[tuple[str, str, str, bool, bool, int], ...] = (
+    ("project", "Project", "Either track's title, as in the catalog", False, True, 200),
+    ("role", "Track: backend or frontend", "backend", False, True, 20),
+    ("summary", "Summary (at most 300 characters)", "A sentence or two", True, False, 1000),
+    ("repo", "Repository link", "https://github.com/you/your-project", False, False, 400),
+    ("timezone", "Time zone", "e.g. Africa/Lagos or UTC+1", False, False, 100),
+)
+FIX_MARK = "✏️ Fix: "
+DRAFT_EXPIRED = (
+    "⌛ That form expired, so I no longer have what you typed. Nothing was saved: run "
+    "`/announce-project` again."
+)
+
+
+FORM_ID = re.compile(r"nexus:announce:form:(?P<guild>\d+)")
+NAMES = frozenset(name for name, *_ in FIELDS)
+
+
+def submitted_draft(data: Any, user_id: int) -> AnnounceDraft | None:
+    """What a submitted announce form holds (the raw modal-submit data), or None when the
+    interaction is some other modal."""
+    if not isinstance(data, dict):
+        return None
+    match = FORM_ID.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        return None
+    values: dict[str, str] = {}
+    for row in data.get("components") or []:
+        inner = [row.get("component")] if row.get("type") == 18 else row.get("components")
+        for comp in inner or []:
+            name = str((comp or {}).get("custom_id", "")).removeprefix("announce-")
+            if name in NAMES:
+                values[name] = str(comp.get("value") or "").strip()
+    return AnnounceDraft(int(match["guild"]), user_id, **values)
+
+
+def refused_text(message: str) -> str:
+    """The private error for a refused option, beside the button that keeps the draft."""
+    return (
+        f"{message}\nNothing was saved. Press **Fix and announce** to correct it: "
+        "everything you typed is kept."
+    )
+
+
+class AnnounceForms(Protocol):
+    async def open_draft(self, interaction: discord.Interaction, token: str) -> None: ...
+    async def open_form(self, interaction: discord.Interaction, guild_id: int) -> None: ...
+    async def submit_form(self, interaction: discord.Interaction, draft: AnnounceDraft) -> None: ...
+
+
+class AnnounceModal(discord.ui.Modal):
+    """The announce form, prefilled from a draft; the refused field is marked."""
+
+    def __init__(self, draft: AnnounceDraft) -> None:
+        super().__init__(
+            title="Announce your project",
+            custom_id=f"nexus:announce:form:{draft.guild_id}",
+            timeout=15 * 60,
+        )
+        self.draft = draft
+        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
+        for name, label, placeholder, paragraph, required, max_length in FIELDS:
+            value = str(getattr(draft, name) or "")[:max_length]
+            text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+                label=(FIX_MARK + label if name == draft.refused else label)[:45],
+                custom_id=f"announce-{name}",
+                placeholder=placeholder,
+                style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+                required=required,
+                max_length=max_length,
+                default=value or None,
+            )
+            self.inputs[name] = text_input
+            self.add_item(text_input)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Nothing here: the cog handles every submitted announce form from the raw
+        interaction (`submitted_draft`), so a form opened before a restart still works."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, /, *_: Any
+    ) -> None:
+        await report_error(interaction, error)
+
+
+class DraftButton(PersistentButton, template=r"nexus:announce:draft:(?P<token>[0-9a-f]{8,32})"):
+    """Under a refused `/announce-project`: opens the form with what the learner typed."""
+
+    cog = COG_NAME
+
+    def __init__(self, token: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Fix and announce",
+                style=discord.ButtonStyle.primary,
+                emoji="✏️",
+                custom_id=f"nexus:announce:draft:{token}",
+            )
+        )
+        self.token = token
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> DraftButton:
+        return cls(match["token"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        forms: AnnounceForms = self.handler(interaction)
+        await forms.open_draft(interaction, self.token)
+
+
+class AnnounceButton(PersistentButton, template=r"nexus:announce:open:(?P<guild>\d+)"):
+    """In a reminder DM: opens the announce form for the server its custom_id names."""
+
+    cog = COG_NAME
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Announce",
+                style=discord.ButtonStyle.primary,
+                emoji="📣",
+                custom_id=f"nexus:announce:open:{guild_id}",
+            )
+        )
+        self.guild_id = guild_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> AnnounceButton:
+        return cls(int(match["guild"]))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        forms: AnnounceForms = self.handler(interaction)
+        await forms.open_form(interaction, self.guild_id)
+
+
+def draft_view(token: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(DraftButton(token))
+    return view
+
+
+def announce_view(guild_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(AnnounceButton(guild_id))
+    return view

@@ -1,0 +1,188 @@
+"""A refused /announce-project keeps what was typed: the error's button opens the announce form
+prefilled (the refused field marked), and submitting it announces as the command does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.harness import Nexus
+from tests.e2e.test_first_week import at, lagos, learner, restart, start_cohort, week
+from tests.e2e.test_learners import announce, learners, post_of
+from tests.fakediscord import InteractionResult, Message
+from tests.fakediscord.util import iter_components
+
+__all__ = ["week"]  # the fixture, imported for this module
+
+
+def custom_id(message: Message | InteractionResult, prefix: str) -> str:
+    ids = [
+        str(c["custom_id"])
+        for c in iter_components(message.components)
+        if str(c.get("custom_id", "")).startswith(prefix)
+    ]
+    assert len(ids) == 1, (prefix, ids)
+    return ids[0]
+
+
+def inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The modal's text inputs by custom_id (with their labels, from a Label or a row)."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in modal["components"]:
+        if row["type"] == 18:
+            found[row["component"]["custom_id"]] = {**row["component"], "label": row["label"]}
+        for comp in row.get("components") or []:
+            found[comp["custom_id"]] = comp
+    return found
+
+
+async def test_bad_url_keeps_the_draft_and_the_form_announces(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(
+        nexus,
+        wanjiku,
+        project="ecommerce",
+        role="backend",
+        summary="DRF API with JWT auth",
+        repo="http://github.com/wanjiku/shop",
+        timezone="Africa/Lagos",
+    )
+    assert refused.ephemeral and "https://" in refused.text
+    assert "Nothing was saved" in refused.text
+    assert nexus.posts() == [] and await learners(nexus) == 0
+
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None, opened
+    fields = inputs(opened.modal)
+    assert fields["announce-project"]["value"] == "ecommerce"
+    assert fields["announce-role"]["value"] == "backend"
+    assert fields["announce-summary"]["value"] == "DRF API with JWT auth"
+    assert fields["announce-timezone"]["value"] == "Africa/Lagos"
+    assert fields["announce-repo"]["value"] == "http://github.com/wanjiku/shop"
+    assert fields["announce-repo"]["label"].startswith("✏️ Fix")  # the field to correct
+    assert not fields["announce-summary"]["label"].startswith("✏️")
+
+    done = await nexus.fake.submit_modal(
+        wanjiku,
+        opened.modal["custom_id"],
+        {"announce-repo": "https://github.com/wanjiku/shop"},
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert done.ephemeral and "You're announced" in done.text, done.text
+    post = post_of(nexus, wanjiku)
+    for expected in ("github.com/wanjiku/shop", "DRF API with JWT auth", "Africa/Lagos"):
+        assert expected in post.text, expected
+    assert wanjiku.has_role(nexus.backend_role)
+
+
+async def test_a_form_refused_again_keeps_the_new_values(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", summary="x" * 301)
+    assert "301 characters" in refused.text
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None
+    assert inputs(opened.modal)["announce-summary"]["label"].startswith("✏️ Fix")
+    again = await nexus.fake.submit_modal(
+        wanjiku,
+        opened.modal["custom_id"],
+        {"announce-summary": "Short now", "announce-timezone": "Lagos Time"},
+    )
+    assert again.ephemeral and "Did you mean `Africa/Lagos`?" in again.text  # the closest zone
+    assert "Nothing was saved" in again.text and await learners(nexus) == 0
+    second = await nexus.fake.click(wanjiku, again, custom_id(again, "nexus:announce:draft:"))
+    assert second.modal is not None
+    fields = inputs(second.modal)
+    assert fields["announce-summary"]["value"] == "Short now"
+    assert fields["announce-timezone"]["value"] == "Lagos Time"
+    assert fields["announce-timezone"]["label"].startswith("✏️ Fix")
+
+
+async def test_an_unknown_project_offers_the_form_too(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(nexus, wanjiku, project="Quantum Toaster", role="backend")
+    assert "not a project" in refused.text and "Nothing was saved" in refused.text
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None
+    assert inputs(opened.modal)["announce-project"]["label"].startswith("✏️ Fix")
+    done = await nexus.fake.submit_modal(
+        wanjiku, opened.modal["custom_id"], {"announce-project": "ecommerce"}
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert "You're announced" in done.text
+    assert await learners(nexus) == 1
+
+
+async def test_a_draft_lost_in_a_restart_says_the_form_expired(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
+    await nexus.restart()
+    expired = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert expired.modal is None and expired.ephemeral
+    assert "form expired" in expired.text and "/announce-project" in expired.text
+    assert await learners(nexus) == 0
+
+
+async def test_a_reminder_dm_announces_with_a_button_after_a_restart(week: Nexus) -> None:
+    bola = await learner(week, "bola", reminders="dm")
+    await start_cohort(week)
+    await at(week, lagos(1))
+    [welcome] = [m for m in week.fake.dms(bola) if "Welcome" in m.text]
+    assert "/announce-project" not in welcome.text  # a DM can't run a server command
+    assert "**Announce** (the button below)" in welcome.text
+    assert custom_id(welcome, "nexus:announce:open:") == f"nexus:announce:open:{week.guild.id}"
+
+    await at(week, lagos(3))
+    [nudge] = [m for m in week.fake.dms(bola) if "haven't announced" in m.text]
+    assert "/announce-project" not in nudge.text and "Press **Announce** below" in nudge.text
+    await restart(week)  # the server is in the button's custom id: it still works
+    opened = await week.fake.click(bola, nudge, custom_id(nudge, "nexus:announce:open:"))
+    assert opened.modal is not None, opened
+    assert all(not f.get("value") for f in inputs(opened.modal).values())
+    done = await week.fake.submit_modal(
+        bola,
+        opened.modal["custom_id"],
+        {"announce-project": "ecommerce", "announce-role": "Frontend"},
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert done.ephemeral and "You're announced" in done.text, done.text
+    assert "E-Commerce" in post_of(week, bola).text
+    assert bola.has_role(week.frontend_role)
+
+
+async def test_a_refused_form_from_a_dm_keeps_the_draft(week: Nexus) -> None:
+    bola = await learner(week, "bola", reminders="dm")
+    await start_cohort(week)
+    await at(week, lagos(1))
+    [welcome] = [m for m in week.fake.dms(bola) if "Welcome" in m.text]
+    opened = await week.fake.click(bola, welcome, custom_id(welcome, "nexus:announce:open:"))
+    assert opened.modal is not None
+    refused = await week.fake.submit_modal(
+        bola,
+        opened.modal["custom_id"],
+        {"announce-project": "ecommerce", "announce-role": "designer"},
+    )
+    assert refused.ephemeral and "`backend` or `frontend`" in refused.text
+    assert "Nothing was saved" in refused.text
+    assert not [p for p in week.posts() if p.embeds]  # no announcement posted
+    again = await week.fake.click(bola, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert again.modal is not None
+    fields = inputs(again.modal)
+    assert fields["announce-project"]["value"] == "ecommerce"
+    assert fields["announce-role"]["label"].startswith("✏️ Fix")
+
+
+async def test_a_form_opened_before_a_restart_still_announces(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None
+    await nexus.restart()
+    done = await nexus.fake.submit_modal(
+        wanjiku, opened.modal["custom_id"], {"announce-repo": "https://github.com/w/shop"}
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert "You're announced" in done.text
+    assert "github.com/w/shop" in post_of(nexus, wanjiku).text
