@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 import time
@@ -65,6 +66,10 @@ async def test_postgres_restart_under_load_commands_succeed_again(
     fake.assert_clean()
 
 
+@pytest.mark.skipif(
+    bool(os.environ.get("NEXUS_E2E_POSTGRES_URL")),
+    reason="a SQLite lock: the suite runs on PostgreSQL",
+)
 async def test_sqlite_locked_by_another_process_is_waited_out(nexus: Nexus, tmp_path: Path) -> None:
     locked = threading.Event()
 
