@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from discord import app_commands
-from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, choices, server_id
 from bot.ui import charts
 from bot.ui import stats as ui
 
-log = logging.getLogger(__name__)
-
 
 class StatsCog(ModeratorCog):
     def __init__(self, bot: NexusBot) -> None:
         self.bot = bot
         self.stats_service = bot.services.stats
-        self._warming: asyncio.Task[None] | None = None
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Import the charting library once connected, so the first chart is quick."""
-        if self._warming is None:
-            self._warming = asyncio.create_task(self._warm_up())
-
-    @staticmethod
-    async def _warm_up() -> None:
-        try:
-            await asyncio.to_thread(charts.warm_up)
-        except Exception:  # the first /nexus stats will try again and report
-            log.exception("could not load the charting library")
 
     async def project_autocomplete(
         self, interaction: Interaction, current: str

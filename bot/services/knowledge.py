@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -90,11 +89,24 @@ async def _upsert(
     update: dict[str, Any],
 ) -> None:
     """INSERT … ON CONFLICT DO UPDATE, so concurrent writers never collide on the unique key."""
+    # The dialect's own module: importing PostgreSQL's costs ~80 ms, not paid on SQLite.
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values)
-    statement = statement.on_conflict_do_update(index_elements=index, set_=update)
-    await session.execute(statement)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        await session.execute(
+            postgresql.insert(model)
+            .values(**values)
+            .on_conflict_do_update(index_elements=index, set_=update)
+        )
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        await session.execute(
+            sqlite.insert(model)
+            .values(**values)
+            .on_conflict_do_update(index_elements=index, set_=update)
+        )
 
 
 @contextmanager

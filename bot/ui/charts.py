@@ -2,8 +2,9 @@
 
 Rendering is CPU work, so it runs in a worker thread (`asyncio.to_thread`); the drawing
 (`bot.ui.chart_drawing`) builds its own `Figure` and touches no pyplot global state, so two
-renders may run at once. matplotlib is imported on first use (`warm_up` does it early, in the
-background), because importing it takes seconds and must not delay the bot's start.
+renders may run at once. matplotlib is imported by the first chart (in that worker thread,
+while the interaction is deferred), not at start: importing it costs about a second of CPU and
+35 MB that a bot whose moderators never ask for a chart should not pay.
 
 Colours are the Okabe–Ito palette, which stays distinguishable for the common forms of colour
 blindness; every bar also carries its number, so nothing depends on colour alone. The picture
@@ -38,11 +39,6 @@ def render_png(data: ChartData) -> bytes:
     from bot.ui.chart_drawing import draw_png
 
     return draw_png(data)
-
-
-def warm_up() -> None:
-    """Import matplotlib (blocking, seconds on a busy machine: call it in a worker thread)."""
-    import bot.ui.chart_drawing  # noqa: F401
 
 
 async def chart_file(data: ChartData) -> discord.File:

@@ -88,3 +88,34 @@ async def test_processes_starting_together_migrate_one_after_the_other(
                 assert await connection.run_sync(_diff) == []
         finally:
             await engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    """The start-up fast path names the head from the migration files without Alembic."""
+    assert migrate.declared_heads() == {migrate.head_revision()}
+
+
+async def test_a_start_on_a_database_at_head_does_not_import_alembic(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    check = (
+        "import asyncio, sys\n"
+        "from bot.db import migrate\n"
+        "from bot.db.engine import create_engine\n"
+        "async def main():\n"
+        f"    engine = create_engine({url!r})\n"
+        "    await migrate.upgrade(engine)\n"
+        "    await engine.dispose()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", check, cwd=REPO, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    assert out.decode().strip() == "[]"
