@@ -173,7 +173,9 @@ class KnowledgeService:
 
     async def ready(self) -> None:
         """Wait for the load started by `start_loading`, if any."""
-        if self._initial is not None:
+        # Once loaded, no await at all: shielding a finished future on every /learn cost
+        # about a tenth of the command.
+        if self._initial is not None and not self._initial.done():
             await asyncio.shield(self._initial)
 
     async def load(self) -> LoadReport:
