@@ -59,7 +59,8 @@ def data_path(settings: Settings, name: str) -> Path:
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
-    audit = AuditTrail(sessions, clock)
+    outbox = OutboxService(sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds))
+    audit = AuditTrail(sessions, clock, outbox)
     claims = Claims(
         sessions,
         postgres=not settings.is_sqlite,
@@ -110,7 +111,5 @@ def build_services(
         checkins=CheckInService(
             sessions, clock, scheduler, sweep_seconds=settings.reminder_sweep_seconds
         ),
-        outbox=OutboxService(
-            sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
-        ),
+        outbox=outbox,
     )

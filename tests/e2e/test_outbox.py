@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import OutboxPost
+from bot.services.audit import AUDIT_KIND
 from tests.e2e.harness import Nexus
 from tests.fakediscord import FakeDiscord, Message
 
@@ -28,7 +29,7 @@ async def nexus(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Nexus]:
         await nexus.start(outbox_retry_seconds=0.05)
         try:
             await nexus.setup()
-            # Setup's audit line goes to the mod-log in the background: let it land before
+            # Setup's audit line goes to the mod-log through the outbox: let it land before
             # the tests inject faults on the message route.
             with contextlib.suppress(AssertionError, TimeoutError):
                 await fake.wait_for_message(nexus.mod_log, timeout=3)
@@ -44,8 +45,12 @@ def cards_of(nexus: Nexus, name: str) -> list[Message]:
 
 
 async def outbox_rows(nexus: Nexus) -> list[OutboxPost]:
+    """The outbox's posts but the audit trail's mod-log lines (tests/e2e/test_audit.py)."""
     async with nexus.session() as session:
-        return list((await session.scalars(select(OutboxPost).order_by(OutboxPost.id))).all())
+        rows = await session.scalars(
+            select(OutboxPost).where(OutboxPost.kind != AUDIT_KIND).order_by(OutboxPost.id)
+        )
+        return list(rows.all())
 
 
 async def settled(nexus: Nexus, timeout: float = 10.0) -> list[OutboxPost]:  # noqa: ASYNC109
