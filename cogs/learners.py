@@ -16,10 +16,12 @@ from discord.ext import commands
 from bot.app import NexusBot
 from bot.commands import Interaction, caller, project_autocomplete, timezone_autocomplete
 from bot.domain.learners import AnnounceDraft, AnnounceOutcome, PostLocation, profile_changes
+from bot.domain.text import user_text
 from bot.domain.timezones import suggest_timezones
 from bot.effects import announcements, roles
 from bot.errors import InvalidInput, NexusError, NotYourButton
 from bot.ui import announce_form as form_ui
+from bot.ui import dm_steps
 from bot.ui import learners as ui
 from bot.ui import matching as matching_ui
 from bot.ui.errors import report_error
@@ -176,7 +178,10 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         """The submitted form, from the server or a DM: announced as the command would."""
         guild = self.bot.get_guild(draft.guild_id)
         if guild is None:
-            raise NexusError("I'm no longer in that server, so I can't announce you there.")
+            raise NexusError(
+                "I'm no longer in that server, so I can't announce you there. "
+                "`/announce-project` works in the server's channels."
+            )
         member = guild.get_member(interaction.user.id)
         if member is None:
             try:
@@ -225,6 +230,22 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         member = caller(interaction)
         await self.learners.set_reminders(member.guild.id, member.id, member.display_name, setting)
         await interaction.response.send_message(REMINDER_REPLIES[setting], ephemeral=True)
+
+    async def set_reminders_from_dm(
+        self, interaction: Interaction, guild_id: int, setting: str
+    ) -> None:
+        """A **Reminders** button in a reminder DM: the setting for the server it names."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            raise NexusError(
+                "I'm no longer in that server, so I can't change your reminders there. "
+                "`/reminders` works in the server's channels."
+            )
+        member = guild.get_member(interaction.user.id)
+        name = member.display_name if member else interaction.user.display_name
+        await self.learners.set_reminders(guild_id, interaction.user.id, name, setting)
+        reply = dm_steps.DM_REMINDER_REPLIES[setting].format(server=user_text(guild.name, 100))
+        await interaction.response.send_message(reply, ephemeral=True)
 
     @app_commands.command(
         name="my-data", description="Export or delete what Nexus stores about you"
