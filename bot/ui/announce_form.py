@@ -21,10 +21,15 @@ from bot.ui.persistent import PersistentButton
 # (field, label, placeholder, paragraph, required, max_length)
 FIELDS: tuple[tuple[str, str, str, bool, bool, int], ...] = (
     ("project", "Project", "Either track's title, as in the catalog", False, True, 200),
-    ("role", "Track: backend or frontend", "backend", False, True, 20),
+    ("role", "Track", "Pick your track", False, True, 20),  # a select (TRACKS)
     ("summary", "Summary (at most 300 characters)", "A sentence or two", True, False, 1000),
     ("repo", "Repository link", "https://github.com/you/your-project", False, False, 400),
     ("timezone", "Time zone", "e.g. Africa/Lagos or UTC+1", False, False, 100),
+)
+# The track is a select in a label (a modal's string select lives in one), preselected.
+TRACKS: tuple[tuple[str, str, str], ...] = (
+    ("backend", "Backend", "The API: Django, DRF, GraphQL, PostgreSQL"),
+    ("frontend", "Frontend", "The app that consumes the API"),
 )
 FIX_MARK = "✏️ Fix: "
 DRAFT_EXPIRED = (
@@ -50,8 +55,11 @@ def submitted_draft(data: Any, user_id: int) -> AnnounceDraft | None:
         inner = [row.get("component")] if row.get("type") == 18 else row.get("components")
         for comp in inner or []:
             name = str((comp or {}).get("custom_id", "")).removeprefix("announce-")
-            if name in NAMES:
-                values[name] = str(comp.get("value") or "").strip()
+            if name not in NAMES:
+                continue
+            picked = comp.get("values")  # a select sends the picked values
+            value = picked[0] if isinstance(picked, list) and picked else comp.get("value")
+            values[name] = str(value or "").strip()
     return AnnounceDraft(int(match["guild"]), user_id, **values)
 
 
@@ -69,6 +77,22 @@ class AnnounceForms(Protocol):
     async def submit_form(self, interaction: discord.Interaction, draft: AnnounceDraft) -> None: ...
 
 
+def track_select(role: str, placeholder: str) -> discord.ui.Select[Any]:
+    """Backend or frontend, with the learner's track (if any) preselected."""
+    chosen = role.strip().lower()
+    return discord.ui.Select(
+        custom_id="announce-role",
+        placeholder=placeholder,
+        required=True,
+        options=[
+            discord.SelectOption(
+                label=label, value=value, description=about, default=value == chosen
+            )
+            for value, label, about in TRACKS
+        ],
+    )
+
+
 class AnnounceModal(discord.ui.Modal):
     """The announce form, prefilled from a draft; the refused field is marked."""
 
@@ -81,9 +105,14 @@ class AnnounceModal(discord.ui.Modal):
         self.draft = draft
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
         for name, label, placeholder, paragraph, required, max_length in FIELDS:
+            label = (FIX_MARK + label if name == draft.refused else label)[:45]
+            if name == "role":
+                self.track = track_select(draft.role, placeholder)
+                self.add_item(discord.ui.Label(text=label, component=self.track))
+                continue
             value = str(getattr(draft, name) or "")[:max_length]
             text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-                label=(FIX_MARK + label if name == draft.refused else label)[:45],
+                label=label,
                 custom_id=f"announce-{name}",
                 placeholder=placeholder,
                 style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,

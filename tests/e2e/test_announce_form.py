@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.e2e.harness import Nexus
 from tests.e2e.test_first_week import at, lagos, learner, restart, start_cohort, week
 from tests.e2e.test_learners import announce, learners, post_of
-from tests.fakediscord import InteractionResult, Message
+from tests.fakediscord import InteractionResult, InteractionSetupError, Message
 from tests.fakediscord.util import iter_components
 
 __all__ = ["week"]  # the fixture, imported for this module
@@ -22,6 +24,12 @@ def custom_id(message: Message | InteractionResult, prefix: str) -> str:
     ]
     assert len(ids) == 1, (prefix, ids)
     return ids[0]
+
+
+def preselected(field: dict[str, Any]) -> list[str]:
+    """The options a select in the form shows as chosen."""
+    assert field["type"] == 3, field
+    return [o["value"] for o in field["options"] if o.get("default")]
 
 
 def inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -54,7 +62,8 @@ async def test_bad_url_keeps_the_draft_and_the_form_announces(nexus: Nexus) -> N
     assert opened.modal is not None, opened
     fields = inputs(opened.modal)
     assert fields["announce-project"]["value"] == "ecommerce"
-    assert fields["announce-role"]["value"] == "backend"
+    assert preselected(fields["announce-role"]) == ["backend"]  # the track is a select
+    assert [o["value"] for o in fields["announce-role"]["options"]] == ["backend", "frontend"]
     assert fields["announce-summary"]["value"] == "DRF API with JWT auth"
     assert fields["announce-timezone"]["value"] == "Africa/Lagos"
     assert fields["announce-repo"]["value"] == "http://github.com/wanjiku/shop"
@@ -139,10 +148,11 @@ async def test_a_reminder_dm_announces_with_a_button_after_a_restart(week: Nexus
     opened = await week.fake.click(bola, nudge, custom_id(nudge, "nexus:announce:open:"))
     assert opened.modal is not None, opened
     assert all(not f.get("value") for f in inputs(opened.modal).values())
+    assert preselected(inputs(opened.modal)["announce-role"]) == []  # nothing chosen yet
     done = await week.fake.submit_modal(
         bola,
         opened.modal["custom_id"],
-        {"announce-project": "ecommerce", "announce-role": "Frontend"},
+        {"announce-project": "ecommerce", "announce-role": ["frontend"]},
     )
     if done.deferred:
         await done.wait_final()
@@ -161,16 +171,43 @@ async def test_a_refused_form_from_a_dm_keeps_the_draft(week: Nexus) -> None:
     refused = await week.fake.submit_modal(
         bola,
         opened.modal["custom_id"],
-        {"announce-project": "ecommerce", "announce-role": "designer"},
+        {
+            "announce-project": "ecommerce",
+            "announce-role": ["frontend"],
+            "announce-repo": "github.com/bola/shop",
+        },
     )
-    assert refused.ephemeral and "`backend` or `frontend`" in refused.text
+    assert refused.ephemeral and "https://" in refused.text
     assert "Nothing was saved" in refused.text
     assert not [p for p in week.posts() if p.embeds]  # no announcement posted
     again = await week.fake.click(bola, refused, custom_id(refused, "nexus:announce:draft:"))
     assert again.modal is not None
     fields = inputs(again.modal)
     assert fields["announce-project"]["value"] == "ecommerce"
-    assert fields["announce-role"]["label"].startswith("✏️ Fix")
+    assert preselected(fields["announce-role"]) == ["frontend"]  # the track picked is kept
+    assert fields["announce-repo"]["label"].startswith("✏️ Fix")
+
+
+async def test_the_track_select_announces_the_track_picked(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None
+    [track] = [row for row in opened.modal["components"] if row["type"] == 18]
+    assert track["component"]["type"] == 3 and not track["label"].startswith("✏️")
+    with pytest.raises(InteractionSetupError):  # only the select's options can be sent
+        await nexus.fake.submit_modal(
+            wanjiku, opened.modal["custom_id"], {"announce-role": ["designer"]}
+        )
+    done = await nexus.fake.submit_modal(
+        wanjiku,
+        opened.modal["custom_id"],
+        {"announce-repo": "https://github.com/w/app", "announce-role": ["frontend"]},
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert "You're announced" in done.text, done.text
+    assert wanjiku.has_role(nexus.frontend_role) and not wanjiku.has_role(nexus.backend_role)
 
 
 async def test_a_form_opened_before_a_restart_still_announces(nexus: Nexus) -> None:
