@@ -3,10 +3,13 @@ prefilled (the refused field marked), and submitting it announces as the command
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.db.models import AnnounceDraftRow
 from tests.e2e.harness import Nexus
 from tests.e2e.test_first_week import at, lagos, learner, restart, start_cohort, week
 from tests.e2e.test_learners import announce, learners, post_of
@@ -122,14 +125,85 @@ async def test_an_unknown_project_offers_the_form_too(nexus: Nexus) -> None:
     assert await learners(nexus) == 1
 
 
-async def test_a_draft_lost_in_a_restart_says_the_form_expired(nexus: Nexus) -> None:
+async def drafts(nexus: Nexus) -> int:
+    async with nexus.session() as session:
+        count = await session.scalar(select(func.count()).select_from(AnnounceDraftRow))
+        return int(count or 0)
+
+
+async def test_a_draft_survives_a_restart(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(
+        nexus, wanjiku, project="ecommerce", role="frontend", summary="React shop", repo="nope"
+    )
+    button = custom_id(refused, "nexus:announce:draft:")
+    assert button.startswith(f"nexus:announce:draft:{nexus.guild.id}:")  # server and token
+    await nexus.restart()
+    opened = await nexus.fake.click(wanjiku, refused, button)
+    assert opened.modal is not None, opened
+    assert opened.modal["title"] == "Announce your project"
+    fields = inputs(opened.modal)
+    assert fields["announce-summary"]["value"] == "React shop"
+    assert fields["announce-repo"]["value"] == "nope"
+    assert fields["announce-repo"]["label"].startswith("✏️ Fix")
+    assert preselected(fields["announce-role"]) == ["frontend"]
+    assert await learners(nexus) == 0 and await drafts(nexus) == 1
+
+    done = await nexus.fake.submit_modal(
+        wanjiku, opened.modal["custom_id"], {"announce-repo": "https://github.com/w/shop"}
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert "You're announced" in done.text
+    assert "React shop" in post_of(nexus, wanjiku).text
+    assert await drafts(nexus) == 0  # announcing deletes the learner's drafts
+
+
+async def test_an_expired_draft_opens_the_form_from_the_profile(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    await announce(nexus, wanjiku, project="ecommerce", role="backend", summary="DRF API")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
+    assert "Nothing was saved" in refused.text
+    nexus.clock.advance(hours=25)  # drafts are kept for a day
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None, opened
+    assert "expired" in opened.modal["title"]
+    fields = inputs(opened.modal)
+    assert "E-Commerce" in fields["announce-project"]["value"]  # the profile, not the draft
+    assert fields["announce-summary"]["value"] == "DRF API"
+    assert not fields["announce-repo"].get("value")
+    assert preselected(fields["announce-role"]) == ["backend"]
+    assert not [f for f in fields.values() if str(f.get("label", "")).startswith("✏️")]
+
+
+async def test_an_expired_draft_of_a_newcomer_opens_an_empty_form(nexus: Nexus) -> None:
     wanjiku = nexus.member("wanjiku")
     refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
-    await nexus.restart()
-    expired = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
-    assert expired.modal is None and expired.ephemeral
-    assert "form expired" in expired.text and "/announce-project" in expired.text
-    assert await learners(nexus) == 0
+    nexus.clock.advance(hours=25)
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None and "expired" in opened.modal["title"]
+    fields = inputs(opened.modal)
+    assert all(not f.get("value") for f in fields.values())
+    assert preselected(fields["announce-role"]) == []
+
+
+async def test_drafts_are_exported_and_erased_with_my_data(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    await announce(nexus, wanjiku, project="ecommerce", role="backend", summary="x" * 301)
+    export = await nexus.invoke(wanjiku, "my-data", action="export")
+    assert export.message is not None
+    document = json.loads(export.message.attachments[0].data)
+    [draft] = document["announce_drafts"]
+    assert draft["project"] == "ecommerce" and draft["summary"] == "x" * 301
+    assert draft["refused_field"] == "summary" and draft["expires_at"]
+
+    prompt = await nexus.invoke(wanjiku, "my-data", action="delete")
+    assert prompt.message is not None
+    erase = next(c for c in prompt.message.custom_ids() if c.startswith("nexus:mydata:erase"))
+    done = await nexus.fake.click(wanjiku, prompt, erase)
+    await done.wait_final()
+    assert "announce drafts (1)" in prompt.text, prompt.text
+    assert await drafts(nexus) == 0
 
 
 async def test_a_reminder_dm_announces_with_a_button_after_a_restart(week: Nexus) -> None:
