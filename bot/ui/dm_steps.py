@@ -22,7 +22,7 @@ from bot.ui import embeds, limits
 from bot.ui import learn as learn_ui
 from bot.ui import learners as learners_ui
 from bot.ui.announce_form import AnnounceButton
-from bot.ui.matching import AskButton
+from bot.ui.matching import AskButton, ShowOthersButton
 from bot.ui.persistent import PersistentButton, PersistentSelect
 
 REMINDER_CHOICES: tuple[tuple[str, str, str], ...] = (
@@ -150,6 +150,16 @@ def reminder_dm_view(
     if "reminders" in buttons:
         for setting, *_ in REMINDER_CHOICES:
             view.add_item(RemindersButton(guild_id, setting))
+    return view if view.children else None
+
+
+def notice_view(guild_id: int, user_id: int, button: object) -> discord.ui.View | None:
+    """The next step under a notice told by DM: `find` (Show others) or `announce`."""
+    view = discord.ui.View(timeout=None)
+    if button == "find":
+        view.add_item(ShowOthersButton(guild_id, user_id))
+    elif button == "announce":
+        view.add_item(AnnounceButton(guild_id))
     return view if view.children else None
 
 
