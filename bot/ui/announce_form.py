@@ -196,9 +196,3 @@ def draft_view(guild_id: int, token: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(DraftButton(guild_id, token))
     return view
-
-
-def announce_view(guild_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(AnnounceButton(guild_id))
-    return view
