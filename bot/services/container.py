@@ -18,6 +18,7 @@ from bot.services.checkins import CheckInService
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
+from bot.services.drafts import DraftService
 from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
@@ -47,6 +48,7 @@ class Services:
     cohorts: CohortService
     checkins: CheckInService
     outbox: OutboxService
+    drafts: DraftService
 
 
 def data_path(settings: Settings, name: str) -> Path:
@@ -112,4 +114,5 @@ def build_services(
             sessions, clock, scheduler, sweep_seconds=settings.reminder_sweep_seconds
         ),
         outbox=outbox,
+        drafts=DraftService(sessions, clock),
     )

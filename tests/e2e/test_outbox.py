@@ -113,6 +113,8 @@ async def test_ten_503s_the_learner_is_told_it_could_not_be_posted(nexus: Nexus)
     assert "on its way" in text
     dm = await nexus.fake.wait_for_dm(nexus.member("wanjiku"), timeout=15)
     assert "couldn't post your announcement card" in dm.text and "503" in dm.text
+    assert "/announce-project" not in dm.text and "press **Announce**" in dm.text
+    assert [c for c in dm.custom_ids() if c == f"nexus:announce:open:{nexus.guild.id}"]
     card, notice = await settled(nexus)
     assert (card.kind, card.status, card.attempts) == ("card", "failed", 8)
     # The notice itself met the last two 503s and was retried.
