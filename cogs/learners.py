@@ -128,7 +128,6 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         outcome = await self.learners.announce(
             member.guild.id, member.id, member.display_name, changes
         )
-        await self.drafts.discard(member.guild.id, member.id)
         card, role_notes = await asyncio.gather(
             self.bot.cards.publish(
                 member.guild,

@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
@@ -83,9 +84,15 @@ class DraftService:
         )
 
     async def discard(self, guild_id: int, user_id: int) -> None:
-        """The learner announced: their drafts are done with."""
+        """The learner's drafts are done with (an announce does this in its own transaction,
+        with `discard_drafts`)."""
         async with self._sessions.begin() as session:
-            await session.execute(delete(AnnounceDraftRow).where(_of(guild_id, user_id)))
+            await discard_drafts(session, guild_id, user_id)
+
+
+async def discard_drafts(session: AsyncSession, guild_id: int, user_id: int) -> None:
+    """Delete the member's drafts, in the caller's transaction."""
+    await session.execute(delete(AnnounceDraftRow).where(_of(guild_id, user_id)))
 
 
 def _of(guild_id: int, user_id: int) -> ColumnElement[bool]:

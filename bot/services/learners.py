@@ -55,6 +55,7 @@ from bot.domain.roles import opposite
 from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
 from bot.services.drafts import FIELDS as DRAFT_FIELDS
+from bot.services.drafts import discard_drafts
 from bot.services.guilds import GuildService
 from bot.services.lookups import learner_by_user
 
@@ -75,7 +76,23 @@ async def get_or_create_learner(
 
     `flush=False` leaves a new row pending, for callers that set more fields and flush once.
     """
-    learner = await learner_by_user(session, guild_id, user_id)
+    found = await learner_by_user(session, guild_id, user_id)
+    learner = adopt_learner(session, found, guild_id, user_id, display_name, clock)
+    if found is None and flush:
+        await session.flush()
+    return learner
+
+
+def adopt_learner(
+    session: AsyncSession,
+    learner: Learner | None,
+    guild_id: int,
+    user_id: int,
+    display_name: str,
+    clock: Clock,
+) -> Learner:
+    """The member's learner row as looked up (`learner`), or a new pending one; the display
+    name kept current."""
     now = clock.now()
     if learner is None:
         learner = Learner(
@@ -88,8 +105,6 @@ async def get_or_create_learner(
             updated_at=now,
         )
         session.add(learner)
-        if flush:
-            await session.flush()
     elif display_name and learner.display_name != display_name[:100]:
         learner.display_name = display_name[:100]
     return learner
@@ -183,6 +198,25 @@ PROFILE = (
 )
 """A member's learner row, project and current partners, in one query (a row per partner)."""
 
+LEARNER_AND_PARTNERS = (
+    select(Learner, _PARTNER.user_id, _PARTNER.display_name)
+    .outerjoin(
+        Pairing,
+        and_(
+            or_(Pairing.backend_id == Learner.id, Pairing.frontend_id == Learner.id),
+            Pairing.ended_at.is_(None),
+        ),
+    )
+    .outerjoin(
+        _PARTNER,
+        _PARTNER.id
+        == case((Pairing.backend_id == Learner.id, Pairing.frontend_id), else_=Pairing.backend_id),
+    )
+    .where(Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id"))
+    .order_by(_PARTNER.id)
+)
+"""A member's learner row and current partners, in one query (a row per partner)."""
+
 
 class LearnerService:
     def __init__(
@@ -244,9 +278,16 @@ class LearnerService:
                 )
                 if custom_created:
                     await self._changes.publish(session, "catalog", guild_id)
-            learner = await get_or_create_learner(
-                session, guild_id, user_id, display_name, self._clock, flush=False
+            rows = (
+                await session.execute(
+                    LEARNER_AND_PARTNERS, {"guild_id": guild_id, "user_id": user_id}
+                )
+            ).all()
+            learner = adopt_learner(
+                session, rows[0][0] if rows else None, guild_id, user_id, display_name, self._clock
             )
+            # announcing changes no pairing: the partners read with the row stay true
+            partners = tuple(Person(r[1], r[2]) for r in rows if r[1] is not None)
             first_time = learner.announced_at is None
             previous_post = _post(learner)
             learner.project_id = project.id
@@ -260,8 +301,9 @@ class LearnerService:
             learner.active = True
             learner.announced_at = learner.announced_at or now
             learner.updated_at = now
+            await discard_drafts(session, guild_id, user_id)  # what was refused is done with
             await session.flush()
-            announcement = await self._announcement(session, learner, project, config)
+            announcement = await self._announcement(session, learner, project, config, partners)
             looking = await self._looking(session, learner, config)
             if announcement.looking and looking.count == 0 and learner.waiting_since is None:
                 # nobody to ask yet: announcing is enough to be on the waiting list
