@@ -135,7 +135,12 @@ async def _as_candidates(
     invites: Counter[int],
 ) -> list[Candidate]:
     assert seeker.role is not None
-    partners = await _partner_counts(session, [row[0] for row in rows])
+    # With one partner allowed, anyone eligible has none (the paired are excluded as full).
+    partners = (
+        await _partner_counts(session, [row[0] for row in rows])
+        if config.max_partners > 1
+        else Counter[int]()
+    )
     default_zone = config.timezone or "UTC"
     role = opposite(seeker.role)
     return [
