@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
-from bot.db.models import Delivery, Pairing
+from bot.db.models import Delivery, OutboxPost, Pairing
 from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.checkins import CheckInService
@@ -65,7 +65,7 @@ def build_services(
         postgres=not settings.is_sqlite,
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
-    claims.register(Delivery, Pairing)
+    claims.register(Delivery, Pairing, OutboxPost)
     changes = ChangeFeed(settings.database_url)
     guilds = GuildService(sessions, clock, changes, audit=audit)
     catalog = CatalogService(
@@ -111,6 +111,6 @@ def build_services(
             sessions, clock, scheduler, sweep_seconds=settings.reminder_sweep_seconds
         ),
         outbox=OutboxService(
-            sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
+            sessions, claims, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
         ),
     )
