@@ -61,7 +61,7 @@ class PairingEffects:
         self._outbox = outbox
         self._sender = sender
         sender.register(INVITE_KIND, self._send_queued_invite, self._report_invite)
-        sender.register(KICKOFF_KIND, self._send_queued_kickoff)
+        sender.register(KICKOFF_KIND, self._send_queued_kickoff, self._report_kickoff)
 
     async def send_invite(self, request: RequestInfo) -> Delivered | Queued | None:
         """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed.
@@ -274,6 +274,21 @@ class PairingEffects:
         except discord.NotFound as error:
             raise Undeliverable("the pair thread no longer exists") from error
         return message.id
+
+    async def _report_kickoff(self, outcome: Outcome) -> None:
+        """Tell both partners, once, that their checklist never made it to the thread."""
+        pairing = await self._service.active_pairing(int(outcome.item.args["pairing_id"]))
+        if pairing is None:
+            return  # the pairing ended meanwhile: nothing to tell
+        text = (
+            f"⚠️ I couldn't post your kickoff checklist in <#{outcome.item.channel_id}>: "
+            f"Discord kept failing ({outcome.error}). Your pairing stands; start by sharing "
+            "your repos and agreeing the API contract there."
+        )
+        for learner in (pairing.backend, pairing.frontend):
+            await self._notices.tell(
+                pairing.guild_id, learner.user_id, text, fallback_channel_id=pairing.channel_id
+            )
 
     async def close_thread(self, pairing: PairingInfo, ended_by: str) -> None:
         """Say why the pairing ended, then archive the thread (the bot owns it, so no Manage

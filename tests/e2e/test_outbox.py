@@ -176,3 +176,27 @@ async def test_a_refused_thread_kickoff_is_posted_later_once(nexus: Nexus) -> No
     assert len(nexus.fake.messages(thread)) == 1
     assert set(kickoff.pinged_users) == {nexus.member("wanjiku").id, nexus.member("tobi").id}
     assert kickoff.components, "the checklist keeps its tick buttons when posted later"
+
+
+async def test_a_kickoff_discord_never_takes_is_reported_to_both_partners(nexus: Nexus) -> None:
+    await announce(nexus, "wanjiku")
+    await announce(nexus, "tobi", role="frontend")
+    nexus.fake.faults.fail(POST, status=503, times=None, new="thread")
+    reply = await nexus.invoke(
+        "mod", "nexus pair", backend=nexus.member("wanjiku"), frontend=nexus.member("tobi")
+    )
+    assert "paired" in (await reply.wait_final()).text
+    [thread] = nexus.fake.threads(nexus.guild)
+    for name in ("wanjiku", "tobi"):
+        await nexus.fake.world.changed.wait_for(
+            lambda name=name: any(
+                "kickoff checklist" in m.text for m in nexus.fake.dms(nexus.member(name))
+            ),
+            20,
+        )
+    rows = await settled(nexus)
+    assert [(r.status, r.attempts) for r in rows if r.kind == "kickoff"] == [("failed", 8)]
+    assert nexus.fake.messages(thread) == []
+    for name in ("wanjiku", "tobi"):
+        [notice] = [m for m in nexus.fake.dms(nexus.member(name)) if "kickoff" in m.text]
+        assert "503" in notice.text and f"<#{thread.id}>" in notice.text
