@@ -25,9 +25,15 @@ class NotModerator(NexusError):
         )
 
 
+SERVER_ONLY = (
+    "This works only inside a server, not in a DM: run it in one of the server's channels "
+    "(the Nexus channel, for instance)."
+)
+
+
 class GuildOnly(NexusError):
     def __init__(self) -> None:
-        super().__init__("This command only works inside a server.")
+        super().__init__(SERVER_ONLY)
 
 
 class InvalidInput(NexusError):

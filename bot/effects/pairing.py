@@ -147,6 +147,7 @@ class PairingEffects:
             request.requester.user_id,
             ui.invite_undelivered(request),
             fallback_channel_id=request.channel_id,
+            button="find",
         )
 
     async def close_invite(self, request: RequestInfo, outcome: str) -> None:

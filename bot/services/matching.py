@@ -471,10 +471,9 @@ class MatchingService:
                         learner.partner_left_at = now
                         learner.waiting_since = learner.waiting_since or now
                 ended.append(await pairing_info(session, pairing, config))
-        if by_user_id is not None:
-            await self._audit.record(
-                guild_id, by_user_id, [Change("unpair", pair_text(p), NOTHING) for p in ended]
-            )
+            if by_user_id is not None:
+                changes = [Change("unpair", pair_text(p), NOTHING) for p in ended]
+                await self._audit.record(guild_id, by_user_id, changes, session=session)
         return ended
 
     async def moderator_pair(
@@ -521,9 +520,8 @@ class MatchingService:
             result = await create_pairing(
                 session, config, backend, frontend, now, partners, by_user_id
             )
-        await self._audit.record(
-            guild_id, by_user_id, [Change("pair", NOTHING, pair_text(result.pairing))]
-        )
+            change = Change("pair", NOTHING, pair_text(result.pairing))
+            await self._audit.record(guild_id, by_user_id, [change], session=session)
         return PairResult(result.pairing, result.withdrawn, notes)
 
     # ----- waiting list ------------------------------------------------------------------

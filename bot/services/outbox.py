@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
 from bot.db.models import OutboxPost
@@ -120,6 +121,30 @@ class OutboxService:
             if row.nonce is None:
                 row.nonce = new_nonce(kind, row.id)
             return _item(row)
+
+    def stage(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        kind: str,
+        *,
+        channel_id: int | None,
+        args: dict[str, Any],
+    ) -> None:
+        """Keep a post to send as part of the caller's unit of work: it exists exactly when
+        that work commits, so a change and the post that tells of it are never parted. Its
+        nonce follows from its id when it is first claimed."""
+        now = self._now()
+        row = OutboxPost(
+            guild_id=guild_id,
+            kind=kind,
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+            channel_id=channel_id,
+            args=dict(args),
+        )
+        session.add(row)
 
     async def pending(self, key: str) -> bool:
         async with self._sessions() as session:

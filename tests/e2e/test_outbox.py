@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import OutboxPost
+from bot.services.audit import AUDIT_KIND
 from tests.e2e.harness import Nexus
 from tests.fakediscord import FakeDiscord, Message
 
@@ -27,7 +28,7 @@ async def nexus(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Nexus]:
         await nexus.start(outbox_retry_seconds=0.05)
         try:
             await nexus.setup()
-            # Setup's audit line goes to the mod-log in the background: let it land before
+            # Setup's audit line goes to the mod-log through the outbox: let it land before
             # the tests inject faults on the message route.
             await fake.wait_for_message(nexus.mod_log, timeout=15)
             yield nexus
@@ -42,8 +43,12 @@ def cards_of(nexus: Nexus, name: str) -> list[Message]:
 
 
 async def outbox_rows(nexus: Nexus) -> list[OutboxPost]:
+    """The outbox's posts but the audit trail's mod-log lines (tests/e2e/test_audit.py)."""
     async with nexus.session() as session:
-        return list((await session.scalars(select(OutboxPost).order_by(OutboxPost.id))).all())
+        rows = await session.scalars(
+            select(OutboxPost).where(OutboxPost.kind != AUDIT_KIND).order_by(OutboxPost.id)
+        )
+        return list(rows.all())
 
 
 async def settled(nexus: Nexus, timeout: float = 10.0) -> list[OutboxPost]:  # noqa: ASYNC109
@@ -107,6 +112,8 @@ async def test_ten_503s_the_learner_is_told_it_could_not_be_posted(nexus: Nexus)
     assert "on its way" in text
     dm = await nexus.fake.wait_for_dm(nexus.member("wanjiku"), timeout=15)
     assert "couldn't post your announcement card" in dm.text and "503" in dm.text
+    assert "/announce-project" not in dm.text and "press **Announce**" in dm.text
+    assert [c for c in dm.custom_ids() if c == f"nexus:announce:open:{nexus.guild.id}"]
     card, notice = await settled(nexus)
     assert (card.kind, card.status, card.attempts) == ("card", "failed", 8)
     # The notice itself met the last two 503s and was retried.

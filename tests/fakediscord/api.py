@@ -880,8 +880,29 @@ class FakeDiscord:
                 )
             used.add(custom_id)
             return {"type": 4, "custom_id": custom_id, "value": value}
-        selected = values.get(custom_id, [])
         used.add(custom_id)
+        if kind == 3:  # a string select (in a label): what Discord sends for it
+            options = [str(o.get("value")) for o in comp.get("options") or []]
+            default = [str(o.get("value")) for o in comp.get("options") or [] if o.get("default")]
+            selected = values.get(custom_id, default)
+            if isinstance(selected, str) or not all(isinstance(v, str) for v in selected):
+                raise InteractionSetupError(f"select {custom_id!r} needs a list of str values")
+            bad = [v for v in selected if v not in options]
+            if bad:
+                raise InteractionSetupError(f"{bad} are not options of {custom_id!r}: {options}")
+            low = 1 if comp.get("min_values") is None else comp["min_values"]
+            low = low if comp.get("required", True) is not False else 0
+            high = comp.get("max_values") or 1
+            if not low <= len(selected) <= high:
+                raise InteractionSetupError(
+                    f"select {custom_id!r} takes between {low} and {high} values, "
+                    f"got {len(selected)}"
+                )
+            submitted: JSON = {"type": 3, "custom_id": custom_id, "values": list(selected)}
+            if comp.get("id") is not None:
+                submitted["id"] = comp["id"]
+            return submitted
+        selected = values.get(custom_id, [])
         return {"type": kind, "custom_id": custom_id, "values": list(selected)}
 
     async def submit_modal(

@@ -68,6 +68,23 @@ async def test_a_lease_expires_so_a_crashed_sender_is_taken_over(sessions: Sessi
     assert again.id == item.id and again.nonce == item.nonce
 
 
+async def test_a_post_staged_in_a_unit_of_work_exists_only_if_it_commits(
+    sessions: Sessions,
+) -> None:
+    outbox = outbox_of(sessions, "one")
+    try:
+        async with sessions.begin() as session:
+            outbox.stage(session, GUILD, "audit", channel_id=1, args={"lines": []})
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    assert await outbox.claim() == []
+    async with sessions.begin() as session:
+        outbox.stage(session, GUILD, "audit", channel_id=1, args={"lines": []})
+    [item] = await outbox.claim()
+    assert item.kind == "audit" and item.nonce == f"o{item.id}-audit"
+
+
 async def test_retries_back_off_then_give_up(sessions: Sessions) -> None:
     wall = Wall()
     outbox = outbox_of(sessions, "me", wall, first_retry=timedelta(seconds=5))

@@ -1,7 +1,7 @@
 """outbox claims: the outbox's lease columns become the claim columns every claimable table has
 
-Revision ID: 0006_outbox_claims
-Revises: 0005_outbox
+Revision ID: 0007_outbox_claims
+Revises: 0006_announce_drafts
 Create Date: 2026-12-02 14:40:00
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0006_outbox_claims"
-down_revision: str | None = "0005_outbox"
+revision: str = "0007_outbox_claims"
+down_revision: str | None = "0006_announce_drafts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
