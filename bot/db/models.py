@@ -302,9 +302,11 @@ class LearnMiss(Base):
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class OutboxPost(Base):
+class OutboxPost(Claimable, Base):
     """A post outside an interaction reply (announcement card, mod-log line, thread kickoff...)
-    that Discord did not take: kept and retried with the same nonce until sent or given up."""
+    that Discord did not take: kept and retried with the same nonce until sent or given up.
+    A sender holds it (`bot.services.claims`) while it tries; another process may take it over
+    once that claim runs out."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -323,9 +325,6 @@ class OutboxPost(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: A sender holds the post until then; another process may take it over afterwards.
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    leased_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(Snowflake)

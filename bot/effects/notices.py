@@ -13,6 +13,8 @@ from bot.ui.dm_steps import notice_view
 
 DM_KIND = "dm_notice"
 MOD_LOG_KIND = "mod_log"
+#: A plain channel message; no longer queued (kickoffs are `pairing.KICKOFF_KIND`), but rows
+#: left by an earlier version are still sent.
 MESSAGE_KIND = "message"
 
 
@@ -47,25 +49,6 @@ class Notices:
         await self._outbox.enqueue(
             guild_id, MOD_LOG_KIND, channel_id=channel_id, args={"text": text}
         )
-        self._sender.wake()
-
-    async def post(
-        self,
-        guild_id: int,
-        channel_id: int,
-        content: str,
-        *,
-        embed: discord.Embed | None = None,
-        mention_ids: tuple[int, ...] = (),
-    ) -> None:
-        """A message for a channel or thread (a kickoff checklist, a closing note) that Discord
-        did not take at once: retried until sent, pinging only `mention_ids`."""
-        args = {
-            "content": content,
-            "embeds": [embed.to_dict()] if embed is not None else [],
-            "mention_ids": list(mention_ids),
-        }
-        await self._outbox.enqueue(guild_id, MESSAGE_KIND, channel_id=channel_id, args=args)
         self._sender.wake()
 
     async def _send_message(self, item: OutboxItem) -> int | None:

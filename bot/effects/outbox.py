@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,9 +63,8 @@ class Kind:
 
 
 class OutboxSender:
-    def __init__(self, service: OutboxService, *, owner: str | None = None) -> None:
+    def __init__(self, service: OutboxService) -> None:
         self._service = service
-        self._owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self._kinds: dict[str, Kind] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -122,7 +119,7 @@ class OutboxSender:
         """Try every post that is due now; how many were tried."""
         tried = 0
         while not self._stopping:
-            items = await self._service.claim(self._owner)
+            items = await self._service.claim()
             if not items:
                 return tried
             for index, item in enumerate(items):

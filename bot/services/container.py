@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
-from bot.db.models import Delivery, Pairing
+from bot.db.models import Delivery, OutboxPost, Pairing
 from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.checkins import CheckInService
@@ -61,14 +61,16 @@ def data_path(settings: Settings, name: str) -> Path:
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
-    outbox = OutboxService(sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds))
-    audit = AuditTrail(sessions, clock, outbox)
     claims = Claims(
         sessions,
         postgres=not settings.is_sqlite,
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
-    claims.register(Delivery, Pairing)
+    claims.register(Delivery, Pairing, OutboxPost)
+    outbox = OutboxService(
+        sessions, claims, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
+    )
+    audit = AuditTrail(sessions, clock, outbox)
     changes = ChangeFeed(settings.database_url)
     guilds = GuildService(sessions, clock, changes, audit=audit)
     catalog = CatalogService(

@@ -405,6 +405,15 @@ class MatchingService:
             config = await server_config(session, pairing.guild_id)
             return await pairing_info(session, pairing, config)
 
+    async def active_pairing(self, pairing_id: int) -> PairingInfo | None:
+        """A pairing as it is now (its checklist ticks included); None once it has ended."""
+        async with self._sessions() as session:
+            pairing = await session.get(Pairing, pairing_id)
+            if pairing is None or pairing.ended_at is not None:
+                return None
+            config = await server_config(session, pairing.guild_id)
+            return await pairing_info(session, pairing, config)
+
     async def set_thread(self, pairing_id: int, thread_id: int) -> None:
         async with self._sessions.begin() as session:
             pairing = await session.get(Pairing, pairing_id)

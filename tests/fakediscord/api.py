@@ -101,7 +101,12 @@ class FakeDiscord:
         )
         self.world.set_emitter(self._emit)
         #: Injected faults: 5xx, slow answers, resets, 429 storms, gateway drops (faults.py).
-        self.faults = Faults(drop_gateway=self._drop_gateway, invalidate=self._invalidate)
+        self.faults = Faults(
+            drop_gateway=self._drop_gateway,
+            invalidate=self._invalidate,
+            last_id=lambda: self.world.ids.last,
+            channel_type=self._channel_type,
+        )
         self.server = HttpServer(
             token=bot_token,
             recorder=self.recorder,
@@ -416,6 +421,10 @@ class FakeDiscord:
     async def _drop_gateway(self, resumable: bool) -> None:
         if self.gateway.session is not None and self.gateway.session.connection is not None:
             await self.gateway.disconnect(4000 if resumable else 4009)
+
+    def _channel_type(self, channel_id: int) -> int | None:
+        channel = self.world.channels.get(channel_id)
+        return None if channel is None else int(channel.type)
 
     def _invalidate(self, resumable: bool) -> None:
         if self.gateway.session is not None and self.gateway.session.connection is not None:
