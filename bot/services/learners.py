@@ -35,7 +35,7 @@ from bot.db.models import (
     WaitNotice,
     as_dict,
 )
-from bot.domain.catalog import code, describe
+from bot.domain.catalog import CatalogEntry, code, describe
 from bot.domain.learners import (
     Announcement,
     AnnounceOutcome,
@@ -259,16 +259,9 @@ class LearnerService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             custom_created = False
-            project: Project | None = None
-            if resolution.entry is not None:
-                project = await session.scalar(
-                    select(Project).where(
-                        Project.guild_id == guild_id,
-                        Project.key == resolution.entry.key,
-                        Project.active.is_(True),
-                    )
-                )
-            if project is None:
+            # the server's active catalog is in memory (dropped whenever it changes)
+            project: Project | CatalogEntry | None = resolution.entry
+            if project is None or project.id is None:
                 if not config.allow_custom_projects:
                     raise UnknownProject(
                         code(changes.project_text), describe(resolution.suggestions)
@@ -358,7 +351,7 @@ class LearnerService:
         self,
         session: AsyncSession,
         learner: Learner,
-        project: Project,
+        project: Project | CatalogEntry,
         config: GuildConfig,
         partners: tuple[Person, ...] | None = None,
     ) -> Announcement:
