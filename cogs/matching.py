@@ -13,6 +13,7 @@ from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, project_autocomplete, server_id
 from bot.domain.pairing import LearnerInfo, PairingInfo, RequestStatus
 from bot.effects.pairing import PairingEffects, Queued
+from bot.services.sweeps import SweepTimer
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -29,22 +30,13 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         self.matching = bot.services.matching
         self.clock = bot.services.clock
         self.effects = effects
+        self.timer = SweepTimer(bot.scheduler, SWEEP_JOB, SWEEP_SECONDS, self.sweep)
 
     async def cog_load(self) -> None:
-        self.bot.scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=SWEEP_SECONDS,
-            id=SWEEP_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=SWEEP_SECONDS,
-        )
+        self.timer.start()
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(SWEEP_JOB):
-            self.bot.scheduler.remove_job(SWEEP_JOB)
+        self.timer.stop()
 
     @app_commands.command(
         name="find-partner", description="Find a partner from the other track on your project"

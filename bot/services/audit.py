@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import AuditEntry
 from bot.domain.audit import ACTION_LIMIT, AuditRecord, Change, clip
+from bot.services.rows import from_row
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +26,7 @@ NameLookup = Callable[[int, int], str | None]  # (guild id, user id) -> display 
 
 
 def _record(row: AuditEntry) -> AuditRecord:
-    return AuditRecord(
-        guild_id=row.guild_id,
-        actor_id=row.actor_id,
-        actor_name=row.actor_name,
-        action=row.action,
-        old=row.old_value,
-        new=row.new_value,
-        at=row.created_at,
-    )
+    return from_row(AuditRecord, row, old=row.old_value, new=row.new_value, at=row.created_at)
 
 
 class AuditTrail:

@@ -36,6 +36,7 @@ from bot.domain.catalog import (
 from bot.errors import InvalidInput, UnknownProject
 from bot.services.audit import AuditTrail
 from bot.services.guilds import GuildService
+from bot.services.rows import from_row
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,8 @@ EMPTY = CatalogIndex()
 
 
 def entry_from_row(row: Project) -> CatalogEntry:
-    return CatalogEntry(
-        key=row.key,
-        name=row.name,
-        backend_title=row.backend_title,
-        frontend_title=row.frontend_title,
-        description=row.description or "",
-        aliases=tuple(row.aliases or ()),
-        custom=row.custom,
-        id=row.id,
+    return from_row(
+        CatalogEntry, row, description=row.description or "", aliases=tuple(row.aliases or ())
     )
 
 

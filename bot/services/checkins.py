@@ -37,6 +37,7 @@ from bot.domain.first_week import LATE_AFTER, timeliness
 from bot.domain.text import user_text
 from bot.errors import InvalidInput, NexusError
 from bot.services.reminder_delivery import NONCE_WINDOW, Undeliverable, changed
+from bot.services.sweeps import SweepTimer, due_rows
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,11 @@ class CheckInService:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._scheduler = scheduler
-        self._sweep_seconds = sweep_seconds
+        self._timer = (
+            SweepTimer(scheduler, SWEEP_JOB, sweep_seconds, self.sweep)
+            if scheduler is not None
+            else None
+        )
         self._lock = asyncio.Lock()
         self.transport: CheckInTransport | None = None
 
@@ -101,30 +105,13 @@ class CheckInService:
 
     async def start(self) -> None:
         """Sweep now (catching up on anything missed while down), then every few seconds."""
-        if self._scheduler is not None:
-            self._scheduler.add_job(
-                self._tick,
-                "interval",
-                seconds=self._sweep_seconds,
-                id=SWEEP_JOB,
-                replace_existing=True,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=None,
-            )
+        if self._timer is not None:
+            self._timer.start()
         await self.sweep()
 
     def stop(self) -> None:
-        if self._scheduler is not None and self._scheduler.get_job(SWEEP_JOB):
-            self._scheduler.remove_job(SWEEP_JOB)
-
-    async def _tick(self) -> None:
-        """The timer's call. A stop that cuts a sweep short is no error: what it did not finish
-        is resumed by the next start (APScheduler would log the cancellation as one)."""
-        try:
-            await self.sweep()
-        except asyncio.CancelledError:
-            log.debug("check-in sweep cut short by the stop")
+        if self._timer is not None:
+            self._timer.stop()
 
     async def sweep(self) -> None:
         """Resume interrupted sends, then send (or skip, or cancel) what is due."""
@@ -141,17 +128,7 @@ class CheckInService:
     async def _sweep(self) -> None:
         now = self._clock.now()
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(CheckIn, GuildConfig.reminder_grace_hours)
-                    .outerjoin(GuildConfig, GuildConfig.guild_id == CheckIn.guild_id)
-                    .where(
-                        (CheckIn.status == "sending")
-                        | ((CheckIn.status == "scheduled") & (CheckIn.due_at <= now))
-                    )
-                    .order_by(CheckIn.due_at, CheckIn.id)
-                )
-            ).all()
+            rows = await due_rows(session, CheckIn, now)
         for checkin, grace_hours in rows:
             if checkin.status == "sending":
                 await self._resume(checkin, now)

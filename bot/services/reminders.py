@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, update
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
@@ -33,6 +33,7 @@ from bot.services.reminder_delivery import (
     ReminderTransport,
     changed,
 )
+from bot.services.sweeps import SweepTimer, due_rows
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class ReminderEngine:
         self._roster = roster
         self._delivery = BatchDelivery(sessions, clock, roster, suggestions, claims)
         self._serves = serves  # the servers whose shard this process runs (their members)
-        self._sweep_seconds = sweep_seconds
+        self._timer = SweepTimer(scheduler, SWEEP_JOB, sweep_seconds, self._tick)
         self._lock = asyncio.Lock()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wakers: set[asyncio.Task[None]] = set()
@@ -99,21 +100,11 @@ class ReminderEngine:
 
     @property
     def started(self) -> bool:
-        return (
-            self._delivery.transport is not None and self._scheduler.get_job(SWEEP_JOB) is not None
-        )
+        return self._delivery.transport is not None and self._timer.running
 
     async def start(self) -> None:
         """Arm the timers from the database and catch up on anything missed while down."""
-        self._scheduler.add_job(
-            self._tick,
-            "interval",
-            seconds=self._sweep_seconds,
-            id=SWEEP_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
+        self._timer.start()
         now = self._clock.now()
         async with self._sessions() as session:
             rows = await session.execute(
@@ -126,8 +117,9 @@ class ReminderEngine:
 
     async def stop(self) -> None:
         """Remove the timers and stop fan-outs (unfinished batches resume on the next start)."""
+        self._timer.stop()
         for job in list(self._scheduler.get_jobs()):
-            if job.id == SWEEP_JOB or job.id.startswith("reminder:"):
+            if job.id.startswith("reminder:"):
                 job.remove()
         tasks = [*self._tasks.values(), *self._wakers]
         for task in tasks:
@@ -178,22 +170,7 @@ class ReminderEngine:
         async with self._lock:
             now = self._clock.now()
             async with self._sessions() as session:
-                rows = (
-                    await session.execute(
-                        select(Reminder, GuildConfig.reminder_grace_hours)
-                        .outerjoin(GuildConfig, GuildConfig.guild_id == Reminder.guild_id)
-                        .where(
-                            or_(
-                                Reminder.status == "sending",
-                                and_(
-                                    Reminder.status == "scheduled",
-                                    Reminder.due_at <= now + TIMER_SLACK,
-                                ),
-                            )
-                        )
-                        .order_by(Reminder.due_at, Reminder.id)
-                    )
-                ).all()
+                rows = await due_rows(session, Reminder, now + TIMER_SLACK)
             for reminder, grace_hours in rows:
                 if reminder.id in self._tasks or not self._serves(reminder.guild_id):
                     continue

@@ -45,6 +45,7 @@ from bot.errors import InvalidInput
 from bot.services.audit import AuditTrail
 from bot.services.cohort_members import CohortRoster
 from bot.services.lookups import server_config
+from bot.services.rows import from_row
 
 WEEK_DAYS = 7
 
@@ -294,18 +295,10 @@ class StatsService:
                 state = checkin_state(checkin_status, checkin_answer)
                 outcome[pairing.backend_id] = outcome[pairing.frontend_id] = state
         learners = [
-            LearnerRow(
-                user_id=learner.user_id,
-                display_name=learner.display_name,
+            from_row(
+                LearnerRow,
+                learner,
                 project=project,
-                role=learner.role,
-                summary=learner.summary,
-                repo=learner.repo,
-                timezone=learner.timezone,
-                announced_at=learner.announced_at,
-                active=learner.active,
-                reminders=learner.reminders,
-                waiting_since=learner.waiting_since,
                 partners=tuple(partners.get(learner.id, ())),
                 checkin=outcome.get(learner.id, ""),
             )
