@@ -11,7 +11,8 @@ from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, project_autocomplete, server_id
-from bot.domain.pairing import LearnerInfo, PairingInfo, RequestStatus
+from bot.domain.pairing import LearnerInfo, PairingInfo
+from bot.domain.statuses import RequestStatus
 from bot.effects.pairing import PairingEffects, Queued
 from bot.services.sweeps import SweepTimer
 from bot.ui import matching as ui

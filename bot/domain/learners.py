@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bot.domain.roles import ROLES
@@ -155,8 +155,7 @@ class ProjectTitles:
     custom: bool = False
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     user_id: int
     display_name: str
 
@@ -180,8 +179,7 @@ class Announcement:
     active: bool = True
 
 
-@dataclass(frozen=True)
-class PostLocation:
+class PostLocation(NamedTuple):
     channel_id: int
     message_id: int
 

@@ -5,20 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from bot.domain.evenings import Window
 from bot.domain.matching import Suggestion
-
-
-class RequestStatus(StrEnum):
-    """Where a pair request stands (stored as its value in `pair_requests.status`)."""
-
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)

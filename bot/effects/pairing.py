@@ -11,7 +11,8 @@ from typing import Literal
 
 import discord
 
-from bot.domain.pairing import PairingInfo, PairResult, RequestInfo, RequestStatus
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
+from bot.domain.statuses import RequestStatus
 from bot.effects.cards import AnnouncementCards
 from bot.effects.messages import (
     DMS_CLOSED,
@@ -147,7 +148,7 @@ class PairingEffects:
             fallback_channel_id=request.channel_id,
         )
 
-    async def close_invite(self, request: RequestInfo, outcome: str) -> None:
+    async def close_invite(self, request: RequestInfo, outcome: RequestStatus) -> None:
         """Replace an invitation's buttons with what became of it."""
         if request.notify_channel_id is None or request.notify_message_id is None:
             return
@@ -158,7 +159,7 @@ class PairingEffects:
             message = channel.get_partial_message(request.notify_message_id)  # type: ignore[attr-defined]
             view = (
                 ui.show_others_view(request.guild_id, request.invitee.user_id)
-                if outcome == "declined"
+                if outcome == RequestStatus.DECLINED
                 else None
             )
             await message.edit(content=ui.invite_closed(request, outcome), embed=None, view=view)

@@ -75,7 +75,7 @@ class DiscordReminderTransport:
             channel = await self._client.create_dm(discord.Object(user_id))
             view: discord.ui.View | None = None
             if offers:
-                view = ask_view([(o.learner_id, o.name) for o in offers], user_id)
+                view = ask_view(offers, user_id)
             elif announce and guild_id:
                 view = announce_view(guild_id)
             if view is not None:

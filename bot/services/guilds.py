@@ -20,6 +20,7 @@ from bot.db.models import Cohort, GuildConfig, Learner, Pairing, Project, Remind
 from bot.domain.audit import Change, channel_ref, differences, literal, role_ref
 from bot.domain.checkins import DEFAULT_HOURS, MAX_HOURS
 from bot.domain.server import CohortState, ServerOverview, ServerSettings
+from bot.domain.statuses import SENT_STATUSES, StepStatus
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
 from bot.services.audit import AuditTrail
@@ -236,8 +237,10 @@ async def _cohort_state(session: AsyncSession, cohort: Cohort) -> CohortState:
             .order_by(Reminder.due_at)
         )
     ).all()
-    done = sum(1 for _, status, _ in steps if status in ("sent", "late", "skipped"))
-    upcoming = next(((key, due) for key, status, due in steps if status == "scheduled"), None)
+    done = sum(1 for _, status, _ in steps if status in (*SENT_STATUSES, StepStatus.SKIPPED))
+    upcoming = next(
+        ((key, due) for key, status, due in steps if status == StepStatus.SCHEDULED), None
+    )
     return CohortState(
         start_date=cohort.start_date,
         timezone=cohort.timezone,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,8 +46,7 @@ from bot.services.guilds import GuildService
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ReloadResult:
+class ReloadResult(NamedTuple):
     report: LoadReport
     changes: LibraryChanges
 

@@ -49,8 +49,8 @@ from bot.domain.learners import (
     is_looking,
     json_value,
 )
-from bot.domain.pairing import RequestStatus
 from bot.domain.roles import opposite
+from bot.domain.statuses import RequestStatus
 from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
 from bot.services.guilds import GuildService

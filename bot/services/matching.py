@@ -36,10 +36,10 @@ from bot.domain.pairing import (
     PairingInfo,
     PairResult,
     RequestInfo,
-    RequestStatus,
     WaitMatch,
 )
 from bot.domain.roles import opposite
+from bot.domain.statuses import RequestStatus
 from bot.errors import (
     InvalidInput,
     NexusError,

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Delivery, GuildConfig, Reminder
 from bot.domain.first_week import route, select_audience, step_title, timeliness
+from bot.domain.statuses import OPEN_STATUSES, DeliveryStatus, StepStatus
 from bot.domain.text import truncate
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster, MemberDirectory, SuggestionSource
@@ -88,7 +89,8 @@ class ReminderEngine:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(Reminder.guild_id, Reminder.due_at).where(
-                    Reminder.status.in_(("scheduled", "sending")), Reminder.due_at <= now
+                    Reminder.status.in_(OPEN_STATUSES),
+                    Reminder.due_at <= now,
                 )
             )
             due = [due_at for guild_id, due_at in rows if self._serves(guild_id)]
@@ -108,7 +110,7 @@ class ReminderEngine:
         now = self._clock.now()
         async with self._sessions() as session:
             rows = await session.execute(
-                select(Reminder.id, Reminder.due_at).where(Reminder.status == "scheduled")
+                select(Reminder.id, Reminder.due_at).where(Reminder.status == StepStatus.SCHEDULED)
             )
             for reminder_id, due_at in rows:
                 if due_at > now:
@@ -174,7 +176,7 @@ class ReminderEngine:
             for reminder, grace_hours in rows:
                 if reminder.id in self._tasks or not self._serves(reminder.guild_id):
                     continue
-                if reminder.status == "scheduled":
+                if reminder.status == StepStatus.SCHEDULED:
                     grace = timedelta(
                         hours=DEFAULT_GRACE_HOURS if grace_hours is None else grace_hours
                     )
@@ -209,8 +211,8 @@ class ReminderEngine:
             done = await changed(
                 session,
                 update(Reminder)
-                .where(Reminder.id == reminder.id, Reminder.status == "scheduled")
-                .values(status="skipped", finished_at=now, note=truncate(why, 300)),
+                .where(Reminder.id == reminder.id, Reminder.status == StepStatus.SCHEDULED)
+                .values(status=StepStatus.SKIPPED, finished_at=now, note=truncate(why, 300)),
             )
             if done != 1:
                 return
@@ -230,8 +232,8 @@ class ReminderEngine:
             moved = await changed(
                 session,
                 update(Reminder)
-                .where(Reminder.id == reminder_id, Reminder.status == "scheduled")
-                .values(status="sending", started_at=now),
+                .where(Reminder.id == reminder_id, Reminder.status == StepStatus.SCHEDULED)
+                .values(status=StepStatus.SENDING, started_at=now),
             )
             if moved != 1:
                 return False
@@ -239,7 +241,11 @@ class ReminderEngine:
             assert reminder is not None
             config = await session.get(GuildConfig, reminder.guild_id)
             assert config is not None
-            base = {"reminder_id": reminder_id, "guild_id": reminder.guild_id, "status": "pending"}
+            base = {
+                "reminder_id": reminder_id,
+                "guild_id": reminder.guild_id,
+                "status": DeliveryStatus.PENDING,
+            }
             if reminder.audience == "moderators":
                 rows = [{**base, "user_id": MODERATORS_POST, "via": "channel"}]
             else:

@@ -21,7 +21,7 @@ from bot.db.models import (
     PairRequest,
     Project,
 )
-from bot.domain.checkins import MET, CheckInCounts, checkin_state
+from bot.domain.checkins import CheckInCounts, checkin_state
 from bot.domain.export import (
     LearnerRow,
     PairingRow,
@@ -40,6 +40,7 @@ from bot.domain.stats import (
     aggregate,
     funnel,
 )
+from bot.domain.statuses import SENT_STATUSES, CheckInChoice, CohortStatus
 from bot.domain.timezones import to_tzinfo
 from bot.errors import InvalidInput
 from bot.services.audit import AuditTrail
@@ -153,7 +154,7 @@ class StatsService:
             ]
             top_misses = [] if chosen is not None else await self._misses(session, guild_id, misses)
             checkins = select(CheckIn.answer).where(
-                CheckIn.guild_id == guild_id, CheckIn.status.in_(("sent", "late"))
+                CheckIn.guild_id == guild_id, CheckIn.status.in_(SENT_STATUSES)
             )
             if chosen is not None:
                 checkins = checkins.join(Pairing, Pairing.id == CheckIn.pairing_id).where(
@@ -185,7 +186,7 @@ class StatsService:
         now = self._clock.now()
         cohort = await session.scalar(
             select(Cohort)
-            .where(Cohort.guild_id == guild_id, Cohort.status == "active")
+            .where(Cohort.guild_id == guild_id, Cohort.status == CohortStatus.ACTIVE)
             .order_by(Cohort.id.desc())
             .limit(1)
         )
@@ -218,7 +219,7 @@ class StatsService:
         met_pairings = set(
             await session.scalars(
                 select(CheckIn.pairing_id).where(
-                    CheckIn.guild_id == guild_id, CheckIn.answer == MET
+                    CheckIn.guild_id == guild_id, CheckIn.answer == CheckInChoice.MET
                 )
             )
         )

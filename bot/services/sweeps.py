@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckIn, GuildConfig, Reminder
+from bot.domain.statuses import StepStatus
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ async def due_rows(
         select(model, GuildConfig.reminder_grace_hours)
         .outerjoin(GuildConfig, GuildConfig.guild_id == model.guild_id)
         .where(
-            (model.status == "sending") | ((model.status == "scheduled") & (model.due_at <= until))
+            (model.status == StepStatus.SENDING)
+            | ((model.status == StepStatus.SCHEDULED) & (model.due_at <= until))
         )
         .order_by(model.due_at, model.id)
     )
