@@ -239,12 +239,12 @@ def _everyone(pairings: list[PairingInfo]) -> list[int]:
 async def setup(bot: NexusBot) -> None:
     effects = PairingEffects(
         bot,
+        bot.services.outbox,
+        bot.outbox,
         bot.services.matching,
         bot.services.learners,
         bot.cards,
         bot.notices,
-        bot.services.outbox,
-        bot.outbox,
     )
     await bot.add_cog(MatchingCog(bot, effects))
     await bot.add_cog(MatchingModeratorCog(bot, effects))

@@ -183,6 +183,11 @@ class PostLocation(NamedTuple):
     channel_id: int
     message_id: int
 
+    @classmethod
+    def of(cls, channel_id: int | None, message_id: int | None) -> PostLocation | None:
+        """Where a post is, from its stored ids; None unless both are known."""
+        return cls(channel_id, message_id) if channel_id and message_id else None
+
 
 @dataclass(frozen=True)
 class Looking:

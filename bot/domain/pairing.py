@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.evenings import Window
+from bot.domain.learners import PostLocation
 from bot.domain.matching import Suggestion
 
 
@@ -21,8 +22,6 @@ class LearnerInfo:
     timezone: str  # the learner's own, else the server's default
     summary: str | None = None
     repo: str | None = None
-    announcement_channel_id: int | None = None
-    announcement_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,7 @@ class RequestInfo:
     project: ProjectInfo
     expires_at: datetime
     overlap: Window | None
-    notify_channel_id: int | None = None
-    notify_message_id: int | None = None
+    invitation: PostLocation | None = None  # the message with its Accept / Decline buttons
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from bot.effects.announcements import (
     publish_announcement,
 )
 from bot.effects.notices import Notices
-from bot.effects.outbox import OutboxSender, Undeliverable, describe, is_temporary
+from bot.effects.outbox import Posting, Undeliverable, describe, is_temporary
 from bot.services.learners import LearnerService
-from bot.services.outbox import OutboxItem, OutboxService, Outcome
+from bot.services.outbox import OutboxItem, Outcome
 from bot.ui import learners as ui
 from bot.ui.matching import card_view
 
@@ -47,21 +47,13 @@ def on_its_way_note(channel_id: int) -> str:
     )
 
 
-class AnnouncementCards:
-    def __init__(
-        self,
-        client: discord.Client,
-        learners: LearnerService,
-        outbox: OutboxService,
-        sender: OutboxSender,
-        notices: Notices,
-    ) -> None:
-        self._client = client
-        self._notices = notices
-        self._learners = learners
-        self._outbox = outbox
-        self._sender = sender
-        sender.register(KIND, self._send, self._report)
+@dataclass(eq=False)
+class AnnouncementCards(Posting):
+    _learners: LearnerService
+    _notices: Notices
+
+    def __post_init__(self) -> None:
+        self._sender.register(KIND, self._send, self._report)
 
     async def publish(
         self,

@@ -36,6 +36,17 @@ TEMPORARY = (
 )
 
 
+@dataclass(eq=False)
+class Posting:
+    """The base of each capability that posts on Discord outside a command's reply: the client,
+    the outbox a post waits in when Discord doesn't answer, and the sender that retries it
+    (with which each registers its kinds of post, in `__post_init__`)."""
+
+    _client: discord.Client
+    _outbox: OutboxService
+    _sender: OutboxSender
+
+
 class Undeliverable(Exception):
     """The post can never be sent (its channel is gone, the learner left...): give up now."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Literal
 
 import discord
@@ -23,10 +24,10 @@ from bot.effects.messages import (
     send_dm,
 )
 from bot.effects.notices import Notices
-from bot.effects.outbox import OutboxSender, Undeliverable, describe, is_temporary
+from bot.effects.outbox import Posting, Undeliverable, describe, is_temporary
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
-from bot.services.outbox import OutboxItem, OutboxService, Outcome
+from bot.services.outbox import OutboxItem, Outcome
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -42,25 +43,15 @@ class Queued:
 QUEUED = Queued()
 
 
-class PairingEffects:
-    def __init__(
-        self,
-        client: discord.Client,
-        service: MatchingService,
-        learners: LearnerService,
-        cards: AnnouncementCards,
-        notices: Notices,
-        outbox: OutboxService,
-        sender: OutboxSender,
-    ) -> None:
-        self._client = client
-        self._service = service
-        self._learners = learners
-        self._cards = cards
-        self._notices = notices
-        self._outbox = outbox
-        self._sender = sender
-        sender.register(INVITE_KIND, self._send_queued_invite, self._report_invite)
+@dataclass(eq=False)
+class PairingEffects(Posting):
+    _service: MatchingService
+    _learners: LearnerService
+    _cards: AnnouncementCards
+    _notices: Notices
+
+    def __post_init__(self) -> None:
+        self._sender.register(INVITE_KIND, self._send_queued_invite, self._report_invite)
 
     async def send_invite(self, request: RequestInfo) -> Delivered | Queued | None:
         """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed.
@@ -150,13 +141,13 @@ class PairingEffects:
 
     async def close_invite(self, request: RequestInfo, outcome: RequestStatus) -> None:
         """Replace an invitation's buttons with what became of it."""
-        if request.notify_channel_id is None or request.notify_message_id is None:
+        if request.invitation is None:
             return
-        channel = await resolve_channel(self._client, request.notify_channel_id)
+        channel = await resolve_channel(self._client, request.invitation.channel_id)
         if channel is None:
             return
         try:
-            message = channel.get_partial_message(request.notify_message_id)  # type: ignore[attr-defined]
+            message = channel.get_partial_message(request.invitation.message_id)  # type: ignore[attr-defined]
             view = (
                 ui.show_others_view(request.guild_id, request.invitee.user_id)
                 if outcome == RequestStatus.DECLINED

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import KW_ONLY, InitVar, dataclass
 
 from sqlalchemy import select
 
@@ -105,3 +106,17 @@ class AuditTrail:
                 .order_by(AuditEntry.created_at, AuditEntry.id)
             )
             return [_record(row) for row in rows]
+
+
+@dataclass(eq=False)
+class Audited:
+    """The base of a service whose moderator changes are recorded: it holds the session
+    factory and the clock, and the audit trail (by default, one on the same database)."""
+
+    _sessions: Sessions
+    _clock: Clock
+    _: KW_ONLY
+    audit: InitVar[AuditTrail | None] = None
+
+    def __post_init__(self, audit: AuditTrail | None) -> None:
+        self._audit = audit or AuditTrail(self._sessions, self._clock)

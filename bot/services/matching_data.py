@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project
 from bot.domain.evenings import Window, shared_evening
+from bot.domain.learners import PostLocation
 from bot.domain.matching import Candidate, Seeker
 from bot.domain.pairing import KICKOFF_ITEMS, LearnerInfo, PairingInfo, ProjectInfo, RequestInfo
 from bot.domain.statuses import RequestStatus
@@ -27,8 +28,6 @@ def learner_info(learner: Learner, config: GuildConfig) -> LearnerInfo:
         timezone=learner.timezone or config.timezone or "UTC",
         summary=learner.summary,
         repo=learner.repo,
-        announcement_channel_id=learner.announcement_channel_id,
-        announcement_message_id=learner.announcement_message_id,
     )
 
 
@@ -133,6 +132,7 @@ async def request_info(
         invitee=two,
         project=project_info(await session.get(Project, request.project_id)),
         overlap=sync_window(one, two, request.created_at),
+        invitation=PostLocation.of(request.notify_channel_id, request.notify_message_id),
     )
 
 

@@ -162,27 +162,24 @@ class FanOut:
         return f"{LATE_NOTE}\n{text}" if self.late else text
 
 
+def _uncounted(outcome: str, count: int) -> None:
+    """What `BatchDelivery.on_outcome` does until the bot's metrics are attached."""
+
+
+@dataclass(eq=False)
 class BatchDelivery:
     """Claims, sends and marks the batches of one reminder at a time (see the module doc)."""
 
-    def __init__(
-        self,
-        sessions: Sessions,
-        clock: Clock,
-        roster: CohortRoster,
-        suggestions: SuggestionSource,
-        claims: Claims,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._roster = roster
-        self.suggestions = suggestions
-        self.claims = claims
-        self.transport: ReminderTransport | None = None
-        #: Told how many recipients each batch reached or missed ("sent", "late", "failed"),
-        #: or moved from a refused DM to the channel ("dm_fallback").
-        self.on_outcome: Callable[[str, int], None] = lambda outcome, count: None
-        self.charts: ChartSource | None = None
+    _sessions: Sessions
+    _clock: Clock
+    _roster: CohortRoster
+    suggestions: SuggestionSource
+    claims: Claims
+    transport: ReminderTransport | None = field(default=None, init=False)
+    #: Told how many recipients each batch reached or missed ("sent", "late", "failed"),
+    #: or moved from a refused DM to the channel ("dm_fallback").
+    on_outcome: Callable[[str, int], None] = field(default_factory=lambda: _uncounted, init=False)
+    charts: ChartSource | None = field(default=None, init=False)
 
     async def run(self, reminder_id: int) -> None:
         """Send what is left of a `sending` reminder; stops early when an outcome is unknown."""
