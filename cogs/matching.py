@@ -42,10 +42,13 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.command(
         name="find-partner", description="Find a partner from the other track on your project"
     )
-    @app_commands.describe(project="Your announced project (the default)")
     @app_commands.autocomplete(project=project_autocomplete)
     @app_commands.guild_only()
     async def find_partner(self, interaction: Interaction, project: str | None = None) -> None:
+        """
+        Args:
+            project: Your announced project (the default)
+        """
         result = await self.matching.suggest(server_id(interaction), interaction.user.id, project)
         if result.waiting:
             await interaction.response.send_message(ui.waiting_message(result), ephemeral=True)
@@ -55,13 +58,16 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         )
 
     @app_commands.command(name="unpair", description="End your pairing; you can both look again")
-    @app_commands.describe(reason="Optional: why (your partner will see it)")
     @app_commands.guild_only()
     async def unpair(
         self,
         interaction: Interaction,
         reason: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
+        """
+        Args:
+            reason: Optional: why (your partner will see it)
+        """
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(guild_id, interaction.user.id, reason)
@@ -190,10 +196,14 @@ class MatchingModeratorCog(ModeratorCog):
         self.effects = effects
 
     @app_commands.command(name="pair", description="Pair a backend and a frontend learner by hand")
-    @app_commands.describe(backend="The backend learner", frontend="The frontend learner")
     async def pair(
         self, interaction: Interaction, backend: discord.Member, frontend: discord.Member
     ) -> None:
+        """
+        Args:
+            backend: The backend learner
+            frontend: The frontend learner
+        """
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.matching.moderator_pair(
@@ -207,8 +217,11 @@ class MatchingModeratorCog(ModeratorCog):
         await self.effects.after_pairing(result)
 
     @app_commands.command(name="unpair", description="End a member's pairing by hand")
-    @app_commands.describe(member="The learner whose pairing ends (their partner is told too)")
     async def unpair(self, interaction: Interaction, member: discord.Member) -> None:
+        """
+        Args:
+            member: The learner whose pairing ends (their partner is told too)
+        """
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(

@@ -60,6 +60,11 @@ def is_temporary(error: BaseException) -> bool:
     return isinstance(error, TEMPORARY)
 
 
+def is_definite(error: discord.HTTPException) -> bool:
+    """4xx answers (other than 429, which discord.py retries) mean nothing was created."""
+    return 400 <= error.status < 500 and error.status != 429
+
+
 def describe(error: BaseException) -> str:
     if isinstance(error, discord.HTTPException):
         return f"{error.status} {error.text or type(error).__name__}"[:200]

@@ -41,7 +41,7 @@ _READERS: dict[str, Callable[[str], Any]] = {"int": int, "str": str}
 
 
 def custom_id(*fields: object) -> str:
-    """`nexus`, a feature, an action and the fields, in the scheme's order: ':'-separated."""
+    """A custom_id from its parts in the scheme's order (prefix, feature, action, fields)."""
     return ":".join(str(f) for f in fields)
 
 
