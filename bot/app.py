@@ -298,9 +298,14 @@ class NexusBot(commands.AutoShardedBot):
         if self.health is not None:
             await self.health.stop()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # No new runs; the runs already handed to the loop finish first. Shutting down
+            # straight away would cancel them, even one not started yet, and APScheduler logs
+            # each cancelled run as an error.
+            self.scheduler.pause()
         try:
             await self._finish_scheduled_jobs()
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)  # cancels only a run past the grace time
             await self.outbox.stop()  # a post being tried finishes or is handed back
             await super().close()  # unloads the cogs (timers, sweeps), closes gateway and HTTP
             await self._finish_in_flight_work()
@@ -312,8 +317,8 @@ class NexusBot(commands.AutoShardedBot):
         log.info("stopped")
 
     async def _finish_scheduled_jobs(self) -> None:
-        """A timer job already running (heartbeat, sweep tick) finishes: APScheduler logs a
-        cancelled job as an error."""
+        """A timer job already running or about to (heartbeat, sweep tick) finishes:
+        APScheduler logs a cancelled job as an error."""
         running = [
             task
             for task in asyncio.all_tasks()

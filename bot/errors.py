@@ -23,8 +23,14 @@ class NotModerator(NexusError):
     text = "Only moderators can use this command (Manage Server or the configured moderator role)."
 
 
+SERVER_ONLY = (
+    "This works only inside a server, not in a DM: run it in one of the server's channels "
+    "(the Nexus channel, for instance)."
+)
+
+
 class GuildOnly(NexusError):
-    text = "This command only works inside a server."
+    text = SERVER_ONLY
 
 
 class InvalidInput(NexusError):

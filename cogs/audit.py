@@ -13,8 +13,8 @@ class AuditCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        poster = ModLogAudit(self.bot, self.bot.services.guilds)
-        self.bot.services.audit.attach(poster, poster.member_name)
+        poster = ModLogAudit(self.bot, self.bot.outbox)
+        self.bot.services.audit.attach(self.bot.outbox.wake, poster.member_name)
 
 
 async def setup(bot: NexusBot) -> None:

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, choices, server_id
 from bot.domain.text import user_text
+from bot.ui import dm_steps
 from bot.ui import learn as ui
 
 
@@ -60,6 +61,8 @@ class LearnCog(commands.Cog, name=ui.COG_NAME):
             embed, view = ui.shared_card(self.knowledge, slug, page, owner_id, by)
         else:
             embed, view = ui.article_card(self.knowledge, slug, page, owner_id)
+            if interaction.guild_id is None:
+                view = dm_steps.for_dm(view)
         await interaction.response.edit_message(embed=embed, view=view)
 
     async def post_page(
@@ -88,7 +91,24 @@ class LearnCog(commands.Cog, name=ui.COG_NAME):
     async def open_topic(self, interaction: Interaction, slug: str, owner_id: int) -> None:
         await self.knowledge.ready()
         embed, view = ui.article_card(self.knowledge, slug, 0, owner_id)
+        if interaction.guild_id is None:
+            view = dm_steps.for_dm(view)
         await interaction.response.edit_message(embed=embed, view=view)
+
+    # **Learn** in a reminder DM (bot/ui/dm_steps.py): the topics, then an article, in the DM.
+
+    async def show_topics(self, interaction: Interaction, guild_id: int) -> None:
+        await self.knowledge.ready()
+        embed, view = dm_steps.topics_card(self.knowledge.library, guild_id)
+        if view is None:
+            await interaction.response.send_message(embed=embed)
+        else:
+            await interaction.response.send_message(embed=embed, view=view)
+
+    async def open_dm_topic(self, interaction: Interaction, slug: str) -> None:
+        await self.knowledge.ready()
+        embed, view = ui.article_card(self.knowledge, slug, 0, interaction.user.id)
+        await interaction.response.send_message(embed=embed, view=dm_steps.for_dm(view))
 
 
 class KnowledgeAdminCog(ModeratorCog):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import weakref
-from collections import OrderedDict
 from dataclasses import replace
 from typing import Literal
 
@@ -16,16 +14,15 @@ from discord.ext import commands
 from bot.app import NexusBot
 from bot.commands import Interaction, caller, project_autocomplete, timezone_autocomplete
 from bot.domain.learners import AnnounceDraft, AnnounceOutcome, PostLocation, profile_changes
+from bot.domain.text import user_text
 from bot.domain.timezones import suggest_timezones
 from bot.effects import announcements, roles
 from bot.errors import InvalidInput, NexusError, NotYourButton
 from bot.ui import announce_form as form_ui
+from bot.ui import dm_steps
 from bot.ui import learners as ui
 from bot.ui import matching as matching_ui
 from bot.ui.errors import report_error
-
-# Refused announcements kept in memory for "Fix and announce" (a restart forgets them).
-DRAFTS_KEPT = 1000
 
 REMINDER_REPLIES = {
     "on": "🔔 First-week reminders are **on**: you'll be mentioned in the Nexus channel.",
@@ -43,7 +40,7 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         self._announcing: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
-        self._drafts: OrderedDict[str, AnnounceDraft] = OrderedDict()
+        self.drafts = bot.services.drafts
 
     async def cog_load(self) -> None:
         # Build the zone tables before the first keystroke, without delaying start-up.
@@ -102,6 +99,7 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
             except InvalidInput as error:
                 await self._refuse(interaction, draft, error)
                 return
+            await self.drafts.discard(member.guild.id, member.id)
             card, role_notes = await asyncio.gather(
                 self.bot.cards.publish(
                     member.guild,
@@ -133,31 +131,34 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         self, interaction: Interaction, draft: AnnounceDraft, error: InvalidInput
     ) -> None:
         """Nothing was saved: say why, and keep what was typed behind a button."""
-        token = secrets.token_hex(6)
-        self._drafts[token] = replace(draft, refused=error.field)
-        while len(self._drafts) > DRAFTS_KEPT:
-            self._drafts.popitem(last=False)
-        text, view = form_ui.refused_text(error.message), form_ui.draft_view(token)
+        token = await self.drafts.save(replace(draft, refused=error.field))
+        text = form_ui.refused_text(error.message)
+        view = form_ui.draft_view(draft.guild_id, token)
         if interaction.response.is_done():
             await interaction.followup.send(text, view=view, ephemeral=True)
         else:
             await interaction.response.send_message(text, view=view, ephemeral=True)
 
-    async def open_draft(self, interaction: Interaction, token: str) -> None:
-        """ "Fix and announce": the form with what the learner typed (if still kept)."""
-        draft = self._drafts.get(token)
-        if draft is None:
+    async def open_draft(self, interaction: Interaction, guild_id: int | None, token: str) -> None:
+        """ "Fix and announce": the form with what the learner typed, kept for a day; after
+        that, the form prefilled from their profile."""
+        draft = await self.drafts.get(token)
+        if draft is not None:
+            if draft.user_id != interaction.user.id:
+                raise NotYourButton()
+            await interaction.response.send_modal(form_ui.AnnounceModal(draft))
+            return
+        guild_id = guild_id or interaction.guild_id
+        if guild_id is None:  # a button from before drafts were stored, in a DM
             await interaction.response.send_message(form_ui.DRAFT_EXPIRED, ephemeral=True)
             return
-        if draft.user_id != interaction.user.id:
-            raise NotYourButton()
-        await interaction.response.send_modal(form_ui.AnnounceModal(draft))
+        profile = await self.drafts.profile_draft(guild_id, interaction.user.id)
+        await interaction.response.send_modal(form_ui.AnnounceModal(profile, expired=True))
 
     async def open_form(self, interaction: Interaction, guild_id: int) -> None:
-        """ "Announce" in a DM: the form for the server the button names."""
-        await interaction.response.send_modal(
-            form_ui.AnnounceModal(AnnounceDraft(guild_id, interaction.user.id))
-        )
+        """ "Announce" in a DM: the form for the server the button names (from the profile)."""
+        profile = await self.drafts.profile_draft(guild_id, interaction.user.id)
+        await interaction.response.send_modal(form_ui.AnnounceModal(profile))
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:
@@ -177,7 +178,10 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         """The submitted form, from the server or a DM: announced as the command would."""
         guild = self.bot.get_guild(draft.guild_id)
         if guild is None:
-            raise NexusError("I'm no longer in that server, so I can't announce you there.")
+            raise NexusError(
+                "I'm no longer in that server, so I can't announce you there. "
+                "`/announce-project` works in the server's channels."
+            )
         member = guild.get_member(interaction.user.id)
         if member is None:
             try:
@@ -232,6 +236,22 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         member = caller(interaction)
         await self.learners.set_reminders(member.guild.id, member.id, member.display_name, setting)
         await interaction.response.send_message(REMINDER_REPLIES[setting], ephemeral=True)
+
+    async def set_reminders_from_dm(
+        self, interaction: Interaction, guild_id: int, setting: str
+    ) -> None:
+        """A **Reminders** button in a reminder DM: the setting for the server it names."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            raise NexusError(
+                "I'm no longer in that server, so I can't change your reminders there. "
+                "`/reminders` works in the server's channels."
+            )
+        member = guild.get_member(interaction.user.id)
+        name = member.display_name if member else interaction.user.display_name
+        await self.learners.set_reminders(guild_id, interaction.user.id, name, setting)
+        reply = dm_steps.DM_REMINDER_REPLIES[setting].format(server=user_text(guild.name, 100))
+        await interaction.response.send_message(reply, ephemeral=True)
 
     @app_commands.command(
         name="my-data", description="Export or delete what Nexus stores about you"

@@ -165,6 +165,26 @@ class WaitNotice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class AnnounceDraftRow(Base):
+    """What a refused `/announce-project` held, behind its "Fix and announce" button (the
+    token is in the button's custom id); kept for a day, deleted once the learner announces."""
+
+    __tablename__ = "announce_drafts"
+    __table_args__ = (Index("ix_announce_drafts_member", "guild_id", "user_id"),)
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    project: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="")
+    summary: Mapped[str] = mapped_column(String(1000), default="")
+    repo: Mapped[str] = mapped_column(String(400), default="")
+    timezone: Mapped[str] = mapped_column(String(100), default="")
+    refused: Mapped[str | None] = mapped_column(String(20))  # the field to correct
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Cohort(Base):
     """A first week that starts on `start_date`; its reminders are scheduled from the plan."""
 
@@ -282,9 +302,11 @@ class LearnMiss(Base):
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class OutboxPost(Base):
+class OutboxPost(Claimable, Base):
     """A post outside an interaction reply (announcement card, mod-log line, thread kickoff...)
-    that Discord did not take: kept and retried with the same nonce until sent or given up."""
+    that Discord did not take: kept and retried with the same nonce until sent or given up.
+    A sender holds it (`bot.services.claims`) while it tries; another process may take it over
+    once that claim runs out."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -303,9 +325,6 @@ class OutboxPost(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: A sender holds the post until then; another process may take it over afterwards.
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    leased_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(Snowflake)

@@ -90,25 +90,46 @@ WAITING_LINE = (
 )
 
 
-# "Run `/announce-project` in {channel}", as written in a plan: a DM carries a button instead.
-_ANNOUNCE_CALL = re.compile(r"(?:\b(Run|run|Use|use) )?`/announce-project`(?: in \{channel\})?")
+# "Run `/announce-project` in {channel}", "`/learn` opens…", "Use `/reminders`", as written in a
+# plan: those commands run only in a server, so a DM carries a button for each instead.
+_SERVER_CALL = re.compile(
+    r"(?:\b(?P<verb>Run|run|Use|use|Try|try) )?`/(?P<command>announce-project|learn|reminders)"
+    r"(?: [^`]*)?`(?: in \{channel\})?"
+)
+# command → (its button, said after a verb, said as a noun); see `dm_buttons`
+_DM_BUTTONS = {
+    "announce-project": ("announce", "press **Announce** below", "**Announce** (the button below)"),
+    "learn": ("learn", "press **Learn** below", "**Learn** (the button below)"),
+    "reminders": ("reminders", "press a **Reminders** button below", "the **Reminders** buttons"),
+}
 
 
 def dm_template(template: str) -> str:
-    """A template as a DM says it: the server-only `/announce-project` becomes the **Announce**
-    button the DM carries (see `carries_announce`)."""
+    """A template as a DM says it: the server-only `/announce-project`, `/learn` and
+    `/reminders` become the buttons the DM carries (see `dm_buttons`)."""
 
     def button(match: re.Match[str]) -> str:
-        if match[1]:
-            return ("P" if match[1][0].isupper() else "p") + "ress **Announce** below"
-        return "**Announce** (the button below)"
+        _, pressed, noun = _DM_BUTTONS[match["command"]]
+        if match["verb"]:
+            return (pressed[0].upper() if match["verb"][0].isupper() else "p") + pressed[1:]
+        return noun
 
-    return _ANNOUNCE_CALL.sub(button, template)
+    return _SERVER_CALL.sub(button, template)
 
 
 def carries_announce(audience: str) -> bool:
     """Whether a DM of this audience carries the **Announce** button (those not announced)."""
     return audience == "not_announced"
+
+
+def dm_buttons(template: str, audience: str) -> tuple[str, ...]:
+    """The buttons a reminder DM carries beside any request buttons: one per server-only
+    command the template names (`dm_template` points at it), and Announce for those not
+    announced."""
+    named = {_DM_BUTTONS[m["command"]][0] for m in _SERVER_CALL.finditer(template)}
+    if carries_announce(audience):
+        named.add("announce")
+    return tuple(b for b in ("announce", "learn", "reminders") if b in named)
 
 
 def suggestion_line(user_id: int, names: Sequence[str], *, buttons: bool = False) -> str:

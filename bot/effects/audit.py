@@ -1,42 +1,38 @@
-"""Posting the audit trail to the server's mod-log, with no pings."""
+"""Posting the audit trail to the server's mod-log, with no pings: the sender of the outbox's
+audit posts (stored with the change by `bot/services/audit.py`)."""
 
 from __future__ import annotations
 
-import logging
-from collections import defaultdict
-from collections.abc import Sequence
-
 import discord
 
-from bot.domain.audit import AuditRecord
-from bot.services.guilds import GuildService
+from bot.effects.outbox import OutboxSender, Undeliverable
+from bot.services.audit import AUDIT_KIND, posted_lines
+from bot.services.outbox import OutboxItem
 from bot.ui.audit import audit_messages
-
-log = logging.getLogger(__name__)
 
 
 class ModLogAudit:
-    """An `AuditTrail` listener: each batch of changes becomes mod-log lines."""
-
-    def __init__(self, client: discord.Client, guilds: GuildService) -> None:
+    def __init__(self, client: discord.Client, sender: OutboxSender) -> None:
         self._client = client
-        self._guilds = guilds
+        sender.register(AUDIT_KIND, self._send)
 
-    async def __call__(self, records: Sequence[AuditRecord]) -> None:
-        by_guild: dict[int, list[AuditRecord]] = defaultdict(list)
-        for record in records:
-            by_guild[record.guild_id].append(record)
-        for guild_id, group in by_guild.items():
-            config = await self._guilds.get(guild_id)
-            if config is None or config.mod_log_channel_id is None:
-                continue  # `/nexus show` tells moderators the mod-log is not set
-            channel = self._client.get_partial_messageable(config.mod_log_channel_id)
-            for text in audit_messages(group):
-                try:
-                    await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
-                except discord.HTTPException as error:
-                    log.warning("audit line not posted in %s: %s", channel.id, error)
-                    return
+    async def _send(self, item: OutboxItem) -> int | None:
+        """One batch of lines, in as few messages as fit; each message keeps its own nonce
+        across retries, so a batch cut off half-way is finished, not doubled."""
+        if item.channel_id is None:
+            raise Undeliverable("no mod-log channel")
+        channel = self._client.get_partial_messageable(item.channel_id)
+        message_id = None
+        for index, text in enumerate(audit_messages(posted_lines(item.guild_id, item.args))):
+            nonce = item.nonce if index == 0 else f"{item.nonce[:21]}~{index}"
+            try:
+                message = await channel.send(
+                    text, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
+                )
+            except discord.NotFound as error:
+                raise Undeliverable("the mod-log channel no longer exists") from error
+            message_id = message.id
+        return message_id
 
     def member_name(self, guild_id: int, user_id: int) -> str | None:
         """The member's display name from the gateway cache (no request)."""

@@ -160,9 +160,13 @@ class AnnouncementCards(Posting):
             return  # erased or never announced: nothing to tell
         text = (
             f"⚠️ I couldn't post your announcement card in <#{item.channel_id}>: Discord kept "
-            f"failing ({outcome.error}). Your project is saved; run `/announce-project` again "
-            "to post it."
+            f"failing ({outcome.error}). Your project is saved; press **Announce** to post it "
+            "again."
         )
         await self._notices.tell(
-            item.guild_id, int(item.args["user_id"]), text, fallback_channel_id=item.channel_id or 0
+            item.guild_id,
+            int(item.args["user_id"]),
+            text,
+            fallback_channel_id=item.channel_id or 0,
+            button="announce",
         )

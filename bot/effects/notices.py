@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import discord
+from discord.utils import MISSING
 
 from bot.effects.messages import DMS_CLOSED, only_user
 from bot.effects.outbox import Posting, Undeliverable
 from bot.services.outbox import OutboxItem
+from bot.ui.dm_steps import notice_view
 
 DM_KIND = "dm_notice"
 MOD_LOG_KIND = "mod_log"
+#: A plain channel message; no longer queued (kickoffs are `pairing.KICKOFF_KIND`), but rows
+#: left by an earlier version are still sent.
 MESSAGE_KIND = "message"
 
 
@@ -24,15 +28,20 @@ class Notices(Posting):
         self._sender.register(MESSAGE_KIND, self._send_message)
 
     async def tell(
-        self, guild_id: int, user_id: int, text: str, *, fallback_channel_id: int
+        self,
+        guild_id: int,
+        user_id: int,
+        text: str,
+        *,
+        fallback_channel_id: int,
+        button: str | None = None,
     ) -> None:
-        """DM `user_id` (or mention only them in `fallback_channel_id`), retried until sent."""
-        await self._outbox.enqueue(
-            guild_id,
-            DM_KIND,
-            channel_id=fallback_channel_id,
-            args={"user_id": user_id, "text": text},
-        )
+        """DM `user_id` (or mention only them in `fallback_channel_id`), retried until sent;
+        with the next step as a `button` (see `bot.ui.dm_steps.notice_view`)."""
+        args: dict[str, object] = {"user_id": user_id, "text": text}
+        if button:
+            args["button"] = button
+        await self._outbox.enqueue(guild_id, DM_KIND, channel_id=fallback_channel_id, args=args)
         self._sender.wake()
 
     async def mod_log(self, guild_id: int, channel_id: int, text: str) -> None:
@@ -40,25 +49,6 @@ class Notices(Posting):
         await self._outbox.enqueue(
             guild_id, MOD_LOG_KIND, channel_id=channel_id, args={"text": text}
         )
-        self._sender.wake()
-
-    async def post(
-        self,
-        guild_id: int,
-        channel_id: int,
-        content: str,
-        *,
-        embed: discord.Embed | None = None,
-        mention_ids: tuple[int, ...] = (),
-    ) -> None:
-        """A message for a channel or thread (a kickoff checklist, a closing note) that Discord
-        did not take at once: retried until sent, pinging only `mention_ids`."""
-        args = {
-            "content": content,
-            "embeds": [embed.to_dict()] if embed is not None else [],
-            "mention_ids": list(mention_ids),
-        }
-        await self._outbox.enqueue(guild_id, MESSAGE_KIND, channel_id=channel_id, args=args)
         self._sender.wake()
 
     async def _send_message(self, item: OutboxItem) -> int | None:
@@ -83,10 +73,11 @@ class Notices(Posting):
 
     async def _send_dm(self, item: OutboxItem) -> int | None:
         user_id, text = int(item.args["user_id"]), str(item.args["text"])
+        view = notice_view(item.guild_id, user_id, item.args.get("button")) or MISSING
         try:
             channel = await self._client.create_dm(discord.Object(user_id))
             message = await channel.send(
-                text, allowed_mentions=discord.AllowedMentions.none(), nonce=item.nonce
+                text, allowed_mentions=discord.AllowedMentions.none(), nonce=item.nonce, view=view
             )
             return message.id
         except discord.Forbidden as error:
@@ -94,7 +85,7 @@ class Notices(Posting):
                 raise Undeliverable(f"DM refused ({error.code})") from error
         fallback = self._client.get_partial_messageable(item.channel_id)
         message = await fallback.send(
-            f"<@{user_id}> {text}", allowed_mentions=only_user(user_id), nonce=item.nonce
+            f"<@{user_id}> {text}", allowed_mentions=only_user(user_id), nonce=item.nonce, view=view
         )
         return message.id
 

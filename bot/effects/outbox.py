@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ Send = Callable[[OutboxItem], Awaitable[int | None]]
 Report = Callable[[Outcome], Awaitable[None]]
 
 POLL_SECONDS = 30.0  # a safety net: wake() and the next due time normally drive the loop
+STOP_GRACE_SECONDS = 3.0  # a stop lets the post being tried finish for this long
 
 #: Errors after which the post may or may not exist: retried, with the same nonce.
 TEMPORARY = (
@@ -80,32 +79,40 @@ class Kind:
 
 
 class OutboxSender:
-    def __init__(self, service: OutboxService, *, owner: str | None = None) -> None:
+    def __init__(self, service: OutboxService) -> None:
         self._service = service
-        self._owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self._kinds: dict[str, Kind] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def register(self, kind: str, send: Send, report: Report | None = None) -> None:
         self._kinds[kind] = Kind(send, report)
 
     def start(self) -> None:
         if self._task is None or self._task.done():
+            self._stopping = False
             self._task = asyncio.get_running_loop().create_task(self._run(), name="nexus-outbox")
 
     async def stop(self) -> None:
+        """Let the post being tried finish and hand the claimed rest back, so another process
+        (or this one, restarted) takes them at once; cancel only a try that hangs."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        done, _ = await asyncio.wait({task}, timeout=STOP_GRACE_SECONDS)
+        if not done:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     def wake(self) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.send_due()
@@ -127,17 +134,21 @@ class OutboxSender:
     async def send_due(self) -> int:
         """Try every post that is due now; how many were tried."""
         tried = 0
-        while True:
-            items = await self._service.claim(self._owner)
+        while not self._stopping:
+            items = await self._service.claim()
             if not items:
                 return tried
             for index, item in enumerate(items):
+                if self._stopping:
+                    await self._service.release(items[index:])
+                    return tried
                 try:
                     await self._try(item)
                 except asyncio.CancelledError:
                     await asyncio.shield(self._service.release(items[index:]))
                     raise
                 tried += 1
+        return tried
 
     async def _try(self, item: OutboxItem) -> None:
         kind = self._kinds.get(item.kind)

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: threads stay open through week one
 INVITE_KIND = "invite"
+KICKOFF_KIND = "kickoff"
 
 
 class Queued:
@@ -52,6 +53,7 @@ class PairingEffects(Posting):
 
     def __post_init__(self) -> None:
         self._sender.register(INVITE_KIND, self._send_queued_invite, self._report_invite)
+        self._sender.register(KICKOFF_KIND, self._send_queued_kickoff, self._report_kickoff)
 
     async def send_invite(self, request: RequestInfo) -> Delivered | Queued | None:
         """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed.
@@ -137,6 +139,7 @@ class PairingEffects(Posting):
             request.requester.user_id,
             ui.invite_undelivered(request),
             fallback_channel_id=request.channel_id,
+            button="find",
         )
 
     async def close_invite(self, request: RequestInfo, outcome: RequestStatus) -> None:
@@ -216,26 +219,69 @@ class PairingEffects(Posting):
                 log.warning(
                     "pairing %s: could not add %s: %s", pairing.pairing_id, learner.user_id, error
                 )
-        content, embed = ui.kickoff_content(pairing), ui.kickoff_embed(pairing)
+        await self._post_kickoff(pairing, thread)
+        return thread.id
+
+    async def _post_kickoff(self, pairing: PairingInfo, thread: discord.Thread) -> None:
+        """The kickoff checklist, with its nonce; kept in the outbox when Discord doesn't
+        answer, and posted later (as the checklist is then) with the same nonce."""
+        nonce = f"k{pairing.pairing_id}-{secrets.token_hex(5)}"
         try:
-            await thread.send(
-                content,
-                embed=embed,
-                view=ui.kickoff_view(pairing),
-                allowed_mentions=ui.pair_mentions(pairing),
-            )
+            await self._send_kickoff(pairing, thread, nonce)
         except Exception as error:
             if not is_temporary(error):
                 log.warning(
                     "pairing %s: could not post the checklist: %s", pairing.pairing_id, error
                 )
-                return thread.id
-            log.info("pairing %s: checklist kept for later (%s)", pairing.pairing_id, error)
-            people = (pairing.backend.user_id, pairing.frontend.user_id)
-            await self._notices.post(
-                pairing.guild_id, thread.id, content, embed=embed, mention_ids=people
+                return
+            log.info("pairing %s: checklist kept in the outbox (%s)", pairing.pairing_id, error)
+            await self._outbox.enqueue(
+                pairing.guild_id,
+                KICKOFF_KIND,
+                key=f"{KICKOFF_KIND}:{pairing.pairing_id}",
+                channel_id=thread.id,
+                args={"pairing_id": pairing.pairing_id},
+                nonce=nonce,
+                first_error=describe(error),
             )
-        return thread.id
+            self._sender.wake()
+
+    async def _send_kickoff(
+        self, pairing: PairingInfo, thread: discord.abc.Messageable, nonce: str
+    ) -> discord.Message:
+        return await thread.send(
+            ui.kickoff_content(pairing),
+            embed=ui.kickoff_embed(pairing),
+            view=ui.kickoff_view(pairing),
+            allowed_mentions=ui.pair_mentions(pairing),
+            nonce=nonce,
+        )
+
+    async def _send_queued_kickoff(self, item: OutboxItem) -> int | None:
+        pairing = await self._service.active_pairing(int(item.args["pairing_id"]))
+        if pairing is None or item.channel_id is None:
+            raise Undeliverable("the pairing has ended meanwhile")
+        thread = self._client.get_partial_messageable(item.channel_id)
+        try:
+            message = await self._send_kickoff(pairing, thread, item.nonce)
+        except discord.NotFound as error:
+            raise Undeliverable("the pair thread no longer exists") from error
+        return message.id
+
+    async def _report_kickoff(self, outcome: Outcome) -> None:
+        """Tell both partners, once, that their checklist never made it to the thread."""
+        pairing = await self._service.active_pairing(int(outcome.item.args["pairing_id"]))
+        if pairing is None:
+            return  # the pairing ended meanwhile: nothing to tell
+        text = (
+            f"⚠️ I couldn't post your kickoff checklist in <#{outcome.item.channel_id}>: "
+            f"Discord kept failing ({outcome.error}). Your pairing stands; start by sharing "
+            "your repos and agreeing the API contract there."
+        )
+        for learner in (pairing.backend, pairing.frontend):
+            await self._notices.tell(
+                pairing.guild_id, learner.user_id, text, fallback_channel_id=pairing.channel_id
+            )
 
     async def close_thread(self, pairing: PairingInfo, ended_by: str) -> None:
         """Say why the pairing ended, then archive the thread (the bot owns it, so no Manage

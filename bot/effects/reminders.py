@@ -18,9 +18,8 @@ from bot.domain.stats import ChartData
 from bot.effects.notices import Notices
 from bot.effects.outbox import is_definite, is_temporary
 from bot.services.reminder_delivery import DmClosed, Undeliverable
-from bot.ui.announce_form import announce_view
 from bot.ui.charts import chart_file
-from bot.ui.matching import ask_view
+from bot.ui.dm_steps import reminder_dm_view
 
 CANNOT_DM = 50007
 
@@ -65,15 +64,11 @@ class DiscordReminderTransport:
         *,
         offers: Sequence[PartnerOffer] = (),
         guild_id: int = 0,
-        announce: bool = False,
+        buttons: Sequence[str] = (),
     ) -> int:
         try:
             channel = await self._client.create_dm(discord.Object(user_id))
-            view: discord.ui.View | None = None
-            if offers:
-                view = ask_view(offers, user_id)
-            elif announce and guild_id:
-                view = announce_view(guild_id)
+            view = reminder_dm_view(guild_id, user_id, offers, buttons if guild_id else ())
             if view is not None:
                 message = await channel.send(
                     content,

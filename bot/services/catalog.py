@@ -233,10 +233,9 @@ class CatalogService(Audited):
             await session.flush()
             added = entry_from_row(row)
             await self._changes.publish(session, "catalog", guild_id)
+            change = Change("projects · add", NOTHING, literal(added.name))
+            await self._audit.record(guild_id, by_user, [change], session=session)
         await self.reload(guild_id)
-        await self._audit.record(
-            guild_id, by_user, [Change("projects · add", NOTHING, literal(added.name))]
-        )
         return added
 
     async def remove(self, guild_id: int, project: str, *, by_user: int | None = None) -> Removal:
@@ -258,10 +257,9 @@ class CatalogService(Audited):
                 select(func.count(Learner.id)).where(Learner.project_id == row.id)
             )
             await self._changes.publish(session, "catalog", guild_id)
+            change = Change("projects · remove", literal(entry.name), NOTHING)
+            await self._audit.record(guild_id, by_user, [change], session=session)
         await self.reload(guild_id)
-        await self._audit.record(
-            guild_id, by_user, [Change("projects · remove", literal(entry.name), NOTHING)]
-        )
         return Removal(entry, int(learners or 0))
 
     async def _require_config(self, guild_id: int) -> None:

@@ -172,15 +172,14 @@ class CohortService:
                         finished_at=now if status == StepStatus.SKIPPED else None,
                     )
                 )
+            change = Change("cohort · start", was, _cohort_text(cohort))
+            await self._audit.record(guild_id, by_user, [change], session=session)
         self._engine.disarm(stopped)
         overview = await self._overview(cohort.id, replaced=len(old_ids))
         for reminder in overview.reminders:
             if reminder.status == StepStatus.SCHEDULED:
                 self._engine.arm(reminder.id, reminder.due_at)
         self._engine.wake()
-        await self._audit.record(
-            guild_id, by_user, [Change("cohort · start", was, _cohort_text(cohort))]
-        )
         return overview
 
     async def show(self, guild_id: int) -> CohortOverview:
@@ -257,17 +256,12 @@ class CohortService:
                 now=now,
                 note="cancelled by a moderator",
             )
-            await session.execute(
-                update(Cohort).where(Cohort.id == cohort_id).values(status=CohortStatus.CANCELLED)
-            )
+            cohort = await session.get_one(Cohort, cohort_id)
+            cohort.status = CohortStatus.CANCELLED
+            change = Change("cohort · cancel", _cohort_text(cohort), "cancelled")
+            await self._audit.record(guild_id, by_user, [change], session=session)
         self._engine.disarm(stopped)
-        overview = await self._overview(cohort_id)
-        await self._audit.record(
-            guild_id,
-            by_user,
-            [Change("cohort · cancel", _cohort_text(overview), "cancelled")],
-        )
-        return overview
+        return await self._overview(cohort_id)
 
     async def _overview(self, cohort_id: int, *, replaced: int = 0) -> CohortOverview:
         async with self._sessions() as session:

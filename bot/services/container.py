@@ -11,13 +11,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
-from bot.db.models import Delivery, Pairing
+from bot.db.models import Delivery, OutboxPost, Pairing
 from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.checkins import CheckInService
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster
 from bot.services.cohorts import CohortService
+from bot.services.drafts import DraftService
 from bot.services.guilds import GuildService
 from bot.services.knowledge import KnowledgeService
 from bot.services.learners import LearnerService
@@ -47,6 +48,7 @@ class Services:
     cohorts: CohortService
     checkins: CheckInService
     outbox: OutboxService
+    drafts: DraftService
 
 
 def data_path(settings: Settings, name: str) -> Path:
@@ -59,13 +61,16 @@ def data_path(settings: Settings, name: str) -> Path:
 def build_services(
     settings: Settings, sessions: Sessions, clock: Clock, scheduler: AsyncIOScheduler
 ) -> Services:
-    audit = AuditTrail(sessions, clock)
     claims = Claims(
         sessions,
         postgres=not settings.is_sqlite,
         lease=timedelta(seconds=settings.claim_lease_seconds),
     )
-    claims.register(Delivery, Pairing)
+    claims.register(Delivery, Pairing, OutboxPost)
+    outbox = OutboxService(
+        sessions, claims, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
+    )
+    audit = AuditTrail(sessions, clock, outbox)
     changes = ChangeFeed(settings.database_url)
     guilds = GuildService(sessions, clock, changes, audit=audit)
     catalog = CatalogService(
@@ -110,7 +115,6 @@ def build_services(
         checkins=CheckInService(
             sessions, clock, scheduler, sweep_seconds=settings.reminder_sweep_seconds
         ),
-        outbox=OutboxService(
-            sessions, first_retry=timedelta(seconds=settings.outbox_retry_seconds)
-        ),
+        outbox=outbox,
+        drafts=DraftService(sessions, clock),
     )

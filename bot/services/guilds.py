@@ -103,7 +103,8 @@ class GuildService(Audited):
             await self._changes.publish(session, "settings", guild_id)
             after = setup_view(config)
             settings = server_settings(config)
-        await self._audit.record(guild_id, by_user, differences("setup", before, after))
+            changes = differences("setup", before, after)
+            await self._audit.record(guild_id, by_user, changes, session=session)
         return settings, created
 
     def add_setup_hook(self, hook: SetupHook) -> None:
@@ -142,7 +143,7 @@ class GuildService(Audited):
                 config.updated_at = self._clock.now()
                 await self._changes.publish(session, "settings", guild_id)
             settings = server_settings(config)
-        await self._audit.record(guild_id, by_user, changed)
+            await self._audit.record(guild_id, by_user, changed, session=session)
         return settings
 
     async def overview(self, guild_id: int) -> ServerOverview:

@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import (
+    AnnounceDraftRow,
     Delivery,
     GuildConfig,
     Learner,
@@ -54,6 +55,7 @@ from bot.domain.roles import opposite
 from bot.domain.statuses import RequestStatus
 from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
+from bot.services.drafts import FIELDS as DRAFT_FIELDS
 from bot.services.guilds import GuildService
 from bot.services.lookups import learner_by_user
 
@@ -441,6 +443,20 @@ class LearnerService:
                 {"article": row.slug, "helpful": row.helpful, "at": row.created_at}
                 for row in feedback
             ]
+            drafts = await session.scalars(
+                select(AnnounceDraftRow)
+                .where(AnnounceDraftRow.guild_id == guild_id, AnnounceDraftRow.user_id == user_id)
+                .order_by(AnnounceDraftRow.created_at)
+            )
+            document["announce_drafts"] = [  # refused announcements kept for "Fix and announce"
+                {
+                    **{name: getattr(row, name) for name in DRAFT_FIELDS},
+                    "refused_field": row.refused,
+                    "saved_at": row.created_at,
+                    "expires_at": row.expires_at,
+                }
+                for row in drafts
+            ]
         return _jsonable(document)
 
     async def _learner_records(self, session: AsyncSession, learner: Learner) -> dict[str, Any]:
@@ -588,6 +604,11 @@ class LearnerService:
                 session,
                 LearnFeedback,
                 and_(LearnFeedback.guild_id == guild_id, LearnFeedback.user_id == user_id),
+            )
+            removed["announce_drafts"] = await _delete(
+                session,
+                AnnounceDraftRow,
+                and_(AnnounceDraftRow.guild_id == guild_id, AnnounceDraftRow.user_id == user_id),
             )
         return Erasure({k: v for k, v in removed.items() if v}, post, tuple(freed))
 

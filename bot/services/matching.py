@@ -363,6 +363,15 @@ class MatchingService(Audited):
             config = await server_config(session, pairing.guild_id)
             return await pairing_info(session, pairing, config)
 
+    async def active_pairing(self, pairing_id: int) -> PairingInfo | None:
+        """A pairing as it is now (its checklist ticks included); None once it has ended."""
+        async with self._sessions() as session:
+            pairing = await session.get(Pairing, pairing_id)
+            if pairing is None or pairing.ended_at is not None:
+                return None
+            config = await server_config(session, pairing.guild_id)
+            return await pairing_info(session, pairing, config)
+
     async def set_thread(self, pairing_id: int, thread_id: int) -> None:
         async with self._sessions.begin() as session:
             pairing = await session.get(Pairing, pairing_id)
@@ -452,10 +461,9 @@ class MatchingService(Audited):
                         learner.partner_left_at = now
                         learner.waiting_since = learner.waiting_since or now
                 ended.append(await pairing_info(session, pairing, config))
-        if by_user_id is not None:
-            await self._audit.record(
-                guild_id, by_user_id, [Change("unpair", pair_text(p), NOTHING) for p in ended]
-            )
+            if by_user_id is not None:
+                changes = [Change("unpair", pair_text(p), NOTHING) for p in ended]
+                await self._audit.record(guild_id, by_user_id, changes, session=session)
         return ended
 
     async def moderator_pair(
@@ -502,9 +510,8 @@ class MatchingService(Audited):
             result = await create_pairing(
                 session, config, backend, frontend, now, partners, by_user_id
             )
-        await self._audit.record(
-            guild_id, by_user_id, [Change("pair", NOTHING, pair_text(result.pairing))]
-        )
+            change = Change("pair", NOTHING, pair_text(result.pairing))
+            await self._audit.record(guild_id, by_user_id, [change], session=session)
         return PairResult(result.pairing, result.withdrawn, notes)
 
     # ----- waiting list ------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """The outbox: posts Nexus makes outside an interaction reply (announcement cards and their
 edits, mod-log lines, thread kickoffs) that Discord did not take. Each waits in the database
 until a sender claims it, is retried with backoff and the same nonce, and ends `sent` or
-`failed` (reported once). No Discord here: `bot/effects/outbox.py` does the sending."""
+`failed` (reported once). No Discord here: `bot/effects/outbox.py` does the sending.
+
+Who sends a post is decided by the one claim machinery (`bot.services.claims`): a process
+claims due posts, its lease is renewed while it lives, and when it dies the posts it held are
+free again (at once on SQLite's next start, after the lease on PostgreSQL), so each post has
+exactly one sender at a time and none is lost."""
 
 from __future__ import annotations
 
@@ -11,16 +16,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Sessions
 from bot.db.models import OutboxPost
 from bot.domain.outbox import new_nonce, retry_at
+from bot.services.claims import Claims
 
 log = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=2)
 
 
 def wall_clock() -> datetime:
@@ -61,44 +65,17 @@ def _item(row: OutboxPost) -> OutboxItem:
     )
 
 
-async def claim_due(
-    session: AsyncSession, now: datetime, owner: str, *, limit: int, lease: timedelta = LEASE
-) -> list[OutboxPost]:
-    """Take up to `limit` due posts for `owner` until `now + lease`. The one place that decides
-    who sends what: `FOR UPDATE SKIP LOCKED` on PostgreSQL, and on any database an update that
-    only succeeds while nobody else holds the lease, so each post has exactly one sender."""
-    free = or_(OutboxPost.lease_until.is_(None), OutboxPost.lease_until <= now)
-    candidates = (
-        await session.scalars(
-            select(OutboxPost)
-            .where(OutboxPost.status == "pending", OutboxPost.next_attempt_at <= now, free)
-            .order_by(OutboxPost.next_attempt_at, OutboxPost.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    claimed = []
-    for row in candidates:
-        taken = await session.execute(
-            update(OutboxPost)
-            .where(OutboxPost.id == row.id, OutboxPost.status == "pending", free)
-            .values(lease_until=now + lease, leased_by=owner)
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(row)
-    return claimed
-
-
 class OutboxService:
     def __init__(
         self,
         sessions: Sessions,
+        claims: Claims,
         *,
         first_retry: timedelta = timedelta(seconds=5),
         wall: Callable[[], datetime] = wall_clock,
     ) -> None:
         self._sessions = sessions
+        self._claims = claims
         self._first_retry = first_retry
         # Retries follow real time (how long Discord has been given to recover), not the
         # product clock that tests move.
@@ -145,6 +122,30 @@ class OutboxService:
                 row.nonce = new_nonce(kind, row.id)
             return _item(row)
 
+    def stage(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        kind: str,
+        *,
+        channel_id: int | None,
+        args: dict[str, Any],
+    ) -> None:
+        """Keep a post to send as part of the caller's unit of work: it exists exactly when
+        that work commits, so a change and the post that tells of it are never parted. Its
+        nonce follows from its id when it is first claimed."""
+        now = self._now()
+        row = OutboxPost(
+            guild_id=guild_id,
+            kind=kind,
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+            channel_id=channel_id,
+            args=dict(args),
+        )
+        session.add(row)
+
     async def pending(self, key: str) -> bool:
         async with self._sessions() as session:
             found = await session.scalar(
@@ -152,9 +153,33 @@ class OutboxService:
             )
             return found is not None
 
-    async def claim(self, owner: str, *, limit: int = 20) -> list[OutboxItem]:
+    async def claim(self, *, limit: int = 20) -> list[OutboxItem]:
+        """Take up to `limit` due posts for this process: `FOR UPDATE SKIP LOCKED` on
+        PostgreSQL and a compare-and-set everywhere (`Claims`), so no other process gets them
+        while this one holds them."""
+        claims = self._claims
+        pending = OutboxPost.status == "pending"
         async with self._sessions.begin() as session:
-            return [_item(row) for row in await claim_due(session, self._now(), owner, limit=limit)]
+            ids = (
+                await session.scalars(
+                    claims.lock(
+                        select(OutboxPost.id)
+                        .where(pending, OutboxPost.next_attempt_at <= self._now())
+                        .where(claims.free(OutboxPost))
+                        .order_by(OutboxPost.next_attempt_at, OutboxPost.id)
+                        .limit(limit)
+                    )
+                )
+            ).all()
+            if not await claims.take(session, OutboxPost, ids, also=[pending]):
+                return []
+            rows = await session.scalars(
+                select(OutboxPost)
+                .where(OutboxPost.id.in_(ids), OutboxPost.claimed_by == claims.owner)
+                .order_by(OutboxPost.next_attempt_at, OutboxPost.id)
+                .execution_options(populate_existing=True)
+            )
+            return [_item(row) for row in rows.all()]
 
     async def next_due(self) -> datetime | None:
         async with self._sessions() as session:
@@ -183,7 +208,7 @@ class OutboxService:
             if row is None or row.status != "pending":
                 return Outcome(item, None, error)
             row.attempts, row.last_error = attempts, error[:300]
-            row.lease_until = row.leased_by = None
+            row.claimed_by = row.claim_expires_at = None
             if when is None:
                 row.status, row.done_at = "failed", now
             else:
@@ -195,10 +220,11 @@ class OutboxService:
         if not items:
             return
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(OutboxPost)
-                .where(OutboxPost.id.in_([i.id for i in items]), OutboxPost.status == "pending")
-                .values(lease_until=None, leased_by=None)
+            await self._claims.release(
+                session,
+                OutboxPost,
+                OutboxPost.id.in_([i.id for i in items]),
+                OutboxPost.status == "pending",
             )
 
     async def _finish(
@@ -209,7 +235,7 @@ class OutboxService:
             if row is None:
                 return
             row.status, row.done_at = status, self._now()
-            row.lease_until = row.leased_by = None
+            row.claimed_by = row.claim_expires_at = None
             if message_id is not None:
                 row.message_id = message_id
             if error is not None:

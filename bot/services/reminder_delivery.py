@@ -49,7 +49,7 @@ from bot.domain.reminder_text import (
     LATE_NOTE,
     MAX_MENTIONS,
     MESSAGE_CHARS,
-    carries_announce,
+    dm_buttons,
     dm_template,
     fit,
     mentions,
@@ -102,11 +102,11 @@ class ReminderTransport(Protocol):
         *,
         offers: Sequence[PartnerOffer] = (),
         guild_id: int = 0,
-        announce: bool = False,
+        buttons: Sequence[str] = (),
     ) -> int:
-        """DM a learner, with a request button per offer (they work from the DM, the server
-        is in their custom id) and, with `announce`, the Announce button that opens the
-        announce form for `guild_id`; raise `DmClosed` when they don't accept DMs."""
+        """DM a learner, with a request button per offer and the `buttons` named by
+        `dm_buttons` (announce, learn, reminders) for `guild_id`: they work from the DM, the
+        server is in their custom id. Raise `DmClosed` when they don't accept DMs."""
         ...
 
     async def notify(self, channel_id: int, content: str) -> None:
@@ -331,7 +331,7 @@ class BatchDelivery:
                     batch.key,
                     offers=offers,
                     guild_id=plan.guild_id,
-                    announce=carries_announce(plan.audience),
+                    buttons=dm_buttons(plan.template, plan.audience),
                 )
             else:
                 pinged = [u for u in batch.user_ids if u != MODERATORS_POST]

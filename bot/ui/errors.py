@@ -8,7 +8,7 @@ import secrets
 import discord
 from discord import app_commands
 
-from bot.errors import NexusError
+from bot.errors import SERVER_ONLY, NexusError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def message_for(error: BaseException) -> tuple[str, str | None]:
     if isinstance(error, NexusError):
         return error.message, None
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works inside a server.", None
+        return SERVER_ONLY, None
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         return "You are not allowed to use this command.", None
     if isinstance(error, app_commands.CommandOnCooldown):

@@ -104,7 +104,7 @@ def invite_undelivered(request: RequestInfo) -> str:
     """Told to the requester when the invitation could never be sent."""
     return (
         f"⚠️ I couldn't deliver your pair request to **{name(request.invitee)}**: Discord kept "
-        "failing. Run `/find-partner` to ask again."
+        "failing. Press **Show others** to ask again."
     )
 
 

@@ -8,6 +8,7 @@ from bot.domain.reminder_text import (
     MAX_MENTIONS,
     carries_announce,
     check_template,
+    dm_buttons,
     dm_template,
     fit,
     mentions,
@@ -83,5 +84,17 @@ def test_a_dm_names_the_announce_button_instead_of_the_command() -> None:
         "1. **Announce** (the button below) tells"
     )
     assert dm_template("or run `/announce-project`.") == "or press **Announce** below."
-    assert dm_template("`/learn` opens docs") == "`/learn` opens docs"
+    assert dm_template("2. `/learn` opens docs") == "2. **Learn** (the button below) opens docs"
+    assert dm_template("No reminders? Use `/reminders`.") == (
+        "No reminders? Press a **Reminders** button below."
+    )
+    assert dm_template("`/reminders off` stops them") == "the **Reminders** buttons stops them"
     assert carries_announce("not_announced") and not carries_announce("not_paired")
+
+
+def test_a_dm_carries_a_button_for_each_server_command_it_names() -> None:
+    welcome = "1. `/announce-project` in {channel}\n2. `/learn` opens…\nUse `/reminders`."
+    assert dm_buttons(welcome, "not_announced") == ("announce", "learn", "reminders")
+    assert dm_buttons("Still alone? {suggestions}", "not_paired") == ()
+    assert dm_buttons("Hi", "not_announced") == ("announce",)
+    assert dm_buttons("Read `/learn`", "everyone") == ("learn",)

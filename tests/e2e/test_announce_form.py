@@ -3,12 +3,17 @@ prefilled (the refused field marked), and submitting it announces as the command
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import AnnounceDraftRow
 from tests.e2e.harness import Nexus
 from tests.e2e.test_first_week import at, lagos, learner, restart, start_cohort, week
 from tests.e2e.test_learners import announce, learners, post_of
-from tests.fakediscord import InteractionResult, Message
+from tests.fakediscord import InteractionResult, InteractionSetupError, Message
 from tests.fakediscord.util import iter_components
 
 __all__ = ["week"]  # the fixture, imported for this module
@@ -22,6 +27,12 @@ def custom_id(message: Message | InteractionResult, prefix: str) -> str:
     ]
     assert len(ids) == 1, (prefix, ids)
     return ids[0]
+
+
+def preselected(field: dict[str, Any]) -> list[str]:
+    """The options a select in the form shows as chosen."""
+    assert field["type"] == 3, field
+    return [o["value"] for o in field["options"] if o.get("default")]
 
 
 def inputs(modal: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -54,7 +65,8 @@ async def test_bad_url_keeps_the_draft_and_the_form_announces(nexus: Nexus) -> N
     assert opened.modal is not None, opened
     fields = inputs(opened.modal)
     assert fields["announce-project"]["value"] == "ecommerce"
-    assert fields["announce-role"]["value"] == "backend"
+    assert preselected(fields["announce-role"]) == ["backend"]  # the track is a select
+    assert [o["value"] for o in fields["announce-role"]["options"]] == ["backend", "frontend"]
     assert fields["announce-summary"]["value"] == "DRF API with JWT auth"
     assert fields["announce-timezone"]["value"] == "Africa/Lagos"
     assert fields["announce-repo"]["value"] == "http://github.com/wanjiku/shop"
@@ -113,14 +125,85 @@ async def test_an_unknown_project_offers_the_form_too(nexus: Nexus) -> None:
     assert await learners(nexus) == 1
 
 
-async def test_a_draft_lost_in_a_restart_says_the_form_expired(nexus: Nexus) -> None:
+async def drafts(nexus: Nexus) -> int:
+    async with nexus.session() as session:
+        count = await session.scalar(select(func.count()).select_from(AnnounceDraftRow))
+        return int(count or 0)
+
+
+async def test_a_draft_survives_a_restart(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(
+        nexus, wanjiku, project="ecommerce", role="frontend", summary="React shop", repo="nope"
+    )
+    button = custom_id(refused, "nexus:announce:draft:")
+    assert button.startswith(f"nexus:announce:draft:{nexus.guild.id}:")  # server and token
+    await nexus.restart()
+    opened = await nexus.fake.click(wanjiku, refused, button)
+    assert opened.modal is not None, opened
+    assert opened.modal["title"] == "Announce your project"
+    fields = inputs(opened.modal)
+    assert fields["announce-summary"]["value"] == "React shop"
+    assert fields["announce-repo"]["value"] == "nope"
+    assert fields["announce-repo"]["label"].startswith("✏️ Fix")
+    assert preselected(fields["announce-role"]) == ["frontend"]
+    assert await learners(nexus) == 0 and await drafts(nexus) == 1
+
+    done = await nexus.fake.submit_modal(
+        wanjiku, opened.modal["custom_id"], {"announce-repo": "https://github.com/w/shop"}
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert "You're announced" in done.text
+    assert "React shop" in post_of(nexus, wanjiku).text
+    assert await drafts(nexus) == 0  # announcing deletes the learner's drafts
+
+
+async def test_an_expired_draft_opens_the_form_from_the_profile(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    await announce(nexus, wanjiku, project="ecommerce", role="backend", summary="DRF API")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
+    assert "Nothing was saved" in refused.text
+    nexus.clock.advance(hours=25)  # drafts are kept for a day
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None, opened
+    assert "expired" in opened.modal["title"]
+    fields = inputs(opened.modal)
+    assert "E-Commerce" in fields["announce-project"]["value"]  # the profile, not the draft
+    assert fields["announce-summary"]["value"] == "DRF API"
+    assert not fields["announce-repo"].get("value")
+    assert preselected(fields["announce-role"]) == ["backend"]
+    assert not [f for f in fields.values() if str(f.get("label", "")).startswith("✏️")]
+
+
+async def test_an_expired_draft_of_a_newcomer_opens_an_empty_form(nexus: Nexus) -> None:
     wanjiku = nexus.member("wanjiku")
     refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
-    await nexus.restart()
-    expired = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
-    assert expired.modal is None and expired.ephemeral
-    assert "form expired" in expired.text and "/announce-project" in expired.text
-    assert await learners(nexus) == 0
+    nexus.clock.advance(hours=25)
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None and "expired" in opened.modal["title"]
+    fields = inputs(opened.modal)
+    assert all(not f.get("value") for f in fields.values())
+    assert preselected(fields["announce-role"]) == []
+
+
+async def test_drafts_are_exported_and_erased_with_my_data(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    await announce(nexus, wanjiku, project="ecommerce", role="backend", summary="x" * 301)
+    export = await nexus.invoke(wanjiku, "my-data", action="export")
+    assert export.message is not None
+    document = json.loads(export.message.attachments[0].data)
+    [draft] = document["announce_drafts"]
+    assert draft["project"] == "ecommerce" and draft["summary"] == "x" * 301
+    assert draft["refused_field"] == "summary" and draft["expires_at"]
+
+    prompt = await nexus.invoke(wanjiku, "my-data", action="delete")
+    assert prompt.message is not None
+    erase = next(c for c in prompt.message.custom_ids() if c.startswith("nexus:mydata:erase"))
+    done = await nexus.fake.click(wanjiku, prompt, erase)
+    await done.wait_final()
+    assert "announce drafts (1)" in prompt.text, prompt.text
+    assert await drafts(nexus) == 0
 
 
 async def test_a_reminder_dm_announces_with_a_button_after_a_restart(week: Nexus) -> None:
@@ -139,10 +222,11 @@ async def test_a_reminder_dm_announces_with_a_button_after_a_restart(week: Nexus
     opened = await week.fake.click(bola, nudge, custom_id(nudge, "nexus:announce:open:"))
     assert opened.modal is not None, opened
     assert all(not f.get("value") for f in inputs(opened.modal).values())
+    assert preselected(inputs(opened.modal)["announce-role"]) == []  # nothing chosen yet
     done = await week.fake.submit_modal(
         bola,
         opened.modal["custom_id"],
-        {"announce-project": "ecommerce", "announce-role": "Frontend"},
+        {"announce-project": "ecommerce", "announce-role": ["frontend"]},
     )
     if done.deferred:
         await done.wait_final()
@@ -161,16 +245,43 @@ async def test_a_refused_form_from_a_dm_keeps_the_draft(week: Nexus) -> None:
     refused = await week.fake.submit_modal(
         bola,
         opened.modal["custom_id"],
-        {"announce-project": "ecommerce", "announce-role": "designer"},
+        {
+            "announce-project": "ecommerce",
+            "announce-role": ["frontend"],
+            "announce-repo": "github.com/bola/shop",
+        },
     )
-    assert refused.ephemeral and "`backend` or `frontend`" in refused.text
+    assert refused.ephemeral and "https://" in refused.text
     assert "Nothing was saved" in refused.text
     assert not [p for p in week.posts() if p.embeds]  # no announcement posted
     again = await week.fake.click(bola, refused, custom_id(refused, "nexus:announce:draft:"))
     assert again.modal is not None
     fields = inputs(again.modal)
     assert fields["announce-project"]["value"] == "ecommerce"
-    assert fields["announce-role"]["label"].startswith("✏️ Fix")
+    assert preselected(fields["announce-role"]) == ["frontend"]  # the track picked is kept
+    assert fields["announce-repo"]["label"].startswith("✏️ Fix")
+
+
+async def test_the_track_select_announces_the_track_picked(nexus: Nexus) -> None:
+    wanjiku = nexus.member("wanjiku")
+    refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
+    opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
+    assert opened.modal is not None
+    [track] = [row for row in opened.modal["components"] if row["type"] == 18]
+    assert track["component"]["type"] == 3 and not track["label"].startswith("✏️")
+    with pytest.raises(InteractionSetupError):  # only the select's options can be sent
+        await nexus.fake.submit_modal(
+            wanjiku, opened.modal["custom_id"], {"announce-role": ["designer"]}
+        )
+    done = await nexus.fake.submit_modal(
+        wanjiku,
+        opened.modal["custom_id"],
+        {"announce-repo": "https://github.com/w/app", "announce-role": ["frontend"]},
+    )
+    if done.deferred:
+        await done.wait_final()
+    assert "You're announced" in done.text, done.text
+    assert wanjiku.has_role(nexus.frontend_role) and not wanjiku.has_role(nexus.backend_role)
 
 
 async def test_a_form_opened_before_a_restart_still_announces(nexus: Nexus) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+from pathlib import Path
 
+from sqlalchemy import select
+
+from bot.db.models import AuditEntry, OutboxPost
+from bot.services.audit import AUDIT_KIND
 from tests.e2e.harness import Nexus
 from tests.e2e.test_learners import announce
-from tests.fakediscord import Message
+from tests.fakediscord import FakeDiscord, Message
 
 
 async def audit_lines(nexus: Nexus, count: int) -> list[Message]:
@@ -119,3 +125,91 @@ async def test_export_includes_the_audit_trail(nexus: Nexus) -> None:
     assert rows[-1]["moderator_id"] == str(nexus.mod.id)
     assert rows[-1]["moderator"] == "amina_mod"
     assert rows[0]["action"] == "setup · Nexus channel"
+
+
+POST = "POST /channels/{channel_id}/messages"
+
+
+async def _audit_rows(nexus: Nexus) -> list[OutboxPost]:
+    async with nexus.session() as session:
+        rows = await session.scalars(select(OutboxPost).where(OutboxPost.kind == AUDIT_KIND))
+        return list(rows.all())
+
+
+async def test_a_line_discord_refuses_is_retried_and_posted_once(
+    fake: FakeDiscord, tmp_path: Path, database_url: str
+) -> None:
+    nexus = Nexus(fake, tmp_path, database=database_url)
+    with fake.patched_discord():
+        await nexus.start(outbox_retry_seconds=0.05)
+        try:
+            await nexus.setup()
+            await audit_lines(nexus, 1)
+            fake.faults.fail(POST, status=503, times=2)
+            await nexus.invoke("mod", "nexus settings", max_partners=2)
+            posts = await audit_lines(nexus, 2)
+            await asyncio.sleep(0.3)  # a second copy would show up by now
+            assert len(_audit_posts(nexus)) == 2
+            assert posts[1].content.endswith("settings · max_partners · 1 → 2")
+            assert fake.faults.count("status") == 2
+            assert all(row.status == "sent" for row in await _audit_rows(nexus))
+        finally:
+            await nexus.stop()
+    fake.assert_clean()
+
+
+async def test_a_line_still_waiting_at_a_stop_is_posted_after_the_restart(
+    fake: FakeDiscord, tmp_path: Path, database_url: str
+) -> None:
+    nexus = Nexus(fake, tmp_path, database=database_url)
+    with fake.patched_discord():
+        await nexus.start(outbox_retry_seconds=0.05)
+        try:
+            await nexus.setup()
+            await audit_lines(nexus, 1)
+            fake.faults.fail(POST, status=503, times=None)  # the mod-log is out of reach
+            reply = await nexus.invoke("mod", "nexus settings", max_partners=3)
+            assert reply.ephemeral
+            for _ in range(100):
+                if any(row.attempts for row in await _audit_rows(nexus)):
+                    break
+                await asyncio.sleep(0.05)
+            await nexus.stop()
+            assert len(_audit_posts(nexus)) == 1  # the change is stored, its line still waits
+            fake.faults.clear()
+            await nexus.start(outbox_retry_seconds=0.05)
+            try:
+                posts = await audit_lines(nexus, 2)
+            except AssertionError:
+                rows = await _audit_rows(nexus)
+                raise AssertionError(
+                    [
+                        (r.status, r.attempts, r.next_attempt_at, r.lease_until, r.last_error)
+                        for r in rows
+                    ]
+                ) from None
+            await asyncio.sleep(0.3)
+            assert len(_audit_posts(nexus)) == 2
+            assert posts[1].content.endswith("settings · max_partners · 1 → 3")
+        finally:
+            await nexus.stop()
+    fake.assert_clean()
+
+
+async def test_a_server_without_a_mod_log_stores_changes_and_posts_nothing(
+    bare_nexus: Nexus,
+) -> None:
+    nexus = bare_nexus
+    await nexus.invoke(
+        "mod",
+        "nexus setup",
+        channel=nexus.channel,
+        backend_role=nexus.backend_role,
+        frontend_role=nexus.frontend_role,
+    )
+    reply = await nexus.invoke("mod", "nexus settings", max_partners=2)
+    assert reply.ephemeral
+    assert await _audit_rows(nexus) == []
+    async with nexus.session() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+    assert "settings · max_partners" in actions

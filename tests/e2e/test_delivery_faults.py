@@ -124,3 +124,21 @@ async def test_a_429_storm_on_every_route_is_waited_out(nexus: Nexus) -> None:
 async def announce_text(nexus: Nexus, name: str, role: str = "backend") -> str:
     reply = await nexus.invoke(name, "announce-project", project="Job Board Backend", role=role)
     return (await reply.wait_final(timeout=15)).text
+
+
+async def test_an_invite_that_never_went_out_offers_show_others_in_the_dm(nexus: Nexus) -> None:
+    tobi = await announced(nexus, "tobi", "backend")
+    wanjiku = await announced(nexus, "wanjiku", "frontend")
+    await told(nexus, tobi, "just announced")
+    await told(nexus, wanjiku, "waiting for a partner")
+    reply = await nexus.invoke(wanjiku, "find-partner")
+    assert reply.message is not None
+    nexus.fake.faults.fail(POST, status=503, times=12)  # the invite's every try, then some
+    sent = await nexus.fake.click(wanjiku, reply, button(reply.message, "nexus:pair:ask:"))
+    assert "on its way" in (await sent.wait_final()).text
+    notice = await nexus.fake.wait_for_dm(
+        wanjiku, lambda m: "couldn't deliver your pair request" in m.text, timeout=40
+    )
+    assert "/find-partner" not in notice.text and "**Show others**" in notice.text
+    others = await nexus.fake.click(wanjiku, notice, button(notice, "nexus:find:"))
+    assert others.ephemeral and "tobi" in others.text.lower() + str(others.embeds).lower()

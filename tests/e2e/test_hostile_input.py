@@ -1,16 +1,18 @@
 """Hostile input at scale: hypothesis draws every option of every registered command (moderator
-commands included) and sends it through the fake Discord to the real bot. Each case must be
+commands included), and every field of every modal (the announce form, submitted from the Nexus
+channel or from a DM), and sends it through the fake Discord to the real bot. Each case must be
 answered within Discord's deadline, never with an internal error, never ping anyone, and a
 refused one must change nothing in the database.
 
 A few hundred cases run with the suite; `pytest -m long tests/e2e/test_hostile_input.py` runs
-10,000 (the `long` marker is excluded by default). Nexus has no modals; its buttons are covered
-by the capability tests.
+10,000 commands and 10,000 form submits (the `long` marker is excluded by default). Buttons are
+covered by the capability tests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Callable, Coroutine, Iterator
@@ -27,7 +29,8 @@ from bot.app import IN_FLIGHT_PREFIXES, IN_FLIGHT_TASKS
 from bot.db.base import Base
 from bot.ui.errors import message_for
 from tests.e2e.harness import TOKEN, Nexus
-from tests.fakediscord import Channel, FakeDiscord, Member, RateLimits, Role
+from tests.fakediscord import Channel, FakeDiscord, InteractionResult, Member, RateLimits, Role
+from tests.fakediscord.util import iter_components
 
 T = TypeVar("T")
 
@@ -36,7 +39,19 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = 3, 4, 5, 6,
 # Tables whose rows change on purpose without a command succeeding.
 NOT_STATE = {"app_state", "learn_misses", "outbox"}
 CI_EXAMPLES = int(os.environ.get("NEXUS_HOSTILE_EXAMPLES", "300"))
+CI_FORM_EXAMPLES = int(os.environ.get("NEXUS_HOSTILE_FORM_EXAMPLES", "200"))
 LONG_EXAMPLES = 10_000
+FORM_PREFIX = "nexus:announce:form:"
+#: What an announce form that went through says (first time, or again).
+ANNOUNCED = ("You're announced", "Announcement updated")
+#: Plausible values, so that a good share of the forms go through and change something.
+PLAUSIBLE = {
+    "announce-project": ["ecommerce", "Job Board Backend", "E-Commerce Frontend", "job board"],
+    "announce-role": ["backend", "frontend", "Frontend", " BACKEND "],
+    "announce-summary": ["", "DRF API with JWT auth", "x" * 300, "x" * 301],
+    "announce-repo": ["", "https://github.com/wanjiku/shop", "http://github.com/x/y", "nope"],
+    "announce-timezone": ["", "Africa/Lagos", "UTC+1", "Lagos Time", "EAT"],
+}
 
 HOSTILE_TEXT = [
     "@everyone",
@@ -70,6 +85,32 @@ class Command:
     moderator: bool
 
 
+@dataclass(frozen=True)
+class FormInput:
+    custom_id: str
+    required: bool
+    max_length: int
+
+
+@dataclass
+class Form:
+    """A modal the bot showed, as Discord holds it: its custom_id and text inputs."""
+
+    custom_id: str
+    inputs: list[FormInput]
+
+
+class ErrorLog(logging.Handler):
+    """The unexpected errors the one error handler logged (with their ref)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 @dataclass
 class Live:
     """The bot and the fake, running on an event loop of their own (hypothesis is sync)."""
@@ -81,6 +122,10 @@ class Live:
     outcomes: list[tuple[str, bool]] = field(default_factory=list)
     learner: Member | None = None
     stranger: Member | None = None
+    #: Who has the announce form open (a refused announce's "Fix and announce"), and the form.
+    form_callers: list[Member] = field(default_factory=list)
+    form: Form | None = None
+    error_log: ErrorLog = field(default_factory=ErrorLog)
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
@@ -118,17 +163,53 @@ async def _start(tmp_path: Path, ready: Callable[[Live], None]) -> None:
             live.commands = [c for d in fake.commands() for c in flatten(d)]
             live.learner = nexus.member("wanjiku", roles=[nexus.learner_role])
             live.stranger = nexus.member("stranger")
+            await _open_forms(live)
+            errors_logger = logging.getLogger("bot.ui.errors")
+            errors_logger.addHandler(live.error_log)
             stop = asyncio.Event()
             loop.call_soon(ready, live)
             live.stop = stop  # type: ignore[attr-defined]
             try:
                 await stop.wait()
             finally:
+                errors_logger.removeHandler(live.error_log)
                 await nexus.stop()
                 leftover = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
                 for task in leftover:  # view timeouts of the replies sent
                     task.cancel()
                 await asyncio.gather(*leftover, return_exceptions=True)
+
+
+async def _open_forms(live: Live) -> None:
+    """Have the bot show each caller the announce form, the way a learner gets it: a refused
+    `/announce-project` offers "Fix and announce", which opens the form with the draft."""
+    nexus = live.nexus
+    for member in (live.learner, live.stranger, nexus.mod):
+        assert member is not None
+        refused = await nexus.fake.invoke(
+            member,
+            "announce-project",
+            channel=nexus.channel,
+            options={"project": "Quantum Toaster", "role": "backend"},
+        )
+        reply = await refused.wait_final(timeout=10)
+        [button] = [
+            str(c["custom_id"])
+            for c in iter_components(reply.components)
+            if str(c.get("custom_id", "")).startswith("nexus:announce:draft:")
+        ]
+        opened = await nexus.fake.click(member, reply, button)
+        assert opened.modal is not None, opened
+        live.form_callers.append(member)
+    modal = opened.modal
+    assert str(modal["custom_id"]).startswith(FORM_PREFIX)
+    inputs = [
+        FormInput(str(c["custom_id"]), bool(c.get("required", True)), int(c["max_length"]))
+        for c in iter_components(modal["components"])
+        if c.get("type") == 4
+    ]
+    assert {i.custom_id for i in inputs} == set(PLAUSIBLE)
+    live.form = Form(str(modal["custom_id"]), inputs)
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +289,26 @@ def invocations(draw: st.DrawFn, live: Live) -> tuple[Command, Member, dict[str,
     return command, caller, values
 
 
+@st.composite
+def form_submits(draw: st.DrawFn, live: Live) -> tuple[Member, dict[str, str], Channel]:
+    """Who submits the form, where (the Nexus channel or their DMs), with which fields typed
+    (a field left out keeps what the form was opened with)."""
+    assert live.form is not None
+    caller = draw(st.sampled_from(live.form_callers))
+    values: dict[str, str] = {}
+    for field_ in live.form.inputs:
+        if field_.required or draw(st.booleans()):
+            lo, hi = (1 if field_.required else 0), field_.max_length
+            plausible = st.sampled_from(PLAUSIBLE[field_.custom_id])
+            typed = st.one_of(plausible, plausible, plausible, _text(live))
+            values[field_.custom_id] = draw(
+                typed.filter(lambda s, lo=lo, hi=hi: lo <= len(s) <= hi)
+            )
+    dm = live.nexus.fake.world.dm_channel(caller.user)
+    channel = draw(st.sampled_from([live.nexus.channel, dm]))
+    return caller, values, channel
+
+
 async def _quiet() -> None:
     """Wait for what earlier cases started in the background (event handlers, follow-ups)."""
     current = asyncio.current_task()
@@ -235,24 +336,65 @@ async def _snapshot(nexus: Nexus) -> dict[str, list[tuple[Any, ...]]]:
 async def _one_case(live: Live, command: Command, caller: Member, values: dict[str, Any]) -> None:
     nexus, fake = live.nexus, live.nexus.fake
     fake.enforce_command_visibility = False  # a member may call a hidden moderator command
+    errors_before = len(live.errors)
+
+    async def send() -> InteractionResult:
+        return await fake.invoke(caller, command.path, channel=nexus.channel, options=values)
+
+    def refused() -> bool:
+        errors = live.errors[errors_before:]
+        for error in errors:
+            assert message_for(error)[1] is None, f"internal error: {error!r}"
+        live.outcomes.append((command.path, bool(errors)))
+        return bool(errors)
+
+    await _observe(live, send, refused, (command.path, values))
+
+
+async def _one_submit(live: Live, caller: Member, values: dict[str, str], channel: Channel) -> None:
+    fake, form = live.nexus.fake, live.form
+    assert form is not None
+    answers: list[str] = []
+
+    async def send() -> InteractionResult:
+        return await fake.submit_modal(caller, form.custom_id, values, channel=channel)
+
+    def refused() -> bool:
+        went_through = any(word in answers[-1] for word in ANNOUNCED)
+        live.outcomes.append(("announce form", not went_through))
+        return not went_through
+
+    await _observe(live, send, refused, ("announce form", values), answers)
+
+
+async def _observe(
+    live: Live,
+    send: Callable[[], Coroutine[Any, Any, InteractionResult]],
+    refused: Callable[[], bool],
+    case: tuple[str, dict[str, Any]],
+    answers: list[str] | None = None,
+) -> None:
+    """One hostile interaction: answered in time, no internal error, no ping, and nothing
+    changed when `refused()` says it was turned down."""
+    nexus, fake = live.nexus, live.nexus.fake
     await _quiet()
     before = await _snapshot(nexus)
-    calls_before, errors_before = len(fake.calls), len(live.errors)
+    calls_before, logged_before = len(fake.calls), len(live.error_log.records)
     messages_before = len(fake.world.messages)
-    result = await fake.invoke(caller, command.path, channel=nexus.channel, options=values)
-    assert not result.late, f"{command.path} answered after the deadline"
+    result = await send()
+    assert not result.late, f"{case[0]} answered after the deadline"
     assert not result.rejected, result.rejected
     final = await result.wait_final(timeout=10)
-    assert "Something went wrong" not in final.text, (command.path, values, final.text)
-    await asyncio.sleep(0)  # let anything the command started begin
-    errors = live.errors[errors_before:]
-    live.outcomes.append((command.path, bool(errors)))
-    for error in errors:
-        assert message_for(error)[1] is None, f"internal error: {error!r}"
-    if errors:
-        assert final.ephemeral, (command.path, final.text)
+    assert "Something went wrong" not in final.text, (*case, final.text)
+    if answers is not None:
+        answers.append(final.text)
+    await asyncio.sleep(0)  # let anything the interaction started begin
+    if refused():
+        assert final.ephemeral, (case[0], final.text)
         await _quiet()
-        assert await _snapshot(nexus) == before, f"{command.path} {values} changed state"
+        assert await _snapshot(nexus) == before, f"{case[0]} {case[1]} changed state"
+    logged = live.error_log.records[logged_before:]
+    assert not logged, f"internal error: {[r.getMessage() for r in logged]}"
     for call in fake.calls[calls_before:]:
         body = call.json if isinstance(call.json, dict) else {}
         parse = (body.get("allowed_mentions") or {}).get("parse") or []
@@ -266,20 +408,37 @@ def _check(live: Live, case: tuple[Command, Member, dict[str, Any]]) -> None:
     live.run(_one_case(live, command, caller, values))
 
 
+def _check_submit(live: Live, case: tuple[Member, dict[str, str], Channel]) -> None:
+    caller, values, channel = case
+    live.run(_one_submit(live, caller, values, channel))
+
+
+def _property(examples: int, run: Callable[[st.DataObject], None]) -> None:
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def property_(data: st.DataObject) -> None:
+        run(data)
+
+    property_()
+
+
 @pytest.fixture
 def check(live: Live) -> Callable[[int], None]:
     def run(examples: int) -> None:
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(st.data())
-        def property_(data: st.DataObject) -> None:
-            _check(live, data.draw(invocations(live)))
+        _property(examples, lambda data: _check(live, data.draw(invocations(live))))
 
-        property_()
+    return run
+
+
+@pytest.fixture
+def check_form(live: Live) -> Callable[[int], None]:
+    def run(examples: int) -> None:
+        _property(examples, lambda data: _check_submit(live, data.draw(form_submits(live))))
 
     return run
 
@@ -300,4 +459,26 @@ def test_every_command_survives_hostile_input_at_scale(
     check: Callable[[int], None], live: Live
 ) -> None:
     check(LONG_EXAMPLES)
+    live.nexus.fake.assert_clean()
+
+
+@pytest.mark.timeout(120)
+def test_the_announce_form_survives_hostile_input(
+    check_form: Callable[[int], None], live: Live
+) -> None:
+    start = len(live.outcomes)
+    check_form(CI_FORM_EXAMPLES)
+    live.nexus.fake.assert_clean()
+    outcomes = [refused for path, refused in live.outcomes[start:] if path == "announce form"]
+    # Both sides were reached: forms turned down, and forms that announced.
+    assert sum(outcomes) >= len(outcomes) // 10, "too few forms were refused"
+    assert len(outcomes) - sum(outcomes) >= len(outcomes) // 10, "too few forms went through"
+
+
+@pytest.mark.long
+@pytest.mark.timeout(3600)
+def test_the_announce_form_survives_hostile_input_at_scale(
+    check_form: Callable[[int], None], live: Live
+) -> None:
+    check_form(LONG_EXAMPLES)
     live.nexus.fake.assert_clean()

@@ -5,6 +5,7 @@ line per attempt; a rejected token exits 2 with one line."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -74,6 +75,26 @@ async def test_sigterm_at_any_moment_of_start_up_is_clean(
     assert await terminate(again) == 0
     assert problems(log) == [], log.read_text()[-3000:]
     fake.assert_clean()
+
+
+async def test_a_stop_while_a_timer_job_runs_lets_it_finish_and_logs_no_error(
+    bare_nexus: Nexus, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = bare_nexus.bot
+    assert bot is not None
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow_job() -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.set()
+
+    bot.scheduler.add_job(slow_job, "date", run_date=datetime.now(UTC), id="test:slow")
+    await asyncio.wait_for(started.wait(), 10)
+    await bare_nexus.stop()
+    assert finished.is_set(), "the running job was cut short"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
 
 
 async def test_sigterm_mid_fan_out_is_clean_and_the_rest_follows_on_restart(

@@ -38,10 +38,14 @@ def check_wording(where: str, message: Message) -> None:
         if "still looking on your project:" in line:
             assert "**" in line.split("still looking on your project:")[1], line
     if where == "dm":
-        for command in ("/find-partner", "/announce-project"):
+        for command in ("/find-partner", "/announce-project", "/learn", "/reminders"):
             assert command not in text, f"a DM asks for a server-only command: {text!r}"
         if "**Announce**" in text:
             assert any(c.startswith("nexus:announce:open:") for c in message.custom_ids()), text
+        if "**Learn**" in text:
+            assert any(c.startswith("nexus:learn:topics:") for c in message.custom_ids()), text
+        if "**Reminders**" in text:
+            assert any(c.startswith("nexus:reminders:") for c in message.custom_ids()), text
 
 
 async def test_the_first_week_as_one_story(week: Nexus) -> None:

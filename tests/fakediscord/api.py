@@ -101,7 +101,12 @@ class FakeDiscord:
         )
         self.world.set_emitter(self._emit)
         #: Injected faults: 5xx, slow answers, resets, 429 storms, gateway drops (faults.py).
-        self.faults = Faults(drop_gateway=self._drop_gateway, invalidate=self._invalidate)
+        self.faults = Faults(
+            drop_gateway=self._drop_gateway,
+            invalidate=self._invalidate,
+            last_id=lambda: self.world.ids.last,
+            channel_type=self._channel_type,
+        )
         self.server = HttpServer(
             token=bot_token,
             recorder=self.recorder,
@@ -416,6 +421,10 @@ class FakeDiscord:
     async def _drop_gateway(self, resumable: bool) -> None:
         if self.gateway.session is not None and self.gateway.session.connection is not None:
             await self.gateway.disconnect(4000 if resumable else 4009)
+
+    def _channel_type(self, channel_id: int) -> int | None:
+        channel = self.world.channels.get(channel_id)
+        return None if channel is None else int(channel.type)
 
     def _invalidate(self, resumable: bool) -> None:
         if self.gateway.session is not None and self.gateway.session.connection is not None:
@@ -871,8 +880,29 @@ class FakeDiscord:
                 )
             used.add(custom_id)
             return {"type": 4, "custom_id": custom_id, "value": value}
-        selected = values.get(custom_id, [])
         used.add(custom_id)
+        if kind == 3:  # a string select (in a label): what Discord sends for it
+            options = [str(o.get("value")) for o in comp.get("options") or []]
+            default = [str(o.get("value")) for o in comp.get("options") or [] if o.get("default")]
+            selected = values.get(custom_id, default)
+            if isinstance(selected, str) or not all(isinstance(v, str) for v in selected):
+                raise InteractionSetupError(f"select {custom_id!r} needs a list of str values")
+            bad = [v for v in selected if v not in options]
+            if bad:
+                raise InteractionSetupError(f"{bad} are not options of {custom_id!r}: {options}")
+            low = 1 if comp.get("min_values") is None else comp["min_values"]
+            low = low if comp.get("required", True) is not False else 0
+            high = comp.get("max_values") or 1
+            if not low <= len(selected) <= high:
+                raise InteractionSetupError(
+                    f"select {custom_id!r} takes between {low} and {high} values, "
+                    f"got {len(selected)}"
+                )
+            submitted: JSON = {"type": 3, "custom_id": custom_id, "values": list(selected)}
+            if comp.get("id") is not None:
+                submitted["id"] = comp["id"]
+            return submitted
+        selected = values.get(custom_id, [])
         return {"type": kind, "custom_id": custom_id, "values": list(selected)}
 
     async def submit_modal(

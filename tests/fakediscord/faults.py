@@ -7,6 +7,8 @@ A rule applies to the next ``times`` matching requests (``None``: until ``clear(
 ``for_seconds`` have passed)::
 
     fake.faults.fail("POST /channels/{channel_id}/messages", status=503, times=2)
+    fake.faults.fail("POST /channels/{channel_id}/messages", channel=thread.id)  # one channel
+    fake.faults.fail("POST /channels/{channel_id}/messages", new="thread")  # threads made later
     fake.faults.slow("PATCH /channels/{channel_id}/messages/{message_id}", seconds=10)
     fake.faults.reset("POST /users/@me/channels")            # TCP connection closed, no answer
     fake.faults.rate_limit_storm(for_seconds=2, retry_after=0.2)  # 429 on every route
@@ -27,6 +29,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FaultKind = Literal["status", "slow", "reset", "rate_limit", "drop_gateway"]
+#: `new=`: only channels (of any type), or only threads, created after the rule was armed.
+NewChannels = Literal["channel", "thread"]
+THREAD_TYPES = frozenset({10, 11, 12})
 
 ANY_ROUTE = "*"
 #: "*" leaves this one alone: Discord does not rate-limit the initial interaction response.
@@ -59,13 +64,33 @@ class Fault:
     within: str | None = None
     #: never requests whose path contains any of these
     besides: tuple[str, ...] = ()
+    #: only requests to this channel (the route's `{channel_id}`); None: any channel
+    channel: int | None = None
+    #: only requests to a channel created after the rule was armed (a channel id above
+    #: `armed_after`), of any type (`"channel"`) or a thread (`"thread"`)
+    new: NewChannels | None = None
+    armed_after: int = 0
     hits: int = field(default=0)
 
-    def matches(self, method: str, template: str, path: str = "") -> bool:
+    def matches(
+        self,
+        method: str,
+        template: str,
+        path: str = "",
+        channel_id: int | None = None,
+        channel_type: int | None = None,
+    ) -> bool:
         if self.within is not None and self.within not in path:
             return False
         if any(part in path for part in self.besides):
             return False
+        if self.channel is not None and channel_id != self.channel:
+            return False
+        if self.new is not None:
+            if channel_id is None or channel_id <= self.armed_after:
+                return False
+            if self.new == "thread" and channel_type not in THREAD_TYPES:
+                return False
         if self.until is not None and time.monotonic() >= self.until:
             return False
         if self.times is not None and self.hits >= self.times:
@@ -89,6 +114,8 @@ class Faults:
         *,
         drop_gateway: Callable[[bool], Awaitable[None]],
         invalidate: Callable[[bool], None],
+        last_id: Callable[[], int] = lambda: 0,
+        channel_type: Callable[[int], int | None] = lambda channel_id: None,
     ) -> None:
         self.rules: list[Fault] = []
         self.fired: list[tuple[Fault, str]] = []
@@ -96,6 +123,8 @@ class Faults:
         self.offline = False
         self._drop_gateway = drop_gateway
         self._invalidate = invalidate
+        self._last_id = last_id
+        self._channel_type = channel_type
         self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ rules
@@ -117,15 +146,23 @@ class Faults:
         handled: bool = False,
         within: str | None = None,
         besides: str | tuple[str, ...] = (),
+        channel: int | None = None,
+        new: NewChannels | None = None,
     ) -> Fault:
         """Answer `status` (500, 502, 503, 504, or any other) instead of handling the request;
         `handled=True`: handle it, then answer `status` anyway (the answer was lost);
-        `within` / `besides`: only / never requests whose path contains it (a channel's id)."""
+        `within` / `besides`: only / never requests whose path contains it (a channel's id);
+        `channel`: only requests to that channel (`{channel_id}` of the route);
+        `new="channel"` / `new="thread"`: only requests to a channel / thread that does not
+        exist yet (created after this call: a pair thread opened by the next command)."""
         text = message or SERVER_ERRORS.get(status, f"{status}: injected failure")
         fault = Fault("status", route, times, status=status, code=code, message=text)
         fault.handled = handled
         fault.within = within
         fault.besides = (besides,) if isinstance(besides, str) else besides
+        fault.channel = channel
+        if new is not None:
+            fault.new, fault.armed_after = new, self._last_id()
         return self._add(fault, for_seconds)
 
     def slow(
@@ -209,12 +246,18 @@ class Faults:
         self.offline = False
 
     # --------------------------------------------------------------- matching
-    def take(self, method: str, template: str, path: str) -> list[Fault]:
-        """The rules this request triggers (at most one of each kind), counted as fired."""
+    def take(
+        self, method: str, template: str, path: str, channel_id: int | None = None
+    ) -> list[Fault]:
+        """The rules this request (to `channel_id`, when its route names one) triggers, at
+        most one of each kind, counted as fired."""
         taken: list[Fault] = []
         kinds: set[str] = set()
+        channel_type = None if channel_id is None else self._channel_type(channel_id)
         for rule in list(self.rules):
-            if rule.kind in kinds or not rule.matches(method, template, path):
+            if rule.kind in kinds or not rule.matches(
+                method, template, path, channel_id, channel_type
+            ):
                 continue
             rule.hits += 1
             kinds.add(rule.kind)

@@ -441,8 +441,8 @@ def check_modal(data: Any, path: Path = ("data",)) -> list[LimitError]:
                 cpath = (*rpath, "components", j)
                 if comp.get("type") == 4:
                     errors += _check_text_input(comp, cpath, seen, in_label=False)
-                elif comp.get("type") in SELECT_TYPES:
-                    errors += check_select(comp, cpath, seen)
+                else:  # ActionRowComponentForModalRequest: text inputs only
+                    errors.append(_not_in_modal_row(comp, (*cpath, "type")))
         elif kind == 18:
             errors += _len_check(
                 row.get("label"), TEXT_INPUT_LABEL_MAX, (*rpath, "label"), minimum=1
@@ -453,7 +453,42 @@ def check_modal(data: Any, path: Path = ("data",)) -> list[LimitError]:
                 errors += _check_text_input(inner, (*rpath, "component"), seen, in_label=True)
             elif inner.get("type") in SELECT_TYPES:
                 errors += check_select(inner, (*rpath, "component"), seen)
+                errors += _check_defaults(inner, (*rpath, "component"))
+            else:
+                errors.append(_not_in_modal_row(inner, (*rpath, "component", "type")))
+        elif kind != 10:  # a text display may stand alone
+            errors.append(
+                LimitError(
+                    (*rpath, "type"),
+                    "BASE_TYPE_CHOICES",
+                    f"A modal holds action rows, labels and text displays, not type {kind}.",
+                )
+            )
     return errors
+
+
+def _not_in_modal_row(comp: JSON, path: Path) -> LimitError:
+    return LimitError(
+        path,
+        "BASE_TYPE_CHOICES",
+        f"Component type {comp.get('type')} can't go there in a modal: "
+        "a select goes inside a label (type 18), an action row holds one text input.",
+    )
+
+
+def _check_defaults(comp: JSON, path: Path) -> list[LimitError]:
+    """A string select may preselect at most `max_values` options."""
+    chosen = [o for o in comp.get("options") or [] if o.get("default")]
+    high = comp.get("max_values") or 1
+    if comp.get("type") == 3 and len(chosen) > high:
+        return [
+            LimitError(
+                (*path, "options"),
+                "SELECT_COMPONENT_TOO_MANY_DEFAULT_VALUES",
+                f"At most {high} options may be default (got {len(chosen)}).",
+            )
+        ]
+    return []
 
 
 # ------------------------------------------------------------------------ autocomplete

@@ -333,7 +333,9 @@ class HttpServer:
             return self._reset(request), None
         outcome: Reply | ApiError | None = None
         after: Fault | None = None
-        for rule in self.faults.take(method, template, path):
+        channel = req.params.get("channel_id")
+        channel_id = int(channel) if channel is not None and channel.isdigit() else None
+        for rule in self.faults.take(method, template, path, channel_id):
             if rule.handled and rule.kind in ("status", "reset"):
                 after = after or rule
             elif rule.kind == "slow":

@@ -39,6 +39,11 @@ class SnowflakeGenerator:
         self._last = max(self._last, value)
         return value
 
+    @property
+    def last(self) -> int:
+        """The latest snowflake handed out: everything created later has a greater id."""
+        return self._last
+
 
 def snowflake_time(snowflake: int) -> dt.datetime:
     """The creation time encoded in a snowflake."""

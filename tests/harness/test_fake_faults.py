@@ -55,6 +55,23 @@ async def test_503_twice_then_handled(fake: FakeDiscord, scene: Scene, bot: Tiny
     assert fake.faults.count("status") == 2
 
 
+async def test_a_fault_for_one_channel_or_for_threads_made_later(
+    fake: FakeDiscord, scene: Scene, bot: TinyBot
+) -> None:
+    general = next(c for c in scene.guild.channels if c.name == "general")
+    old_thread = scene.guild.add_thread(scene.channel, "before")
+    fake.faults.fail(MESSAGES, channel=general.id, times=None)
+    fake.faults.fail(MESSAGES, new="thread", times=None)
+    later = scene.guild.add_text_channel("later")
+    new_thread = scene.guild.add_thread(scene.channel, "after")
+    for ok in (scene.channel, old_thread, later):
+        await bot.get_partial_messageable(ok.id).send("fine")
+    for refused in (general, new_thread):
+        with pytest.raises(discord.DiscordServerError):
+            await bot.get_partial_messageable(refused.id).send("refused")
+    assert fake.faults.count("status") == 2
+
+
 async def test_slow_answer(fake: FakeDiscord, scene: Scene, bot: TinyBot) -> None:
     fake.faults.slow(MESSAGES, seconds=0.5)
     started = time.monotonic()

@@ -111,6 +111,24 @@ def test_modal_limits() -> None:
     assert limits.check_modal({**modal, "components": [label]}) == []
 
 
+def test_a_modal_select_goes_in_a_label() -> None:
+    options = [
+        {"label": "Backend", "value": "backend", "default": True},
+        {"label": "F", "value": "f"},
+    ]
+    select = {"type": 3, "custom_id": "track", "options": options}
+    label = {"type": 18, "label": "Track", "component": select}
+    modal = {"title": "t", "custom_id": "m", "components": [label]}
+    assert limits.check_modal(modal) == []
+    in_a_row = {**modal, "components": [{"type": 1, "components": [select]}]}
+    assert codes(limits.check_modal(in_a_row)) == ["BASE_TYPE_CHOICES"]
+    two = [{**o, "default": True} for o in options]
+    both = {**modal, "components": [{**label, "component": {**select, "options": two}}]}
+    assert codes(limits.check_modal(both)) == ["SELECT_COMPONENT_TOO_MANY_DEFAULT_VALUES"]
+    button = {"type": 18, "label": "B", "component": {"type": 2, "custom_id": "b", "style": 1}}
+    assert codes(limits.check_modal({**modal, "components": [button]})) == ["BASE_TYPE_CHOICES"]
+
+
 def test_autocomplete_choices() -> None:
     ok = [{"name": "a", "value": "a"}] * 25
     assert limits.check_autocomplete({"choices": ok}) == []

@@ -60,7 +60,7 @@ class FakeTransport:
         *,
         offers: Sequence[PartnerOffer] = (),
         guild_id: int = 0,
-        announce: bool = False,
+        buttons: Sequence[str] = (),
     ) -> int:
         self.requests += 1
         if user_id in self.dm_closed:
