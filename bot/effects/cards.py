@@ -91,16 +91,9 @@ class AnnouncementCards(Posting):
                 learner_id,
                 describe(error),
             )
-            await self._outbox.enqueue(
-                guild.id,
-                KIND,
-                key=key,
-                channel_id=channel_id,
-                args=args,
-                nonce=nonce,
-                first_error=describe(error),
+            await self._keep(
+                guild.id, KIND, key, channel_id=channel_id, args=args, nonce=nonce, error=error
             )
-            self._sender.wake()
             return CardResult(previous, [on_its_way_note(channel_id)], on_its_way=True)
         if previous is not None and previous.channel_id != channel.id:  # the channel changed
             await delete_post(guild, previous)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -44,6 +45,30 @@ class Posting:
     _client: discord.Client
     _outbox: OutboxService
     _sender: OutboxSender
+
+    async def _keep(
+        self,
+        guild_id: int,
+        kind: str,
+        key: str,
+        *,
+        channel_id: int,
+        args: dict[str, Any],
+        nonce: str,
+        error: BaseException,
+    ) -> None:
+        """Keep a post Discord didn't answer (`error`) in the outbox, to be sent again with
+        the same `nonce`, and wake the sender."""
+        await self._outbox.enqueue(
+            guild_id,
+            kind,
+            key=key,
+            channel_id=channel_id,
+            args=args,
+            nonce=nonce,
+            first_error=describe(error),
+        )
+        self._sender.wake()
 
 
 class Undeliverable(Exception):

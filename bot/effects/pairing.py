@@ -24,7 +24,7 @@ from bot.effects.messages import (
     send_dm,
 )
 from bot.effects.notices import Notices
-from bot.effects.outbox import Posting, Undeliverable, describe, is_temporary
+from bot.effects.outbox import Posting, Undeliverable, is_temporary
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
 from bot.services.outbox import OutboxItem, Outcome
@@ -67,16 +67,15 @@ class PairingEffects(Posting):
                 log.warning("invitation %s not delivered: %s", request.request_id, error)
                 return None
             log.warning("invitation %s kept in the outbox: %s", request.request_id, error)
-            await self._outbox.enqueue(
+            await self._keep(
                 request.guild_id,
                 INVITE_KIND,
-                key=f"{INVITE_KIND}:{request.request_id}",
+                f"{INVITE_KIND}:{request.request_id}",
                 channel_id=request.channel_id,
                 args={"request_id": request.request_id},
                 nonce=nonce,
-                first_error=describe(error),
+                error=error,
             )
-            self._sender.wake()
             return QUEUED
 
     async def _deliver_invite(self, request: RequestInfo, nonce: str) -> Delivered | None:
@@ -235,16 +234,15 @@ class PairingEffects(Posting):
                 )
                 return
             log.info("pairing %s: checklist kept in the outbox (%s)", pairing.pairing_id, error)
-            await self._outbox.enqueue(
+            await self._keep(
                 pairing.guild_id,
                 KICKOFF_KIND,
-                key=f"{KICKOFF_KIND}:{pairing.pairing_id}",
+                f"{KICKOFF_KIND}:{pairing.pairing_id}",
                 channel_id=thread.id,
                 args={"pairing_id": pairing.pairing_id},
                 nonce=nonce,
-                first_error=describe(error),
+                error=error,
             )
-            self._sender.wake()
 
     async def _send_kickoff(
         self, pairing: PairingInfo, thread: discord.abc.Messageable, nonce: str

@@ -299,6 +299,18 @@ class VoteButton(
         )
 
 
+def article_options(articles: Sequence[Article]) -> list[discord.SelectOption]:
+    """A menu's options for the first articles that fit: each opens by its slug."""
+    return [
+        discord.SelectOption(
+            label=truncate(a.title, limits.SELECT_OPTION_LABEL),
+            value=a.slug,
+            description=truncate(a.category, limits.SELECT_OPTION_DESCRIPTION),
+        )
+        for a in articles[: limits.SELECT_OPTIONS]
+    ]
+
+
 class TopicSelect(CardSelect, template=rf"nx:learn:topic:(?P<owner_id>{SNOWFLAKE})"):
     """A menu of articles (related topics, or 'did you mean' candidates) that opens the pick."""
 
@@ -310,14 +322,7 @@ class TopicSelect(CardSelect, template=rf"nx:learn:topic:(?P<owner_id>{SNOWFLAKE
         placeholder: str = "Related topics",
     ) -> None:
         self.owner_id = owner_id
-        options = [
-            discord.SelectOption(
-                label=truncate(a.title, limits.SELECT_OPTION_LABEL),
-                value=a.slug,
-                description=truncate(a.category, limits.SELECT_OPTION_DESCRIPTION),
-            )
-            for a in articles[: limits.SELECT_OPTIONS]
-        ]
+        options = article_options(articles)
         super().__init__(
             discord.ui.Select(
                 custom_id=f"nx:learn:topic:{owner_id}",
