@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import MISSING
 
 from bot.app import NexusBot
 from bot.commands import Interaction, caller, project_autocomplete, timezone_autocomplete
-from bot.domain.learners import AnnounceDraft, AnnounceOutcome, PostLocation, profile_changes
+from bot.domain.learners import (
+    AnnounceDraft,
+    AnnounceOutcome,
+    PostLocation,
+    ProfileChanges,
+    profile_changes,
+)
 from bot.domain.text import user_text
 from bot.domain.timezones import suggest_timezones
 from bot.effects import announcements, roles
@@ -23,6 +31,12 @@ from bot.ui import dm_steps
 from bot.ui import learners as ui
 from bot.ui import matching as matching_ui
 from bot.ui.errors import report_error
+
+DEFER_AFTER = 1.5
+"""Seconds after an interaction was created by which work still running is deferred (Discord
+wants the first response within 3 s); quicker work is answered in one response."""
+
+T = TypeVar("T")
 
 REMINDER_REPLIES = {
     "on": "🔔 First-week reminders are **on**: you'll be mentioned in the Nexus channel.",
@@ -89,43 +103,59 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         except InvalidInput as error:
             await self._refuse(interaction, draft, error)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            outcome, reply, view = await in_time(interaction, self._record(member, changes))
+        except InvalidInput as error:
+            await self._refuse(interaction, draft, error)
+            return
+        # One response when the work was quick, else the followup of the deferral.
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=reply, view=view, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=reply, view=view, ephemeral=True)
+        self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
+
+    async def _record(
+        self, member: discord.Member, changes: ProfileChanges
+    ) -> tuple[AnnounceOutcome, discord.Embed, discord.ui.View]:
+        """Save the announcement, post or edit the card, swap the track roles: the reply."""
         lock = self._announcing.setdefault((member.guild.id, member.id), asyncio.Lock())
         async with lock:
-            try:
-                outcome = await self.learners.announce(
-                    member.guild.id, member.id, member.display_name, changes
-                )
-            except InvalidInput as error:
-                await self._refuse(interaction, draft, error)
-                return
-            await self.drafts.discard(member.guild.id, member.id)
-            card, role_notes = await asyncio.gather(
-                self.bot.cards.publish(
-                    member.guild,
-                    outcome.nexus_channel_id,
-                    outcome.announcement.learner_id,
-                    member.id,
-                    outcome.previous_post,
-                    outcome.announcement,
-                ),
-                roles.swap_track_roles(
-                    member, outcome.give_role_id, outcome.remove_role_id, changes.role
-                ),
-            )
-            reply = ui.announce_reply(
-                outcome, guild_id=member.guild.id, post=card.post, notes=card.notes + role_notes
-            )
-            # Remember the post before answering, so what the learner sees is already stored
-            # (a card still on its way is recorded by the outbox once it is posted).
-            if not card.on_its_way:
-                await self._remember_post(outcome, card.post)
-            if outcome.looking.count:  # the next step, as a button
-                view = matching_ui.show_others_view(member.guild.id, member.id, "Find a partner")
-                await interaction.followup.send(embed=reply, view=view, ephemeral=True)
-            else:
-                await interaction.followup.send(embed=reply, ephemeral=True)
-        self.bot.dispatch("nexus_announced", member.guild.id, outcome.announcement.learner_id)
+            return await self._record_unlocked(member, changes)
+
+    async def _record_unlocked(
+        self, member: discord.Member, changes: ProfileChanges
+    ) -> tuple[AnnounceOutcome, discord.Embed, discord.ui.View]:
+        outcome = await self.learners.announce(
+            member.guild.id, member.id, member.display_name, changes
+        )
+        await self.drafts.discard(member.guild.id, member.id)
+        card, role_notes = await asyncio.gather(
+            self.bot.cards.publish(
+                member.guild,
+                outcome.nexus_channel_id,
+                outcome.announcement.learner_id,
+                member.id,
+                outcome.previous_post,
+                outcome.announcement,
+            ),
+            roles.swap_track_roles(
+                member, outcome.give_role_id, outcome.remove_role_id, changes.role
+            ),
+        )
+        reply = ui.announce_reply(
+            outcome, guild_id=member.guild.id, post=card.post, notes=card.notes + role_notes
+        )
+        # Remember the post before answering, so what the learner sees is already stored
+        # (a card still on its way is recorded by the outbox once it is posted).
+        if not card.on_its_way:
+            await self._remember_post(outcome, card.post)
+        view = (  # the next step, as a button
+            matching_ui.show_others_view(member.guild.id, member.id, "Find a partner")
+            if outcome.looking.count
+            else MISSING
+        )
+        return outcome, reply, view
 
     async def _refuse(
         self, interaction: Interaction, draft: AnnounceDraft, error: InvalidInput
@@ -311,6 +341,21 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         learner_id = await self.learners.set_present(member.guild.id, member.id, True)
         if learner_id is not None:
             await self._refresh(member.guild.id, [learner_id])
+
+
+async def in_time(interaction: Interaction, work: Awaitable[T]) -> T:
+    """`work`'s result; if it is still running `DEFER_AFTER` seconds after the interaction was
+    created, the interaction is deferred (ephemeral, "thinking") meanwhile."""
+    task = asyncio.ensure_future(work)
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    try:
+        done, _ = await asyncio.wait({task}, timeout=max(DEFER_AFTER - age, 0))
+        if not done and not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        return await task
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
 
 
 async def setup(bot: NexusBot) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,13 +15,21 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.db import sqlite
+
 Sessions = async_sessionmaker[AsyncSession]
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if database_url.startswith("sqlite"):
+        url = make_url(database_url)
+        arguments, keywords = SQLiteDialect_aiosqlite().create_connect_args(url)
         engine = create_async_engine(
-            database_url, echo=echo, connect_args={"timeout": 30}, pool_pre_ping=False
+            url,
+            echo=echo,
+            pool_pre_ping=False,
+            # each statement in one trip to aiosqlite's thread (bot/db/sqlite.py)
+            async_creator=partial(sqlite.connect, *arguments, **keywords, timeout=30),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -153,6 +153,12 @@ class CatalogIndex:
                 return entry
         return None
 
+    def by_id(self, project_id: int | None) -> CatalogEntry | None:
+        for entry in self.entries:
+            if entry.id == project_id:
+                return entry
+        return None
+
     def exact(self, text: str) -> CatalogEntry | None:
         """The entry one of whose terms is `text` once normalised."""
         position = self._exact.get(compact(text))

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
 from bot.domain.audit import NOTHING, Change, literal, user_ref
@@ -34,6 +35,7 @@ from bot.domain.pairing import (
     FindResult,
     PairingInfo,
     PairResult,
+    ProjectInfo,
     RequestInfo,
     WaitMatch,
 )
@@ -77,6 +79,30 @@ from bot.services.matching_steps import (
 
 REASON_LIMIT = 300
 
+_WAITER = aliased(Learner, name="waiter")
+ANYONE_WAITING = (
+    select(_WAITER.id)
+    .join(
+        Learner,
+        and_(
+            _WAITER.guild_id == Learner.guild_id,
+            _WAITER.project_id == Learner.project_id,
+            _WAITER.role != Learner.role,  # the opposite track: there are two
+        ),
+    )
+    .where(
+        Learner.id == bindparam("learner_id"),
+        Learner.guild_id == bindparam("guild_id"),
+        Learner.active.is_(True),
+        _WAITER.active.is_(True),
+        _WAITER.waiting_since.is_not(None),
+    )
+    .limit(1)
+)
+"""Whether anyone of the other track on a newcomer's project is on the waiting list (nothing
+when the newcomer is not an active learner of the server with a project and a track): built
+once, run in a read-only session, since most announces meet nobody waiting."""
+
 
 @dataclass(eq=False)
 class MatchingService(Audited):
@@ -105,9 +131,15 @@ class MatchingService(Audited):
         now = self._clock.now()
         wanted = await self._resolve(guild_id, project) if project else None
         config = await self._guilds.require(guild_id)
+        catalog = await self._catalog.index(guild_id)
         async with self._sessions() as session:
             me = await announced_learner(session, guild_id, user_id)
-            own = project_info(await session.get(Project, me.project_id))
+            entry = catalog.by_id(me.project_id)  # active projects are in memory
+            own = (
+                ProjectInfo(entry.id, entry.name, entry.backend_title, entry.frontend_title)
+                if entry is not None
+                else project_info(await session.get(Project, me.project_id))
+            )
             if wanted is not None:
                 if wanted.id != me.project_id:
                     raise NotAMatch(
@@ -519,6 +551,10 @@ class MatchingService(Audited):
     async def announced(self, guild_id: int, learner_id: int) -> WaitMatch | None:
         """A learner announced: the waiting learners they fit, each recorded so it's told once."""
         now = self._clock.now()
+        async with self._sessions() as session:
+            params = {"guild_id": guild_id, "learner_id": learner_id}
+            if await session.scalar(ANYONE_WAITING, params) is None:
+                return None
         async with self._lock(guild_id), self._sessions.begin() as session:
             config = await session.get(GuildConfig, guild_id)
             newcomer = await session.get(Learner, learner_id)

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project
@@ -70,25 +81,40 @@ async def active_partner_ids(session: AsyncSession, learner_id: int) -> list[int
     return [b if f == learner_id else f for b, f in rows.all()]
 
 
+_HISTORY: CompoundSelect[Any] = union_all(
+    select(
+        literal(True).label("paired"), Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at
+    ).where(
+        or_(
+            Pairing.backend_id == bindparam("learner_id"),
+            Pairing.frontend_id == bindparam("learner_id"),
+        )
+    ),
+    select(literal(False), PairRequest.requester_id, PairRequest.invitee_id, null()).where(
+        PairRequest.status == RequestStatus.DECLINED,
+        or_(
+            PairRequest.requester_id == bindparam("learner_id"),
+            PairRequest.invitee_id == bindparam("learner_id"),
+        ),
+    ),
+)
+"""A learner's pairings (active or ended) and declined requests either way, in one query
+built once: (paired, one side, the other side, ended_at)."""
+
+
 async def seeker_for(session: AsyncSession, learner: Learner, config: GuildConfig) -> Seeker:
     """The learner with their history: everyone they were ever paired with, every decline."""
-    pairs = await session.execute(
-        select(Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at).where(
-            involves(learner.id)
-        )
-    )
+    rows = await session.execute(_HISTORY, {"learner_id": learner.id})
     partners: set[int] = set()
+    declined: set[int] = set()
     current = 0
-    for backend_id, frontend_id, ended_at in pairs.all():
-        partners.add(frontend_id if backend_id == learner.id else backend_id)
-        current += ended_at is None
-    declines = await session.execute(
-        select(PairRequest.requester_id, PairRequest.invitee_id).where(
-            PairRequest.status == RequestStatus.DECLINED,
-            or_(PairRequest.requester_id == learner.id, PairRequest.invitee_id == learner.id),
-        )
-    )
-    declined = {i if r == learner.id else r for r, i in declines.all()}
+    for paired, first, second, ended_at in rows.all():
+        other = second if first == learner.id else first
+        if paired:
+            partners.add(other)
+            current += ended_at is None
+        else:
+            declined.add(other)
     return Seeker(
         as_candidate(learner, config, current),
         past_partners=frozenset(partners),

@@ -184,7 +184,7 @@ async def test_a_line_still_waiting_at_a_stop_is_posted_after_the_restart(
                 rows = await _audit_rows(nexus)
                 raise AssertionError(
                     [
-                        (r.status, r.attempts, r.next_attempt_at, r.lease_until, r.last_error)
+                        (r.status, r.attempts, r.next_attempt_at, r.claim_expires_at, r.last_error)
                         for r in rows
                     ]
                 ) from None

@@ -16,7 +16,7 @@ from tests.fakediscord.messaging import delete_message
 
 
 async def announce(nexus: Nexus, who: str | Member, **options: Any) -> InteractionResult:
-    """`/announce-project` as `who`, waiting for the (deferred) reply."""
+    """`/announce-project` as `who`, waiting for the reply (if it was deferred)."""
     reply = await nexus.invoke(who, "announce-project", **options)
     if reply.deferred:
         await reply.wait_final()
@@ -119,7 +119,8 @@ async def test_both_titles_of_a_case_study_are_the_same_project(nexus: Nexus) ->
     wanjiku, kofi = nexus.member("wanjiku"), nexus.member("kofi")
     assert "**2** backend learners are looking" in reply.text
     assert f"<@{wanjiku.id}>" in reply.text and f"<@{kofi.id}>" in reply.text
-    assert not any(m.pinged_users for m in reply.followups)
+    answer = [m for m in (reply.message, *reply.followups) if m is not None]
+    assert answer and not any(m.pinged_users for m in answer)
     async with nexus.session() as session:
         projects = await session.scalars(select(Learner.project_id).distinct())
         assert len(projects.all()) == 1
