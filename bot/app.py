@@ -151,7 +151,7 @@ class NexusBot(commands.AutoShardedBot):
         self.outbox = OutboxSender(services.outbox)
         self.notices = Notices(self, services.outbox, self.outbox)
         self.cards = AnnouncementCards(
-            self, services.learners, services.outbox, self.outbox, self.notices
+            self, services.outbox, self.outbox, services.learners, self.notices
         )
         self._stopping: asyncio.Future[None] | None = None
         # The task that built the bot and those waiting for its stop: never cancelled by it.
