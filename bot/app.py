@@ -151,7 +151,7 @@ class NexusBot(commands.AutoShardedBot):
         self.outbox = OutboxSender(services.outbox)
         self.notices = Notices(self, services.outbox, self.outbox)
         self.cards = AnnouncementCards(
-            self, services.learners, services.outbox, self.outbox, self.notices
+            self, services.outbox, self.outbox, services.learners, self.notices
         )
         self._stopping: asyncio.Future[None] | None = None
         # The task that built the bot and those waiting for its stop: never cancelled by it.
@@ -307,6 +307,10 @@ class NexusBot(commands.AutoShardedBot):
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)  # cancels only a run past the grace time
             await self.outbox.stop()  # a post being tried finishes or is handed back
+            if not hasattr(self, "_AutoShardedClient__queue"):
+                # Stopped before login set up the shards' event queue, which discord.py's
+                # close() posts its "closed" event to: give it an empty one.
+                setattr(self, "_AutoShardedClient__queue", asyncio.PriorityQueue())  # noqa: B010
             await super().close()  # unloads the cogs (timers, sweeps), closes gateway and HTTP
             await self._finish_in_flight_work()
             await self._cancel_own_background_work()

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 
 class NexusError(Exception):
-    """Base class: `str(error)` is shown to the user as an ephemeral message."""
+    """Base class: `str(error)` is shown to the user as an ephemeral message; a kind that
+    always says the same declares it as `text`."""
 
-    def __init__(self, message: str) -> None:
+    text = ""
+
+    def __init__(self, message: str | None = None) -> None:
+        message = self.text if message is None else message
         super().__init__(message)
         self.message = message
 
 
 class NotConfigured(NexusError):
-    def __init__(self) -> None:
-        super().__init__(
-            "Nexus is not set up on this server yet. A moderator needs to run `/nexus setup` first."
-        )
+    text = "Nexus is not set up on this server yet. A moderator needs to run `/nexus setup` first."
 
 
 class NotModerator(NexusError):
-    def __init__(self) -> None:
-        super().__init__(
-            "Only moderators can use this command (Manage Server or the configured moderator role)."
-        )
+    text = "Only moderators can use this command (Manage Server or the configured moderator role)."
 
 
 SERVER_ONLY = (
@@ -32,8 +30,7 @@ SERVER_ONLY = (
 
 
 class GuildOnly(NexusError):
-    def __init__(self) -> None:
-        super().__init__(SERVER_ONLY)
+    text = SERVER_ONLY
 
 
 class InvalidInput(NexusError):
@@ -75,43 +72,31 @@ class RequestClosed(NexusError):
 class NotYourButton(NexusError):
     """Someone pressed a button meant for another member (each kind says what to do instead)."""
 
-    def __init__(
-        self,
-        message: str = "This button belongs to someone else: only the learner it was sent to "
-        "can use it.",
-    ) -> None:
-        super().__init__(message)
+    text = "This button belongs to someone else: only the learner it was sent to can use it."
 
 
 class NotYourErasure(NotYourButton):
-    def __init__(self) -> None:
-        super().__init__("This button isn't for you: run `/my-data delete` yourself.")
+    text = "This button isn't for you: run `/my-data delete` yourself."
 
 
 class NotPaired(NexusError):
-    def __init__(
-        self,
-        message: str = "You don't have a partner right now, so there is nothing "
-        "to end. Use `/find-partner` to look for one.",
-    ) -> None:
-        super().__init__(message)
+    text = (
+        "You don't have a partner right now, so there is nothing to end. "
+        "Use `/find-partner` to look for one."
+    )
 
 
 class ArticleNotFound(NexusError):
-    def __init__(self) -> None:
-        super().__init__(
-            "That article is no longer in the knowledge base. Run `/learn` again to find it."
-        )
+    text = "That article is no longer in the knowledge base. Run `/learn` again to find it."
 
 
 class NotYourCard(NotYourButton):
     """Someone pressed the buttons of a `/learn` card that another member opened."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "These buttons belong to whoever opened this article. Press 📖 on a shared page, or "
-            "run `/learn`, to get your own copy to page through."
-        )
+    text = (
+        "These buttons belong to whoever opened this article. Press 📖 on a shared page, or "
+        "run `/learn`, to get your own copy to page through."
+    )
 
 
 class NoCohort(NexusError):

@@ -64,14 +64,6 @@ class AdminCog(ModeratorCog):
         self.guilds = bot.services.guilds
 
     @app_commands.command(name="setup", description="Configure Nexus for this server")
-    @app_commands.describe(
-        channel="The Nexus channel where announcements and pair threads go",
-        backend_role="Role given to learners who announce as backend",
-        frontend_role="Role given to learners who announce as frontend",
-        learner_role="Role that marks the cohort (used by first-week reminders)",
-        moderator_role="Role whose members may use /nexus commands",
-        mod_log="Channel for moderator notices",
-    )
     async def setup(
         self,
         interaction: Interaction,
@@ -82,6 +74,15 @@ class AdminCog(ModeratorCog):
         moderator_role: discord.Role | None = None,
         mod_log: discord.TextChannel | None = None,
     ) -> None:
+        """
+        Args:
+            channel: The Nexus channel where announcements and pair threads go
+            backend_role: Role given to learners who announce as backend
+            frontend_role: Role given to learners who announce as frontend
+            learner_role: Role that marks the cohort (used by first-week reminders)
+            moderator_role: Role whose members may use /nexus commands
+            mod_log: Channel for moderator notices
+        """
         assert interaction.guild is not None
         roles = SetupRoles(
             backend_role_id=_check_role(backend_role, "The backend role"),
@@ -106,14 +107,6 @@ class AdminCog(ModeratorCog):
         )
 
     @app_commands.command(name="settings", description="Change how Nexus behaves on this server")
-    @app_commands.describe(
-        timezone="Server default time zone (e.g. Africa/Lagos or UTC+1)",
-        allow_custom_projects="Let learners announce their own project ideas",
-        max_partners="How many partners a learner may have (1-4)",
-        request_expiry_hours="Hours before an unanswered pair request expires",
-        reminder_grace_hours="Hours a missed reminder may still be sent late",
-        checkin_hours="Hours after a pairing its thread gets a check-in (0 = off, default 48)",
-    )
     async def settings(
         self,
         interaction: Interaction,
@@ -124,6 +117,15 @@ class AdminCog(ModeratorCog):
         reminder_grace_hours: app_commands.Range[int, 0, 72] | None = None,
         checkin_hours: app_commands.Range[int, 0, 336] | None = None,
     ) -> None:
+        """
+        Args:
+            timezone: Server default time zone (e.g. Africa/Lagos or UTC+1)
+            allow_custom_projects: Let learners announce their own project ideas
+            max_partners: How many partners a learner may have (1-4)
+            request_expiry_hours: Hours before an unanswered pair request expires
+            reminder_grace_hours: Hours a missed reminder may still be sent late
+            checkin_hours: Hours after a pairing its thread gets a check-in (0 = off, default 48)
+        """
         config = await self.guilds.update_settings(
             server_id(interaction),
             {

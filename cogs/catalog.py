@@ -35,13 +35,6 @@ class CatalogCog(ModeratorCog):
             log.error("the project catalog for new servers can't be read: %s", error)
 
     @projects.command(name="add", description="Add a project to the catalog")
-    @app_commands.describe(
-        name="The project's name, e.g. Library Management",
-        aliases="Other names learners use, comma-separated",
-        description="One or two sentences about the project",
-        backend_title="The backend track's title, if it differs from the name",
-        frontend_title="The frontend track's title, if it differs from the name",
-    )
     async def add(
         self,
         interaction: Interaction,
@@ -51,6 +44,14 @@ class CatalogCog(ModeratorCog):
         backend_title: str | None = None,
         frontend_title: str | None = None,
     ) -> None:
+        """
+        Args:
+            name: The project's name, e.g. Library Management
+            aliases: Other names learners use, comma-separated
+            description: One or two sentences about the project
+            backend_title: The backend track's title, if it differs from the name
+            frontend_title: The frontend track's title, if it differs from the name
+        """
         entry = await self.catalog.add(
             server_id(interaction),
             interaction.user.id,
@@ -63,9 +64,12 @@ class CatalogCog(ModeratorCog):
         await interaction.response.send_message(embed=ui.added_embed(entry), ephemeral=True)
 
     @projects.command(name="remove", description="Remove a project from the catalog")
-    @app_commands.describe(project="The project to remove")
     @app_commands.autocomplete(project=project_autocomplete)
     async def remove(self, interaction: Interaction, project: str) -> None:
+        """
+        Args:
+            project: The project to remove
+        """
         removal = await self.catalog.remove(
             server_id(interaction), project, by_user=interaction.user.id
         )

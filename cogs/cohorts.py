@@ -37,12 +37,13 @@ class CohortCog(ModeratorCog):
         log.info("first-week reminders running")
 
     @cohort.command(name="start", description="Schedule the first-week reminders for a cohort")
-    @app_commands.describe(
-        date="The cohort's first day, YYYY-MM-DD (day 1 of the plan)",
-        timezone="Time zone for the plan's times (default: the server's)",
-    )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def start(self, interaction: Interaction, date: str, timezone: str | None = None) -> None:
+        """
+        Args:
+            date: The cohort's first day, YYYY-MM-DD (day 1 of the plan)
+            timezone: Time zone for the plan's times (default: the server's)
+        """
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True)
         overview = await self.cohorts.start(guild_id, date, timezone, by_user=interaction.user.id)

@@ -27,10 +27,13 @@ class LearnCog(commands.Cog, name=ui.COG_NAME):
         return choices((c.name, c.value) for c in self.knowledge.autocomplete(current))
 
     @app_commands.command(name="learn", description="Read what earlier learners documented")
-    @app_commands.describe(topic="A topic (Django, DRF, Docker, caching…) or a question")
     @app_commands.autocomplete(topic=topic_autocomplete)
     @app_commands.guild_only()
     async def learn(self, interaction: Interaction, topic: app_commands.Range[str, 1, 100]) -> None:
+        """
+        Args:
+            topic: A topic (Django, DRF, Docker, caching…) or a question
+        """
         answer = await self.knowledge.lookup(server_id(interaction), topic)
         owner = interaction.user.id
         view: discord.ui.View | None

@@ -63,13 +63,6 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.command(
         name="announce-project", description="Say what you're building and find a partner"
     )
-    @app_commands.describe(
-        project="Your project (either track's title works)",
-        role="The track you're on",
-        summary="A sentence or two about your plan (at most 300 characters)",
-        repo="Your repository link (https://…)",
-        timezone="Your time zone, e.g. Africa/Lagos or UTC+1 (default: the server's)",
-    )
     @app_commands.autocomplete(project=project_autocomplete, timezone=timezone_autocomplete)
     @app_commands.guild_only()
     async def announce_project(
@@ -81,6 +74,14 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
         repo: str | None = None,
         timezone: str | None = None,
     ) -> None:
+        """
+        Args:
+            project: Your project (either track's title works)
+            role: The track you're on
+            summary: A sentence or two about your plan (at most 300 characters)
+            repo: Your repository link (https://…)
+            timezone: Your time zone, e.g. Africa/Lagos or UTC+1 (default: the server's)
+        """
         member = caller(interaction)
         draft = AnnounceDraft(
             member.guild.id, member.id, project, role, summary or "", repo or "", timezone or ""
@@ -223,9 +224,12 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
             await self.learners.record_post(outcome.announcement.learner_id, post)
 
     @app_commands.command(name="profile", description="Show a learner's Nexus card")
-    @app_commands.describe(member="Whose card to show (default: yours)")
     @app_commands.guild_only()
     async def profile(self, interaction: Interaction, member: discord.User | None = None) -> None:
+        """
+        Args:
+            member: Whose card to show (default: yours)
+        """
         me = caller(interaction)
         target = member or me
         profile = await self.learners.profile(me.guild.id, target.id, viewer_id=me.id)
@@ -250,11 +254,14 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.command(
         name="reminders", description="Turn first-week reminders on, off or to DMs"
     )
-    @app_commands.describe(setting="on: in the channel · off: none · dm: by direct message")
     @app_commands.guild_only()
     async def reminders(
         self, interaction: Interaction, setting: Literal["on", "off", "dm"]
     ) -> None:
+        """
+        Args:
+            setting: on: in the channel · off: none · dm: by direct message
+        """
         member = caller(interaction)
         await self.learners.set_reminders(member.guild.id, member.id, member.display_name, setting)
         await interaction.response.send_message(REMINDER_REPLIES[setting], ephemeral=True)
@@ -278,9 +285,12 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     @app_commands.command(
         name="my-data", description="Export or delete what Nexus stores about you"
     )
-    @app_commands.describe(action="export: a JSON file · delete: erase it (asks to confirm)")
     @app_commands.guild_only()
     async def my_data(self, interaction: Interaction, action: Literal["export", "delete"]) -> None:
+        """
+        Args:
+            action: export: a JSON file · delete: erase it (asks to confirm)
+        """
         member = caller(interaction)
         if action == "export":
             document = await self.learners.export(

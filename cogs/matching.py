@@ -11,8 +11,10 @@ from discord.ext import commands
 
 from bot.app import NexusBot
 from bot.commands import Interaction, ModeratorCog, project_autocomplete, server_id
-from bot.domain.pairing import LearnerInfo, PairingInfo, RequestStatus
+from bot.domain.pairing import LearnerInfo, PairingInfo
+from bot.domain.statuses import RequestStatus
 from bot.effects.pairing import PairingEffects, Queued
+from bot.services.sweeps import SweepTimer
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -29,30 +31,24 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         self.matching = bot.services.matching
         self.clock = bot.services.clock
         self.effects = effects
+        self.timer = SweepTimer(bot.scheduler, SWEEP_JOB, SWEEP_SECONDS, self.sweep)
 
     async def cog_load(self) -> None:
-        self.bot.scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=SWEEP_SECONDS,
-            id=SWEEP_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=SWEEP_SECONDS,
-        )
+        self.timer.start()
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(SWEEP_JOB):
-            self.bot.scheduler.remove_job(SWEEP_JOB)
+        self.timer.stop()
 
     @app_commands.command(
         name="find-partner", description="Find a partner from the other track on your project"
     )
-    @app_commands.describe(project="Your announced project (the default)")
     @app_commands.autocomplete(project=project_autocomplete)
     @app_commands.guild_only()
     async def find_partner(self, interaction: Interaction, project: str | None = None) -> None:
+        """
+        Args:
+            project: Your announced project (the default)
+        """
         result = await self.matching.suggest(server_id(interaction), interaction.user.id, project)
         if result.waiting:
             await interaction.response.send_message(ui.waiting_message(result), ephemeral=True)
@@ -62,13 +58,16 @@ class MatchingCog(commands.Cog, name=ui.COG_NAME):
         )
 
     @app_commands.command(name="unpair", description="End your pairing; you can both look again")
-    @app_commands.describe(reason="Optional: why (your partner will see it)")
     @app_commands.guild_only()
     async def unpair(
         self,
         interaction: Interaction,
         reason: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
+        """
+        Args:
+            reason: Optional: why (your partner will see it)
+        """
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(guild_id, interaction.user.id, reason)
@@ -197,10 +196,14 @@ class MatchingModeratorCog(ModeratorCog):
         self.effects = effects
 
     @app_commands.command(name="pair", description="Pair a backend and a frontend learner by hand")
-    @app_commands.describe(backend="The backend learner", frontend="The frontend learner")
     async def pair(
         self, interaction: Interaction, backend: discord.Member, frontend: discord.Member
     ) -> None:
+        """
+        Args:
+            backend: The backend learner
+            frontend: The frontend learner
+        """
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.matching.moderator_pair(
@@ -214,8 +217,11 @@ class MatchingModeratorCog(ModeratorCog):
         await self.effects.after_pairing(result)
 
     @app_commands.command(name="unpair", description="End a member's pairing by hand")
-    @app_commands.describe(member="The learner whose pairing ends (their partner is told too)")
     async def unpair(self, interaction: Interaction, member: discord.Member) -> None:
+        """
+        Args:
+            member: The learner whose pairing ends (their partner is told too)
+        """
         guild_id = server_id(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ended = await self.matching.unpair(
@@ -246,12 +252,12 @@ def _everyone(pairings: list[PairingInfo]) -> list[int]:
 async def setup(bot: NexusBot) -> None:
     effects = PairingEffects(
         bot,
+        bot.services.outbox,
+        bot.outbox,
         bot.services.matching,
         bot.services.learners,
         bot.cards,
         bot.notices,
-        bot.services.outbox,
-        bot.outbox,
     )
     await bot.add_cog(MatchingCog(bot, effects))
     await bot.add_cog(MatchingModeratorCog(bot, effects))

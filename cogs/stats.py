@@ -23,9 +23,12 @@ class StatsCog(ModeratorCog):
         return choices(await self.stats_service.project_choices(interaction.guild_id, current))
 
     @app_commands.command(name="stats", description="Announced, paired and waiting learners")
-    @app_commands.describe(project="Only this project")
     @app_commands.autocomplete(project=project_autocomplete)
     async def stats(self, interaction: Interaction, project: str | None = None) -> None:
+        """
+        Args:
+            project: Only this project
+        """
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.stats_service.overview(server_id(interaction), project)
         picture = await charts.chart_file(report.chart(ui.stats_title(report)))

@@ -59,14 +59,15 @@ def slugify(text: str) -> str:
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """One project: an identity, a title per track, aliases. `id` is its row once stored."""
+    """One project: how it is known (its key, name and aliases), a title per track, and a
+    description. `custom` when a learner proposed it; `id` is its row once stored."""
 
     key: str
     name: str
+    aliases: tuple[str, ...] = ()
     backend_title: str | None = None
     frontend_title: str | None = None
     description: str = ""
-    aliases: tuple[str, ...] = ()
     custom: bool = False
     id: int | None = None
 

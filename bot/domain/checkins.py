@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.statuses import CheckInChoice
+
 DEFAULT_HOURS = 48
 MAX_HOURS = 24 * 14  # two weeks: later than that, week one is long over
 
-MET = "met"
-STUCK = "stuck"
-NEW_PARTNER = "new_partner"
-ANSWERS = (MET, STUCK, NEW_PARTNER)
-ANSWER_LABELS = {MET: "We've met", STUCK: "We're stuck", NEW_PARTNER: "I need a new partner"}
+ANSWERS = tuple(CheckInChoice)
+ANSWER_LABELS = {
+    CheckInChoice.MET: "We've met",
+    CheckInChoice.STUCK: "We're stuck",
+    CheckInChoice.NEW_PARTNER: "I need a new partner",
+}
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,9 @@ class CheckInCounts:
         """From the answers of the check-ins that went out (None: not answered)."""
         return cls(
             sent=len(answers),
-            met=answers.count(MET),
-            stuck=answers.count(STUCK),
-            new_partner=answers.count(NEW_PARTNER),
+            met=answers.count(CheckInChoice.MET),
+            stuck=answers.count(CheckInChoice.STUCK),
+            new_partner=answers.count(CheckInChoice.NEW_PARTNER),
             unanswered=answers.count(None),
         )
 
@@ -56,40 +59,38 @@ def checkin_due(paired_at: datetime, hours: int) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class CheckInPrompt:
-    """Everything the check-in message in the pair thread needs (names already safe to show)."""
+class CheckInPair:
+    """Which check-in, and the pair it asks (names already safe to show)."""
 
     checkin_id: int
     guild_id: int
     pairing_id: int
-    thread_id: int
     project: str
     backend_user_id: int
     frontend_user_id: int
     backend_name: str
     frontend_name: str
-    hours: int  # since the pairing
-    late: bool = False  # the bot was offline at its time
 
     @property
     def user_ids(self) -> tuple[int, int]:
         return (self.backend_user_id, self.frontend_user_id)
 
 
-@dataclass(frozen=True)
-class CheckInAnswer:
+@dataclass(frozen=True, kw_only=True)
+class CheckInPrompt(CheckInPair):
+    """Everything the check-in message in the pair thread needs."""
+
+    thread_id: int
+    hours: int  # since the pairing
+    late: bool = False  # the bot was offline at its time
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckInAnswer(CheckInPair):
     """What one of the pair answered; `stuck` and `new_partner` concern the moderators."""
 
-    checkin_id: int
-    guild_id: int
-    pairing_id: int
     answer: str
     by_user_id: int
-    project: str
-    backend_user_id: int
-    frontend_user_id: int
-    backend_name: str
-    frontend_name: str
     mod_log_channel_id: int | None
     thread_id: int | None
     first: bool  # the first answer to this check-in (a repeat changes nothing)
@@ -116,9 +117,9 @@ def stuck_notice(answer: CheckInAnswer) -> str:
 
 def answer_reply(answer: str) -> str:
     """What the thread shows once a button was pressed."""
-    if answer == MET:
+    if answer == CheckInChoice.MET:
         return "✅ Great: noted that you've met. Keep going!"
-    if answer == STUCK:
+    if answer == CheckInChoice.STUCK:
         return (
             "🆘 Noted: the moderators have been told you're stuck and will look in. Meanwhile "
             "`/learn` may have what earlier learners found."

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain.reminder_text import check_template
 from bot.errors import InvalidInput
@@ -75,8 +75,7 @@ class CohortMember:
     role: str | None = None
 
 
-@dataclass(frozen=True)
-class PartnerOffer:
+class PartnerOffer(NamedTuple):
     """A partner the day-5 nudge suggests: shown by name, asked with a request button."""
 
     learner_id: int

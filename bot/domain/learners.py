@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bot.domain.roles import ROLES
@@ -155,8 +155,7 @@ class ProjectTitles:
     custom: bool = False
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     user_id: int
     display_name: str
 
@@ -180,10 +179,14 @@ class Announcement:
     active: bool = True
 
 
-@dataclass(frozen=True)
-class PostLocation:
+class PostLocation(NamedTuple):
     channel_id: int
     message_id: int
+
+    @classmethod
+    def of(cls, channel_id: int | None, message_id: int | None) -> PostLocation | None:
+        """Where a post is, from its stored ids; None unless both are known."""
+        return cls(channel_id, message_id) if channel_id and message_id else None
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from bot.domain.evenings import Window
+from bot.domain.learners import PostLocation
 from bot.domain.matching import Suggestion
-
-
-class RequestStatus(StrEnum):
-    """Where a pair request stands (stored as its value in `pair_requests.status`)."""
-
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -32,8 +22,6 @@ class LearnerInfo:
     timezone: str  # the learner's own, else the server's default
     summary: str | None = None
     repo: str | None = None
-    announcement_channel_id: int | None = None
-    announcement_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +54,7 @@ class RequestInfo:
     project: ProjectInfo
     expires_at: datetime
     overlap: Window | None
-    notify_channel_id: int | None = None
-    notify_message_id: int | None = None
+    invitation: PostLocation | None = None  # the message with its Accept / Decline buttons
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.statuses import CohortStatus
+
 
 @dataclass(frozen=True)
 class ServerSettings:
@@ -69,7 +71,7 @@ def next_steps(overview: ServerOverview, problems: Sequence[str]) -> list[str]:
     if overview.projects == 0:
         steps.append("Add the cohort's projects with `/nexus projects add`.")
     cohort = overview.cohort
-    if cohort is None or cohort.status != "active" or cohort.next_step is None:
+    if cohort is None or cohort.status != CohortStatus.ACTIVE or cohort.next_step is None:
         steps.append("Schedule the first week: `/nexus cohort start date:YYYY-MM-DD`.")
     else:
         steps.append("See who the next reminder reaches: `/nexus cohort preview`.")

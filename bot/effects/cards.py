@@ -18,9 +18,9 @@ from bot.effects.announcements import (
     publish_announcement,
 )
 from bot.effects.notices import Notices
-from bot.effects.outbox import OutboxSender, Undeliverable, describe, is_temporary
+from bot.effects.outbox import Posting, Undeliverable, describe, is_temporary
 from bot.services.learners import LearnerService
-from bot.services.outbox import OutboxItem, OutboxService, Outcome
+from bot.services.outbox import OutboxItem, Outcome
 from bot.ui import learners as ui
 from bot.ui.matching import card_view
 
@@ -47,21 +47,13 @@ def on_its_way_note(channel_id: int) -> str:
     )
 
 
-class AnnouncementCards:
-    def __init__(
-        self,
-        client: discord.Client,
-        learners: LearnerService,
-        outbox: OutboxService,
-        sender: OutboxSender,
-        notices: Notices,
-    ) -> None:
-        self._client = client
-        self._notices = notices
-        self._learners = learners
-        self._outbox = outbox
-        self._sender = sender
-        sender.register(KIND, self._send, self._report)
+@dataclass(eq=False)
+class AnnouncementCards(Posting):
+    _learners: LearnerService
+    _notices: Notices
+
+    def __post_init__(self) -> None:
+        self._sender.register(KIND, self._send, self._report)
 
     async def publish(
         self,
@@ -99,16 +91,9 @@ class AnnouncementCards:
                 learner_id,
                 describe(error),
             )
-            await self._outbox.enqueue(
-                guild.id,
-                KIND,
-                key=key,
-                channel_id=channel_id,
-                args=args,
-                nonce=nonce,
-                first_error=describe(error),
+            await self._keep(
+                guild.id, KIND, key, channel_id=channel_id, args=args, nonce=nonce, error=error
             )
-            self._sender.wake()
             return CardResult(previous, [on_its_way_note(channel_id)], on_its_way=True)
         if previous is not None and previous.channel_id != channel.id:  # the channel changed
             await delete_post(guild, previous)

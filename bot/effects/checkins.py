@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import discord
 
 from bot.domain.checkins import CheckInPrompt
+from bot.effects.outbox import is_definite
 from bot.services.reminder_delivery import Undeliverable
 from bot.ui import checkins as ui
 
 
-def _definite(error: discord.HTTPException) -> bool:
-    """4xx answers (other than 429, which discord.py retries) mean nothing was created."""
-    return 400 <= error.status < 500 and error.status != 429
-
-
+@dataclass(eq=False)
 class DiscordCheckInTransport:
-    def __init__(self, client: discord.Client) -> None:
-        self._client = client
+    _client: discord.Client
 
     async def post_checkin(self, prompt: CheckInPrompt, nonce: str) -> int:
         thread = self._client.get_partial_messageable(prompt.thread_id)
@@ -24,7 +22,7 @@ class DiscordCheckInTransport:
         try:
             message = await thread.send(content, view=view, allowed_mentions=mentions, nonce=nonce)
         except discord.HTTPException as error:
-            if _definite(error):
+            if is_definite(error):
                 raise Undeliverable(f"Discord refused the check-in ({error.status})") from error
             raise
         return message.id

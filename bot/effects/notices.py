@@ -3,12 +3,14 @@ in the Nexus channel) or a mod-log line; retried like every outbox post, never d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import discord
 from discord.utils import MISSING
 
 from bot.effects.messages import DMS_CLOSED, only_user
-from bot.effects.outbox import OutboxSender, Undeliverable
-from bot.services.outbox import OutboxItem, OutboxService
+from bot.effects.outbox import Posting, Undeliverable
+from bot.services.outbox import OutboxItem
 from bot.ui.dm_steps import notice_view
 
 DM_KIND = "dm_notice"
@@ -18,14 +20,12 @@ MOD_LOG_KIND = "mod_log"
 MESSAGE_KIND = "message"
 
 
-class Notices:
-    def __init__(self, client: discord.Client, outbox: OutboxService, sender: OutboxSender) -> None:
-        self._client = client
-        self._outbox = outbox
-        self._sender = sender
-        sender.register(DM_KIND, self._send_dm)
-        sender.register(MOD_LOG_KIND, self._send_line)
-        sender.register(MESSAGE_KIND, self._send_message)
+@dataclass(eq=False)
+class Notices(Posting):
+    def __post_init__(self) -> None:
+        self._sender.register(DM_KIND, self._send_dm)
+        self._sender.register(MOD_LOG_KIND, self._send_line)
+        self._sender.register(MESSAGE_KIND, self._send_message)
 
     async def tell(
         self,

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -35,6 +36,41 @@ TEMPORARY = (
 )
 
 
+@dataclass(eq=False)
+class Posting:
+    """The base of each capability that posts on Discord outside a command's reply: the client,
+    the outbox a post waits in when Discord doesn't answer, and the sender that retries it
+    (with which each registers its kinds of post, in `__post_init__`)."""
+
+    _client: discord.Client
+    _outbox: OutboxService
+    _sender: OutboxSender
+
+    async def _keep(
+        self,
+        guild_id: int,
+        kind: str,
+        key: str,
+        *,
+        channel_id: int,
+        args: dict[str, Any],
+        nonce: str,
+        error: BaseException,
+    ) -> None:
+        """Keep a post Discord didn't answer (`error`) in the outbox, to be sent again with
+        the same `nonce`, and wake the sender."""
+        await self._outbox.enqueue(
+            guild_id,
+            kind,
+            key=key,
+            channel_id=channel_id,
+            args=args,
+            nonce=nonce,
+            first_error=describe(error),
+        )
+        self._sender.wake()
+
+
 class Undeliverable(Exception):
     """The post can never be sent (its channel is gone, the learner left...): give up now."""
 
@@ -46,6 +82,11 @@ def is_temporary(error: BaseException) -> bool:
     ):
         return error.status == 429
     return isinstance(error, TEMPORARY)
+
+
+def is_definite(error: discord.HTTPException) -> bool:
+    """4xx answers (other than 429, which discord.py retries) mean nothing was created."""
+    return 400 <= error.status < 500 and error.status != 429
 
 
 def describe(error: BaseException) -> str:

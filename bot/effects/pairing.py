@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Literal
 
 import discord
 
-from bot.domain.pairing import PairingInfo, PairResult, RequestInfo, RequestStatus
+from bot.domain.pairing import PairingInfo, PairResult, RequestInfo
+from bot.domain.statuses import RequestStatus
 from bot.effects.cards import AnnouncementCards
 from bot.effects.messages import (
     DMS_CLOSED,
@@ -22,10 +24,10 @@ from bot.effects.messages import (
     send_dm,
 )
 from bot.effects.notices import Notices
-from bot.effects.outbox import OutboxSender, Undeliverable, describe, is_temporary
+from bot.effects.outbox import Posting, Undeliverable, is_temporary
 from bot.services.learners import LearnerService
 from bot.services.matching import MatchingService
-from bot.services.outbox import OutboxItem, OutboxService, Outcome
+from bot.services.outbox import OutboxItem, Outcome
 from bot.ui import matching as ui
 
 log = logging.getLogger(__name__)
@@ -42,26 +44,16 @@ class Queued:
 QUEUED = Queued()
 
 
-class PairingEffects:
-    def __init__(
-        self,
-        client: discord.Client,
-        service: MatchingService,
-        learners: LearnerService,
-        cards: AnnouncementCards,
-        notices: Notices,
-        outbox: OutboxService,
-        sender: OutboxSender,
-    ) -> None:
-        self._client = client
-        self._service = service
-        self._learners = learners
-        self._cards = cards
-        self._notices = notices
-        self._outbox = outbox
-        self._sender = sender
-        sender.register(INVITE_KIND, self._send_queued_invite, self._report_invite)
-        sender.register(KICKOFF_KIND, self._send_queued_kickoff, self._report_kickoff)
+@dataclass(eq=False)
+class PairingEffects(Posting):
+    _service: MatchingService
+    _learners: LearnerService
+    _cards: AnnouncementCards
+    _notices: Notices
+
+    def __post_init__(self) -> None:
+        self._sender.register(INVITE_KIND, self._send_queued_invite, self._report_invite)
+        self._sender.register(KICKOFF_KIND, self._send_queued_kickoff, self._report_kickoff)
 
     async def send_invite(self, request: RequestInfo) -> Delivered | Queued | None:
         """DM the invitee Accept / Decline; mention them in the Nexus channel if DMs are closed.
@@ -75,16 +67,15 @@ class PairingEffects:
                 log.warning("invitation %s not delivered: %s", request.request_id, error)
                 return None
             log.warning("invitation %s kept in the outbox: %s", request.request_id, error)
-            await self._outbox.enqueue(
+            await self._keep(
                 request.guild_id,
                 INVITE_KIND,
-                key=f"{INVITE_KIND}:{request.request_id}",
+                f"{INVITE_KIND}:{request.request_id}",
                 channel_id=request.channel_id,
                 args={"request_id": request.request_id},
                 nonce=nonce,
-                first_error=describe(error),
+                error=error,
             )
-            self._sender.wake()
             return QUEUED
 
     async def _deliver_invite(self, request: RequestInfo, nonce: str) -> Delivered | None:
@@ -150,18 +141,18 @@ class PairingEffects:
             button="find",
         )
 
-    async def close_invite(self, request: RequestInfo, outcome: str) -> None:
+    async def close_invite(self, request: RequestInfo, outcome: RequestStatus) -> None:
         """Replace an invitation's buttons with what became of it."""
-        if request.notify_channel_id is None or request.notify_message_id is None:
+        if request.invitation is None:
             return
-        channel = await resolve_channel(self._client, request.notify_channel_id)
+        channel = await resolve_channel(self._client, request.invitation.channel_id)
         if channel is None:
             return
         try:
-            message = channel.get_partial_message(request.notify_message_id)  # type: ignore[attr-defined]
+            message = channel.get_partial_message(request.invitation.message_id)  # type: ignore[attr-defined]
             view = (
                 ui.show_others_view(request.guild_id, request.invitee.user_id)
-                if outcome == "declined"
+                if outcome == RequestStatus.DECLINED
                 else None
             )
             await message.edit(content=ui.invite_closed(request, outcome), embed=None, view=view)
@@ -243,16 +234,15 @@ class PairingEffects:
                 )
                 return
             log.info("pairing %s: checklist kept in the outbox (%s)", pairing.pairing_id, error)
-            await self._outbox.enqueue(
+            await self._keep(
                 pairing.guild_id,
                 KICKOFF_KIND,
-                key=f"{KICKOFF_KIND}:{pairing.pairing_id}",
+                f"{KICKOFF_KIND}:{pairing.pairing_id}",
                 channel_id=thread.id,
                 args={"pairing_id": pairing.pairing_id},
                 nonce=nonce,
-                first_error=describe(error),
+                error=error,
             )
-            self._sender.wake()
 
     async def _send_kickoff(
         self, pairing: PairingInfo, thread: discord.abc.Messageable, nonce: str

@@ -9,13 +9,14 @@ anything else, whose outcome is unknown and which the engine retries with the sa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import discord
 
 from bot.domain.first_week import PartnerOffer
 from bot.domain.stats import ChartData
 from bot.effects.notices import Notices
-from bot.effects.outbox import is_temporary
+from bot.effects.outbox import is_definite, is_temporary
 from bot.services.reminder_delivery import DmClosed, Undeliverable
 from bot.ui.charts import chart_file
 from bot.ui.dm_steps import reminder_dm_view
@@ -23,15 +24,10 @@ from bot.ui.dm_steps import reminder_dm_view
 CANNOT_DM = 50007
 
 
-def _definite(error: discord.HTTPException) -> bool:
-    """4xx answers (other than 429, which discord.py retries) mean nothing was created."""
-    return 400 <= error.status < 500 and error.status != 429
-
-
+@dataclass(eq=False)
 class DiscordReminderTransport:
-    def __init__(self, client: discord.Client, notices: Notices | None = None) -> None:
-        self._client = client
-        self._notices = notices
+    _client: discord.Client
+    _notices: Notices | None = None  # moderator notices wait in the outbox when given
 
     async def post(
         self,
@@ -55,7 +51,7 @@ class DiscordReminderTransport:
                 content, allowed_mentions=allowed, nonce=nonce, files=files
             )
         except discord.HTTPException as error:
-            if _definite(error):
+            if is_definite(error):
                 raise Undeliverable(_describe(error, "the channel")) from error
             raise
         return message.id
@@ -85,7 +81,7 @@ class DiscordReminderTransport:
                     content, allowed_mentions=discord.AllowedMentions.none(), nonce=nonce
                 )
         except discord.HTTPException as error:
-            if _definite(error):  # closed DMs (50007), unknown user...: use the channel
+            if is_definite(error):  # closed DMs (50007), unknown user...: use the channel
                 raise DmClosed(_describe(error, "DMs")) from error
             raise
         return message.id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, InitVar, dataclass
 from datetime import datetime
 
 from sqlalchemy import event, select
@@ -20,6 +21,7 @@ from bot.db.engine import Sessions
 from bot.db.models import AuditEntry, GuildConfig
 from bot.domain.audit import ACTION_LIMIT, AuditRecord, Change, clip
 from bot.services.outbox import OutboxService
+from bot.services.rows import from_row
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +32,7 @@ AUDIT_KIND = "audit"
 
 
 def _record(row: AuditEntry) -> AuditRecord:
-    return AuditRecord(
-        guild_id=row.guild_id,
-        actor_id=row.actor_id,
-        actor_name=row.actor_name,
-        action=row.action,
-        old=row.old_value,
-        new=row.new_value,
-        at=row.created_at,
-    )
+    return from_row(AuditRecord, row, old=row.old_value, new=row.new_value, at=row.created_at)
 
 
 def post_args(records: Sequence[AuditRecord]) -> dict[str, object]:
@@ -171,3 +165,17 @@ class AuditTrail:
                 .order_by(AuditEntry.created_at, AuditEntry.id)
             )
             return [_record(row) for row in rows]
+
+
+@dataclass(eq=False)
+class Audited:
+    """The base of a service whose moderator changes are recorded: it holds the session
+    factory and the clock, and the audit trail (by default, one on the same database)."""
+
+    _sessions: Sessions
+    _clock: Clock
+    _: KW_ONLY
+    audit: InitVar[AuditTrail | None] = None
+
+    def __post_init__(self, audit: AuditTrail | None) -> None:
+        self._audit = audit or AuditTrail(self._sessions, self._clock)

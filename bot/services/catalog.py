@@ -17,9 +17,7 @@ from pathlib import Path
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.db.changes import ChangeFeed
-from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Project
 from bot.domain.audit import NOTHING, Change, literal
 from bot.domain.catalog import (
@@ -34,8 +32,9 @@ from bot.domain.catalog import (
     slugify,
 )
 from bot.errors import InvalidInput, UnknownProject
-from bot.services.audit import AuditTrail
+from bot.services.audit import Audited, AuditTrail
 from bot.services.guilds import GuildService
+from bot.services.rows import from_row
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +42,8 @@ EMPTY = CatalogIndex()
 
 
 def entry_from_row(row: Project) -> CatalogEntry:
-    return CatalogEntry(
-        key=row.key,
-        name=row.name,
-        backend_title=row.backend_title,
-        frontend_title=row.frontend_title,
-        description=row.description or "",
-        aliases=tuple(row.aliases or ()),
-        custom=row.custom,
-        id=row.id,
+    return from_row(
+        CatalogEntry, row, description=row.description or "", aliases=tuple(row.aliases or ())
     )
 
 
@@ -70,29 +62,20 @@ class Removal:
     learners: int  # learners who announced it (they keep it on their profile)
 
 
-class CatalogService:
-    def __init__(
-        self,
-        sessions: Sessions,
-        clock: Clock,
-        catalog_file: Path,
-        changes: ChangeFeed,
-        guilds: GuildService,
-        *,
-        audit: AuditTrail | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._audit = audit or AuditTrail(sessions, clock)
-        self._catalog_file = catalog_file
-        self._changes = changes
-        self._guilds = guilds
+@dataclass(eq=False)
+class CatalogService(Audited):
+    _catalog_file: Path
+    _changes: ChangeFeed
+    _guilds: GuildService
+
+    def __post_init__(self, audit: AuditTrail | None) -> None:
+        super().__post_init__(audit)
         self._indexes: dict[int, CatalogIndex] = {}
         self._stale: set[int] = set()
         self._generations: dict[int, int] = {}
         self._refreshing: dict[int, asyncio.Task[CatalogIndex]] = {}
         self._seed: list[CatalogEntry] | None = None
-        changes.subscribe("catalog", self._changed)
+        self._changes.subscribe("catalog", self._changed)
 
     def _changed(self, guild_id: int | None) -> None:
         """Some process changed the server's catalog (None: any server's may have changed)."""

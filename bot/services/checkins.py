@@ -30,13 +30,16 @@ from bot.domain.checkins import (
     ANSWERS,
     CheckInAnswer,
     CheckInCounts,
+    CheckInPair,
     CheckInPrompt,
     checkin_due,
 )
 from bot.domain.first_week import LATE_AFTER, timeliness
+from bot.domain.statuses import SENT_STATUSES, CheckInChoice, StepStatus
 from bot.domain.text import user_text
 from bot.errors import InvalidInput, NexusError
 from bot.services.reminder_delivery import NONCE_WINDOW, Undeliverable, changed
+from bot.services.sweeps import SweepTimer, due_rows
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,12 @@ def schedule_checkin(
     due = checkin_due(now, config.checkin_hours)
     if due is not None:
         session.add(
-            CheckIn(guild_id=config.guild_id, pairing_id=pairing.id, due_at=due, status="scheduled")
+            CheckIn(
+                guild_id=config.guild_id,
+                pairing_id=pairing.id,
+                due_at=due,
+                status=StepStatus.SCHEDULED,
+            )
         )
 
 
@@ -89,8 +97,11 @@ class CheckInService:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._scheduler = scheduler
-        self._sweep_seconds = sweep_seconds
+        self._timer = (
+            SweepTimer(scheduler, SWEEP_JOB, sweep_seconds, self.sweep)
+            if scheduler is not None
+            else None
+        )
         self._lock = asyncio.Lock()
         self.transport: CheckInTransport | None = None
 
@@ -101,30 +112,13 @@ class CheckInService:
 
     async def start(self) -> None:
         """Sweep now (catching up on anything missed while down), then every few seconds."""
-        if self._scheduler is not None:
-            self._scheduler.add_job(
-                self._tick,
-                "interval",
-                seconds=self._sweep_seconds,
-                id=SWEEP_JOB,
-                replace_existing=True,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=None,
-            )
+        if self._timer is not None:
+            self._timer.start()
         await self.sweep()
 
     def stop(self) -> None:
-        if self._scheduler is not None and self._scheduler.get_job(SWEEP_JOB):
-            self._scheduler.remove_job(SWEEP_JOB)
-
-    async def _tick(self) -> None:
-        """The timer's call. A stop that cuts a sweep short is no error: what it did not finish
-        is resumed by the next start (APScheduler would log the cancellation as one)."""
-        try:
-            await self.sweep()
-        except asyncio.CancelledError:
-            log.debug("check-in sweep cut short by the stop")
+        if self._timer is not None:
+            self._timer.stop()
 
     async def sweep(self) -> None:
         """Resume interrupted sends, then send (or skip, or cancel) what is due."""
@@ -141,19 +135,9 @@ class CheckInService:
     async def _sweep(self) -> None:
         now = self._clock.now()
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(CheckIn, GuildConfig.reminder_grace_hours)
-                    .outerjoin(GuildConfig, GuildConfig.guild_id == CheckIn.guild_id)
-                    .where(
-                        (CheckIn.status == "sending")
-                        | ((CheckIn.status == "scheduled") & (CheckIn.due_at <= now))
-                    )
-                    .order_by(CheckIn.due_at, CheckIn.id)
-                )
-            ).all()
+            rows = await due_rows(session, CheckIn, now)
         for checkin, grace_hours in rows:
-            if checkin.status == "sending":
+            if checkin.status == StepStatus.SENDING:
                 await self._resume(checkin, now)
                 continue
             grace = timedelta(hours=DEFAULT_GRACE_HOURS if grace_hours is None else grace_hours)
@@ -165,13 +149,17 @@ class CheckInService:
         prompt, ended = await self._prompt(checkin.id, late=False)
         if ended or not configured:
             why = "the pairing ended first" if ended else "the server is no longer configured"
-            await self._finish(checkin.id, "scheduled", "cancelled", now, note=why)
+            await self._finish(
+                checkin.id, StepStatus.SCHEDULED, StepStatus.CANCELLED, now, note=why
+            )
             return
         verdict = timeliness(checkin.due_at, now, grace)
         if verdict == "too_late":
             behind = (now - checkin.due_at).total_seconds() / 3600
             why = f"Nexus was offline at its time and came back {behind:.1f} h later"
-            if await self._finish(checkin.id, "scheduled", "skipped", now, note=why):
+            if await self._finish(
+                checkin.id, StepStatus.SCHEDULED, StepStatus.SKIPPED, now, note=why
+            ):
                 log.warning("check-in %s skipped: %s", checkin.id, why)
             return
         if prompt is None:
@@ -181,8 +169,8 @@ class CheckInService:
             claimed = await changed(
                 session,
                 update(CheckIn)
-                .where(CheckIn.id == checkin.id, CheckIn.status == "scheduled")
-                .values(status="sending", nonce=nonce, started_at=now),
+                .where(CheckIn.id == checkin.id, CheckIn.status == StepStatus.SCHEDULED)
+                .values(status=StepStatus.SENDING, nonce=nonce, started_at=now),
             )
         if claimed != 1:
             return
@@ -195,13 +183,19 @@ class CheckInService:
         if now - checkin.started_at > NONCE_WINDOW:
             log.warning("check-in %s: outcome unknown; not resent", checkin.id)
             await self._finish(
-                checkin.id, "sending", "failed", now, note="outcome unknown: interrupted"
+                checkin.id,
+                StepStatus.SENDING,
+                StepStatus.FAILED,
+                now,
+                note="outcome unknown: interrupted",
             )
             return
         late = checkin.started_at - checkin.due_at > LATE_AFTER
         prompt, ended = await self._prompt(checkin.id, late=late)
         if prompt is None or ended:
-            await self._finish(checkin.id, "sending", "cancelled", now, note="pairing ended")
+            await self._finish(
+                checkin.id, StepStatus.SENDING, StepStatus.CANCELLED, now, note="pairing ended"
+            )
             return
         await self._send(prompt, checkin.nonce, late)
 
@@ -211,7 +205,11 @@ class CheckInService:
             message_id = await self.transport.post_checkin(prompt, nonce)
         except Undeliverable as error:
             await self._finish(
-                prompt.checkin_id, "sending", "failed", self._clock.now(), str(error)
+                prompt.checkin_id,
+                StepStatus.SENDING,
+                StepStatus.FAILED,
+                self._clock.now(),
+                str(error),
             )
             return
         except asyncio.CancelledError:
@@ -221,8 +219,8 @@ class CheckInService:
             return
         await self._finish(
             prompt.checkin_id,
-            "sending",
-            "late" if late else "sent",
+            StepStatus.SENDING,
+            StepStatus.LATE if late else StepStatus.SENT,
             self._clock.now(),
             message_id=message_id,
         )
@@ -263,24 +261,10 @@ class CheckInService:
                 return None, True
             if pairing.thread_id is None:
                 return None, False
-            backend, frontend, project = await _pair(session, pairing)
+            pair = await _pair(session, checkin, pairing)
         hours = round((checkin.due_at - pairing.created_at).total_seconds() / 3600)
-        return (
-            CheckInPrompt(
-                checkin_id=checkin.id,
-                guild_id=checkin.guild_id,
-                pairing_id=pairing.id,
-                thread_id=pairing.thread_id,
-                project=project,
-                backend_user_id=backend.user_id,
-                frontend_user_id=frontend.user_id,
-                backend_name=user_text(backend.display_name, 80),
-                frontend_name=user_text(frontend.display_name, 80),
-                hours=hours,
-                late=late,
-            ),
-            False,
-        )
+        prompt = CheckInPrompt(**vars(pair), thread_id=pairing.thread_id, hours=hours, late=late)
+        return prompt, False
 
     # ----- answers -----------------------------------------------------------------------
 
@@ -296,28 +280,22 @@ class CheckInService:
             pairing = await session.get(Pairing, checkin.pairing_id)
             if pairing is None:
                 raise CheckInClosed()
-            backend, frontend, project = await _pair(session, pairing)
-            if user_id not in (backend.user_id, frontend.user_id):
+            pair = await _pair(session, checkin, pairing)
+            if user_id not in pair.user_ids:
                 raise NotInThisPair()
             if pairing.ended_at is not None:
                 raise CheckInClosed()
             first = checkin.answer != answer
-            if answer != "new_partner":  # a new partner is recorded once the unpair is done
+            # a new partner is recorded once the unpair is done
+            if answer != CheckInChoice.NEW_PARTNER:
                 checkin.answer = answer
                 checkin.answered_by = user_id
                 checkin.answered_at = now
             config = await session.get(GuildConfig, checkin.guild_id)
         return CheckInAnswer(
-            checkin_id=checkin_id,
-            guild_id=checkin.guild_id,
-            pairing_id=pairing.id,
+            **vars(pair),
             answer=answer,
             by_user_id=user_id,
-            project=project,
-            backend_user_id=backend.user_id,
-            frontend_user_id=frontend.user_id,
-            backend_name=user_text(backend.display_name, 80),
-            frontend_name=user_text(frontend.display_name, 80),
             mod_log_channel_id=config.mod_log_channel_id if config else None,
             thread_id=pairing.thread_id,
             first=first,
@@ -329,7 +307,11 @@ class CheckInService:
             await session.execute(
                 update(CheckIn)
                 .where(CheckIn.id == checkin_id)
-                .values(answer="new_partner", answered_by=user_id, answered_at=self._clock.now())
+                .values(
+                    answer=CheckInChoice.NEW_PARTNER,
+                    answered_by=user_id,
+                    answered_at=self._clock.now(),
+                )
             )
 
     async def counts(self, guild_id: int) -> CheckInCounts:
@@ -337,16 +319,26 @@ class CheckInService:
             rows = (
                 await session.execute(
                     select(CheckIn.answer).where(
-                        CheckIn.guild_id == guild_id, CheckIn.status.in_(("sent", "late"))
+                        CheckIn.guild_id == guild_id,
+                        CheckIn.status.in_(SENT_STATUSES),
                     )
                 )
             ).all()
         return CheckInCounts.of([answer for (answer,) in rows])
 
 
-async def _pair(session: AsyncSession, pairing: Pairing) -> tuple[Learner, Learner, str]:
+async def _pair(session: AsyncSession, checkin: CheckIn, pairing: Pairing) -> CheckInPair:
     backend = await session.get(Learner, pairing.backend_id)
     frontend = await session.get(Learner, pairing.frontend_id)
     assert backend is not None and frontend is not None  # rows cascade with the pairing
     project = await session.get(Project, pairing.project_id) if pairing.project_id else None
-    return backend, frontend, user_text(project.name if project else "your project", 100)
+    return CheckInPair(
+        checkin_id=checkin.id,
+        guild_id=checkin.guild_id,
+        pairing_id=pairing.id,
+        project=user_text(project.name if project else "your project", 100),
+        backend_user_id=backend.user_id,
+        frontend_user_id=frontend.user_id,
+        backend_name=user_text(backend.display_name, 80),
+        frontend_name=user_text(frontend.display_name, 80),
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
@@ -26,6 +27,13 @@ from bot.domain.first_week import (
     step_title,
 )
 from bot.domain.reminder_text import PREVIEW_SUGGESTIONS, mentions, render, truncate
+from bot.domain.statuses import (
+    OPEN_STATUSES,
+    SENT_STATUSES,
+    CohortStatus,
+    DeliveryStatus,
+    StepStatus,
+)
 from bot.domain.timezones import normalize_timezone, to_tzinfo
 from bot.errors import InvalidInput, NoCohort
 from bot.services.audit import AuditTrail
@@ -36,10 +44,23 @@ from bot.services.reminders import ReminderEngine
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DAYS_AHEAD = 366
-RUN_STATUSES = ("sending", "sent", "late")
-OPEN_STATUSES = ("scheduled", "sending")  # a cohort with none of these left has finished
+RUN_STATUSES = (StepStatus.SENDING, *SENT_STATUSES)
 WORDING_CHARS = 500
 PREVIEW_MENTIONS = 3
+
+
+async def _cancel_steps(
+    session: AsyncSession, *where: ColumnElement[bool], now: datetime, note: str
+) -> list[int]:
+    """Cancel the steps matching `where`, noting why; their ids (the caller disarms their
+    timers once the transaction has committed)."""
+    stopped = list((await session.scalars(select(Reminder.id).where(*where))).all())
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(stopped))
+        .values(status=StepStatus.CANCELLED, finished_at=now, note=note)
+    )
+    return stopped
 
 
 class CohortService:
@@ -93,7 +114,9 @@ class CohortService:
                 )
             old = (
                 await session.scalars(
-                    select(Cohort).where(Cohort.guild_id == guild_id, Cohort.status == "active")
+                    select(Cohort).where(
+                        Cohort.guild_id == guild_id, Cohort.status == CohortStatus.ACTIVE
+                    )
                 )
             ).all()
             old_ids = [c.id for c in old]
@@ -110,38 +133,31 @@ class CohortService:
                         )
                     ).all()
                 )
-                stopped = list(
-                    (
-                        await session.scalars(
-                            select(Reminder.id).where(
-                                Reminder.cohort_id.in_(old_ids), Reminder.status == "scheduled"
-                            )
-                        )
-                    ).all()
-                )
-                await session.execute(
-                    update(Reminder)
-                    .where(Reminder.id.in_(stopped))
-                    .values(status="cancelled", finished_at=now, note="replaced by a new plan")
+                stopped = await _cancel_steps(
+                    session,
+                    Reminder.cohort_id.in_(old_ids),
+                    Reminder.status == StepStatus.SCHEDULED,
+                    now=now,
+                    note="replaced by a new plan",
                 )
                 for cohort in old:
-                    cohort.status = "replaced"
+                    cohort.status = CohortStatus.REPLACED
             cohort = Cohort(
                 guild_id=guild_id,
                 start_date=start,
                 timezone=zone,
-                status="active",
+                status=CohortStatus.ACTIVE,
                 created_by=by_user,
                 created_at=now,
             )
             session.add(cohort)
             await session.flush()
             for step in steps:
-                status, note = "scheduled", None
+                status, note = StepStatus.SCHEDULED, None
                 if step.due_at < now and step.step.key in ran:
-                    status, note = "skipped", "already sent by the plan this one replaced"
+                    status, note = StepStatus.SKIPPED, "already sent by the plan this one replaced"
                 elif now - step.due_at > grace:
-                    status, note = "skipped", "already past when the cohort was started"
+                    status, note = StepStatus.SKIPPED, "already past when the cohort was started"
                 session.add(
                     Reminder(
                         cohort_id=cohort.id,
@@ -153,7 +169,7 @@ class CohortService:
                         due_at=step.due_at,
                         status=status,
                         note=note,
-                        finished_at=now if status == "skipped" else None,
+                        finished_at=now if status == StepStatus.SKIPPED else None,
                     )
                 )
             change = Change("cohort · start", was, _cohort_text(cohort))
@@ -161,7 +177,7 @@ class CohortService:
         self._engine.disarm(stopped)
         overview = await self._overview(cohort.id, replaced=len(old_ids))
         for reminder in overview.reminders:
-            if reminder.status == "scheduled":
+            if reminder.status == StepStatus.SCHEDULED:
                 self._engine.arm(reminder.id, reminder.due_at)
         self._engine.wake()
         return overview
@@ -202,7 +218,7 @@ class CohortService:
         overview = await self._overview(cohort_id)
         previews = []
         for reminder in overview.reminders:
-            if reminder.status != "scheduled":
+            if reminder.status != StepStatus.SCHEDULED:
                 continue
             routing = route(select_audience(reminder.audience, members))
             target = config.channel_id
@@ -233,23 +249,15 @@ class CohortService:
             cohort_id = await _active_cohort_id(session, guild_id)
             if cohort_id is None:
                 raise NoCohort(active=True)
-            stopped = list(
-                (
-                    await session.scalars(
-                        select(Reminder.id).where(
-                            Reminder.cohort_id == cohort_id,
-                            Reminder.status.in_(("scheduled", "sending")),
-                        )
-                    )
-                ).all()
-            )
-            await session.execute(
-                update(Reminder)
-                .where(Reminder.id.in_(stopped))
-                .values(status="cancelled", finished_at=now, note="cancelled by a moderator")
+            stopped = await _cancel_steps(
+                session,
+                Reminder.cohort_id == cohort_id,
+                Reminder.status.in_(OPEN_STATUSES),
+                now=now,
+                note="cancelled by a moderator",
             )
             cohort = await session.get_one(Cohort, cohort_id)
-            cohort.status = "cancelled"
+            cohort.status = CohortStatus.CANCELLED
             change = Change("cohort · cancel", _cohort_text(cohort), "cancelled")
             await self._audit.record(guild_id, by_user, [change], session=session)
         self._engine.disarm(stopped)
@@ -276,7 +284,7 @@ class CohortService:
             for reminder_id, status, via, count in rows:
                 bucket = counts.setdefault(reminder_id, {})
                 bucket[status] = bucket.get(status, 0) + count
-                if via == "dm" and status == "sent":
+                if via == "dm" and status == DeliveryStatus.SENT:
                     bucket["dm"] = bucket.get("dm", 0) + count
         zone = to_tzinfo(cohort.timezone)
         views = tuple(
@@ -289,16 +297,20 @@ class CohortService:
                 local=r.due_at.astimezone(zone),
                 status=r.status,
                 note=r.note,
-                sent=counts.get(r.id, {}).get("sent", 0),
-                failed=counts.get(r.id, {}).get("failed", 0),
-                waiting=counts.get(r.id, {}).get("pending", 0)
-                + counts.get(r.id, {}).get("claimed", 0),
+                sent=counts.get(r.id, {}).get(DeliveryStatus.SENT, 0),
+                failed=counts.get(r.id, {}).get(DeliveryStatus.FAILED, 0),
+                waiting=counts.get(r.id, {}).get(DeliveryStatus.PENDING, 0)
+                + counts.get(r.id, {}).get(DeliveryStatus.CLAIMED, 0),
                 by_dm=counts.get(r.id, {}).get("dm", 0),
             )
             for r in reminders
         )
         status = cohort.status
-        if status == "active" and views and all(v.status not in OPEN_STATUSES for v in views):
+        if (
+            status == CohortStatus.ACTIVE
+            and views
+            and all(v.status not in OPEN_STATUSES for v in views)
+        ):
             status = "finished"  # its last step has run: nothing more will happen
         return CohortOverview(
             cohort.id, cohort.start_date, cohort.timezone, status, views, replaced
@@ -321,7 +333,7 @@ def parse_start_date(text: str) -> date:
 async def _active_cohort_id(session: Any, guild_id: int) -> int | None:
     cohort_id: int | None = await session.scalar(
         select(Cohort.id)
-        .where(Cohort.guild_id == guild_id, Cohort.status == "active")
+        .where(Cohort.guild_id == guild_id, Cohort.status == CohortStatus.ACTIVE)
         .order_by(Cohort.id.desc())
         .limit(1)
     )

@@ -13,16 +13,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.db.changes import ChangeFeed
-from bot.db.engine import Sessions
 from bot.db.models import Cohort, GuildConfig, Learner, Pairing, Project, Reminder
 from bot.domain.audit import Change, channel_ref, differences, literal, role_ref
 from bot.domain.checkins import DEFAULT_HOURS, MAX_HOURS
 from bot.domain.server import CohortState, ServerOverview, ServerSettings
+from bot.domain.statuses import SENT_STATUSES, StepStatus
 from bot.domain.timezones import normalize_timezone
 from bot.errors import InvalidInput, NotConfigured
-from bot.services.audit import AuditTrail
+from bot.services.audit import Audited, AuditTrail
 from bot.services.cache import GuildCache
 from bot.services.lookups import server_config
 
@@ -45,22 +44,15 @@ class SetupRoles:
     mod_log_channel_id: int | None = None
 
 
-class GuildService:
-    def __init__(
-        self,
-        sessions: Sessions,
-        clock: Clock,
-        changes: ChangeFeed,
-        *,
-        audit: AuditTrail | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._changes = changes
-        self._audit = audit or AuditTrail(sessions, clock)
+@dataclass(eq=False)
+class GuildService(Audited):
+    _changes: ChangeFeed
+
+    def __post_init__(self, audit: AuditTrail | None) -> None:
+        super().__post_init__(audit)
         self._on_setup: list[SetupHook] = []
         self._configs: GuildCache[GuildConfig | None] = GuildCache(self._read)
-        changes.subscribe("settings", self._configs.invalidate)
+        self._changes.subscribe("settings", self._configs.invalidate)
 
     async def _read(self, guild_id: int) -> GuildConfig | None:
         async with self._sessions() as session:
@@ -237,8 +229,10 @@ async def _cohort_state(session: AsyncSession, cohort: Cohort) -> CohortState:
             .order_by(Reminder.due_at)
         )
     ).all()
-    done = sum(1 for _, status, _ in steps if status in ("sent", "late", "skipped"))
-    upcoming = next(((key, due) for key, status, due in steps if status == "scheduled"), None)
+    done = sum(1 for _, status, _ in steps if status in (*SENT_STATUSES, StepStatus.SKIPPED))
+    upcoming = next(
+        ((key, due) for key, status, due in steps if status == StepStatus.SCHEDULED), None
+    )
     return CohortState(
         start_date=cohort.start_date,
         timezone=cohort.timezone,

@@ -12,16 +12,14 @@ import gc
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.db.base import Base
-from bot.db.engine import Sessions
 from bot.db.models import LearnFeedback, LearnMiss
 from bot.domain.audit import Change
 from bot.domain.knowledge import (
@@ -40,14 +38,13 @@ from bot.domain.knowledge import (
     paginate,
 )
 from bot.errors import ArticleNotFound
-from bot.services.audit import AuditTrail
+from bot.services.audit import Audited
 from bot.services.guilds import GuildService
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ReloadResult:
+class ReloadResult(NamedTuple):
     report: LoadReport
     changes: LibraryChanges
 
@@ -122,26 +119,15 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-class KnowledgeService:
-    def __init__(
-        self,
-        sessions: Sessions,
-        clock: Clock,
-        directory: Path,
-        guilds: GuildService,
-        *,
-        audit: AuditTrail | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._guilds = guilds
-        self._clock = clock
-        self._audit = audit or AuditTrail(sessions, clock)
-        self._directory = directory
-        self._library = empty_library()
-        self._pages: dict[str, tuple[Page, ...]] = {}
-        self._lock = asyncio.Lock()
-        self._warming: asyncio.Future[None] | None = None
-        self._initial: asyncio.Future[LoadReport] | None = None
+@dataclass(eq=False)
+class KnowledgeService(Audited):
+    _directory: Path
+    _guilds: GuildService
+    _library: Library = field(default_factory=empty_library, init=False)
+    _pages: dict[str, tuple[Page, ...]] = field(default_factory=dict, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _warming: asyncio.Future[None] | None = field(default=None, init=False)
+    _initial: asyncio.Future[LoadReport] | None = field(default=None, init=False)
 
     @property
     def library(self) -> Library:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -50,8 +51,8 @@ from bot.domain.learners import (
     is_looking,
     json_value,
 )
-from bot.domain.pairing import RequestStatus
 from bot.domain.roles import opposite
+from bot.domain.statuses import RequestStatus
 from bot.errors import InvalidInput, NotAnnounced, UnknownProject
 from bot.services.catalog import CatalogService, find_or_create_custom
 from bot.services.drafts import FIELDS as DRAFT_FIELDS
@@ -218,20 +219,13 @@ LEARNER_AND_PARTNERS = (
 """A member's learner row and current partners, in one query (a row per partner)."""
 
 
+@dataclass(eq=False)
 class LearnerService:
-    def __init__(
-        self,
-        sessions: Sessions,
-        clock: Clock,
-        catalog: CatalogService,
-        guilds: GuildService,
-        changes: ChangeFeed,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._catalog = catalog
-        self._guilds = guilds
-        self._changes = changes
+    _sessions: Sessions
+    _clock: Clock
+    _catalog: CatalogService
+    _guilds: GuildService
+    _changes: ChangeFeed
 
     async def set_reminders(
         self, guild_id: int, user_id: int, display_name: str, setting: str
@@ -660,9 +654,7 @@ async def _delete(session: AsyncSession, model: Any, condition: ColumnElement[bo
 
 
 def _post(learner: Learner) -> PostLocation | None:
-    if learner.announcement_channel_id and learner.announcement_message_id:
-        return PostLocation(learner.announcement_channel_id, learner.announcement_message_id)
-    return None
+    return PostLocation.of(learner.announcement_channel_id, learner.announcement_message_id)
 
 
 def _jsonable(value: Any) -> Any:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.clock import Clock
-from bot.db.engine import Sessions
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
 from bot.domain.audit import NOTHING, Change, literal, user_ref
 from bot.domain.catalog import CatalogEntry, code, describe
@@ -38,10 +37,10 @@ from bot.domain.pairing import (
     PairResult,
     ProjectInfo,
     RequestInfo,
-    RequestStatus,
     WaitMatch,
 )
 from bot.domain.roles import opposite
+from bot.domain.statuses import RequestStatus
 from bot.errors import (
     InvalidInput,
     NexusError,
@@ -52,7 +51,7 @@ from bot.errors import (
     RequestClosed,
     UnknownProject,
 )
-from bot.services.audit import AuditTrail
+from bot.services.audit import Audited
 from bot.services.catalog import CatalogService
 from bot.services.claims import Claims
 from bot.services.guilds import GuildService
@@ -105,25 +104,16 @@ when the newcomer is not an active learner of the server with a project and a tr
 once, run in a read-only session, since most announces meet nobody waiting."""
 
 
-class MatchingService:
-    def __init__(
-        self,
-        sessions: Sessions,
-        clock: Clock,
-        catalog: CatalogService,
-        guilds: GuildService,
-        claims: Claims,
-        *,
-        audit: AuditTrail | None = None,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._audit = audit or AuditTrail(sessions, clock)
-        self._catalog = catalog
-        self._claims = claims
-        self._guilds = guilds
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._zones: defaultdict[int, set[str]] = defaultdict(set)  # time zones seen, per server
+@dataclass(eq=False)
+class MatchingService(Audited):
+    _catalog: CatalogService
+    _guilds: GuildService
+    _claims: Claims
+    _locks: defaultdict[int, asyncio.Lock] = field(
+        default_factory=lambda: defaultdict(asyncio.Lock), init=False
+    )
+    #: the time zones seen, per server
+    _zones: defaultdict[int, set[str]] = field(default_factory=lambda: defaultdict(set), init=False)
 
     def _lock(self, guild_id: int) -> asyncio.Lock:
         """Serialises pairing decisions within one server (one bot process)."""

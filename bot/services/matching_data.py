@@ -21,15 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project
 from bot.domain.evenings import Window, shared_evening
+from bot.domain.learners import PostLocation
 from bot.domain.matching import Candidate, Seeker
-from bot.domain.pairing import (
-    KICKOFF_ITEMS,
-    LearnerInfo,
-    PairingInfo,
-    ProjectInfo,
-    RequestInfo,
-    RequestStatus,
-)
+from bot.domain.pairing import KICKOFF_ITEMS, LearnerInfo, PairingInfo, ProjectInfo, RequestInfo
+from bot.domain.statuses import RequestStatus
+from bot.services.rows import from_row
 
 
 def learner_info(learner: Learner, config: GuildConfig) -> LearnerInfo:
@@ -43,8 +39,6 @@ def learner_info(learner: Learner, config: GuildConfig) -> LearnerInfo:
         timezone=learner.timezone or config.timezone or "UTC",
         summary=learner.summary,
         repo=learner.repo,
-        announcement_channel_id=learner.announcement_channel_id,
-        announcement_message_id=learner.announcement_message_id,
     )
 
 
@@ -142,46 +136,42 @@ def sync_window(a: LearnerInfo, b: LearnerInfo, now: datetime) -> Window | None:
     return shared_evening(a.timezone, b.timezone, now.date())
 
 
+async def _two(
+    session: AsyncSession, config: GuildConfig, one_id: int, other_id: int
+) -> tuple[LearnerInfo, LearnerInfo]:
+    one = await session.get(Learner, one_id)
+    other = await session.get(Learner, other_id)
+    assert one is not None and other is not None  # rows cascade with their request or pairing
+    return learner_info(one, config), learner_info(other, config)
+
+
 async def request_info(
     session: AsyncSession, request: PairRequest, config: GuildConfig
 ) -> RequestInfo:
-    requester = await session.get(Learner, request.requester_id)
-    invitee = await session.get(Learner, request.invitee_id)
-    assert requester is not None and invitee is not None
-    project = project_info(await session.get(Project, request.project_id))
-    one, two = learner_info(requester, config), learner_info(invitee, config)
-    return RequestInfo(
+    one, two = await _two(session, config, request.requester_id, request.invitee_id)
+    return from_row(
+        RequestInfo,
+        request,
         request_id=request.id,
-        guild_id=request.guild_id,
         channel_id=config.channel_id,
-        status=request.status,
         requester=one,
         invitee=two,
-        project=project,
-        expires_at=request.expires_at,
+        project=project_info(await session.get(Project, request.project_id)),
         overlap=sync_window(one, two, request.created_at),
-        notify_channel_id=request.notify_channel_id,
-        notify_message_id=request.notify_message_id,
+        invitation=PostLocation.of(request.notify_channel_id, request.notify_message_id),
     )
 
 
 async def pairing_info(session: AsyncSession, pairing: Pairing, config: GuildConfig) -> PairingInfo:
-    backend = await session.get(Learner, pairing.backend_id)
-    frontend = await session.get(Learner, pairing.frontend_id)
-    assert backend is not None and frontend is not None
-    one, two = learner_info(backend, config), learner_info(frontend, config)
-    return PairingInfo(
+    one, two = await _two(session, config, pairing.backend_id, pairing.frontend_id)
+    return from_row(
+        PairingInfo,
+        pairing,
         pairing_id=pairing.id,
-        guild_id=pairing.guild_id,
         channel_id=config.channel_id,
         project=project_info(await session.get(Project, pairing.project_id)),
         backend=one,
         frontend=two,
-        created_at=pairing.created_at,
         sync_window=sync_window(one, two, pairing.created_at),
-        thread_id=pairing.thread_id,
-        created_by=pairing.created_by,
-        ended_at=pairing.ended_at,
-        end_reason=pairing.end_reason,
         checklist=tuple(k for k in KICKOFF_ITEMS if k in (pairing.checklist or [])),
     )

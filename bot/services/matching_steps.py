@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest
 from bot.domain.matching import why_not
-from bot.domain.pairing import PairResult, RequestInfo, RequestStatus
+from bot.domain.pairing import PairResult, RequestInfo
+from bot.domain.statuses import RequestStatus
 from bot.errors import NoRoom, NotAMatch, NotAnnounced, RequestClosed
 from bot.services.checkins import schedule_checkin
 from bot.services.lookups import learner_by_user
@@ -166,7 +167,7 @@ async def create_pairing(
             )
         )
         for request in stale.all():
-            request.status = "cancelled"
+            request.status = RequestStatus.CANCELLED
             request.decided_at = now
             withdrawn.append(await request_info(session, request, config))
     return PairResult(await pairing_info(session, pairing, config), withdrawn)

@@ -60,6 +60,7 @@ from bot.domain.reminder_text import (
     template_fields,
 )
 from bot.domain.stats import ChartData
+from bot.domain.statuses import DeliveryStatus, StepStatus
 from bot.domain.text import truncate, user_text
 from bot.domain.timezones import to_tzinfo
 from bot.services.claims import Claims
@@ -161,27 +162,24 @@ class FanOut:
         return f"{LATE_NOTE}\n{text}" if self.late else text
 
 
+def _uncounted(outcome: str, count: int) -> None:
+    """What `BatchDelivery.on_outcome` does until the bot's metrics are attached."""
+
+
+@dataclass(eq=False)
 class BatchDelivery:
     """Claims, sends and marks the batches of one reminder at a time (see the module doc)."""
 
-    def __init__(
-        self,
-        sessions: Sessions,
-        clock: Clock,
-        roster: CohortRoster,
-        suggestions: SuggestionSource,
-        claims: Claims,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._roster = roster
-        self.suggestions = suggestions
-        self.claims = claims
-        self.transport: ReminderTransport | None = None
-        #: Told how many recipients each batch reached or missed ("sent", "late", "failed"),
-        #: or moved from a refused DM to the channel ("dm_fallback").
-        self.on_outcome: Callable[[str, int], None] = lambda outcome, count: None
-        self.charts: ChartSource | None = None
+    _sessions: Sessions
+    _clock: Clock
+    _roster: CohortRoster
+    suggestions: SuggestionSource
+    claims: Claims
+    transport: ReminderTransport | None = field(default=None, init=False)
+    #: Told how many recipients each batch reached or missed ("sent", "late", "failed"),
+    #: or moved from a refused DM to the channel ("dm_fallback").
+    on_outcome: Callable[[str, int], None] = field(default_factory=lambda: _uncounted, init=False)
+    charts: ChartSource | None = field(default=None, init=False)
 
     async def run(self, reminder_id: int) -> None:
         """Send what is left of a `sending` reminder; stops early when an outcome is unknown."""
@@ -201,7 +199,7 @@ class BatchDelivery:
     async def _prepare(self, reminder_id: int) -> FanOut | None:
         async with self._sessions() as session:
             reminder = await session.get(Reminder, reminder_id)
-            if reminder is None or reminder.status != "sending":
+            if reminder is None or reminder.status != StepStatus.SENDING:
                 return None
             cohort = await session.get(Cohort, reminder.cohort_id)
             config = await session.get(GuildConfig, reminder.guild_id)
@@ -215,7 +213,7 @@ class BatchDelivery:
                 await session.scalars(
                     select(Delivery.user_id).where(
                         Delivery.reminder_id == reminder_id,
-                        Delivery.status.in_(("pending", "claimed")),
+                        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)),
                     )
                 )
             ).all()
@@ -248,7 +246,10 @@ class BatchDelivery:
     async def _resolve_claimed(self, plan: FanOut) -> bool:
         """Batches claimed before a crash (by this process, or by one whose lease ran out):
         take them over, then resend with their nonce, or give up if too old."""
-        claimed = (Delivery.reminder_id == plan.reminder_id, Delivery.status == "claimed")
+        claimed = (
+            Delivery.reminder_id == plan.reminder_id,
+            Delivery.status == DeliveryStatus.CLAIMED,
+        )
         async with self._sessions.begin() as session:
             orphans = (
                 await session.scalars(
@@ -288,7 +289,7 @@ class BatchDelivery:
             status = await session.scalar(
                 select(Reminder.status).where(Reminder.id == plan.reminder_id)
             )
-            if status != "sending":
+            if status != StepStatus.SENDING:
                 return None
             via = "channel"
             rows = await self._pending(session, plan.reminder_id, "channel", MAX_MENTIONS)
@@ -306,8 +307,8 @@ class BatchDelivery:
                 session,
                 Delivery,
                 [i for i, _ in rows],
-                also=[Delivery.status == "pending"],
-                status="claimed",
+                also=[Delivery.status == DeliveryStatus.PENDING],
+                status=DeliveryStatus.CLAIMED,
                 batch_key=key,
                 claimed_at=now,
             )
@@ -361,7 +362,11 @@ class BatchDelivery:
             return False
         async with self._sessions.begin() as session:
             settled = await self._settle(
-                session, batch, status="sent", sent_at=self._clock.now(), message_id=message_id
+                session,
+                batch,
+                status=DeliveryStatus.SENT,
+                sent_at=self._clock.now(),
+                message_id=message_id,
             )
         self.on_outcome("late" if plan.late else "sent", settled)
         return True
@@ -382,7 +387,7 @@ class BatchDelivery:
             moved = await self._settle(
                 session,
                 batch,
-                status="pending",
+                status=DeliveryStatus.PENDING,
                 via="channel",
                 batch_key=None,
                 claimed_at=None,
@@ -396,7 +401,9 @@ class BatchDelivery:
         """Mark a batch failed; for a channel refusal, the rest of the channel rows too (the
         same refusal would repeat, and repeated 4xx count against the bot's invalid quota)."""
         async with self._sessions.begin() as session:
-            failed = await self._settle(session, batch, status="failed", error=truncate(error, 300))
+            failed = await self._settle(
+                session, batch, status=DeliveryStatus.FAILED, error=truncate(error, 300)
+            )
             if rest_of_channel:
                 reminder_id = await session.scalar(
                     select(Delivery.reminder_id).where(Delivery.batch_key == batch.key).limit(1)
@@ -406,11 +413,11 @@ class BatchDelivery:
                     update(Delivery)
                     .where(
                         Delivery.reminder_id == reminder_id,
-                        Delivery.status == "pending",
+                        Delivery.status == DeliveryStatus.PENDING,
                         Delivery.via == "channel",
                         self.claims.free(Delivery),
                     )
-                    .values(status="failed", error=truncate(error, 300)),
+                    .values(status=DeliveryStatus.FAILED, error=truncate(error, 300)),
                 )
         self.on_outcome("failed", failed)
 
@@ -422,7 +429,7 @@ class BatchDelivery:
             session,
             Delivery,
             Delivery.batch_key == batch.key,
-            Delivery.status == "claimed",
+            Delivery.status == DeliveryStatus.CLAIMED,
             **values,
         )
 
@@ -435,7 +442,7 @@ class BatchDelivery:
                 select(Delivery.id, Delivery.user_id)
                 .where(
                     Delivery.reminder_id == reminder_id,
-                    Delivery.status == "pending",
+                    Delivery.status == DeliveryStatus.PENDING,
                     Delivery.via == via,
                     self.claims.free(Delivery),
                 )
@@ -457,19 +464,22 @@ class BatchDelivery:
                     )
                 ).all()
             )
-            if counts.get("pending") or counts.get("claimed"):
+            if counts.get(DeliveryStatus.PENDING) or counts.get(DeliveryStatus.CLAIMED):
                 return
             reminder = await session.get(Reminder, plan.reminder_id)
-            if reminder is None or reminder.status != "sending":
+            if reminder is None or reminder.status != StepStatus.SENDING:
                 return
-            reminder.status = "late" if plan.late else "sent"
+            reminder.status = StepStatus.LATE if plan.late else StepStatus.SENT
             reminder.finished_at = now
-            failed = counts.get("failed", 0)
+            failed = counts.get(DeliveryStatus.FAILED, 0)
             error = None
             if failed:
                 error = await session.scalar(
                     select(Delivery.error)
-                    .where(Delivery.reminder_id == plan.reminder_id, Delivery.status == "failed")
+                    .where(
+                        Delivery.reminder_id == plan.reminder_id,
+                        Delivery.status == DeliveryStatus.FAILED,
+                    )
                     .limit(1)
                 )
                 notes = [reminder.note] if reminder.note else []

@@ -17,12 +17,13 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import insert, select, update
 
 from bot.clock import Clock
 from bot.db.engine import Sessions
 from bot.db.models import Delivery, GuildConfig, Reminder
 from bot.domain.first_week import route, select_audience, step_title, timeliness
+from bot.domain.statuses import OPEN_STATUSES, DeliveryStatus, StepStatus
 from bot.domain.text import truncate
 from bot.services.claims import Claims
 from bot.services.cohort_members import CohortRoster, MemberDirectory, SuggestionSource
@@ -33,6 +34,7 @@ from bot.services.reminder_delivery import (
     ReminderTransport,
     changed,
 )
+from bot.services.sweeps import SweepTimer, due_rows
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class ReminderEngine:
         self._roster = roster
         self._delivery = BatchDelivery(sessions, clock, roster, suggestions, claims)
         self._serves = serves  # the servers whose shard this process runs (their members)
-        self._sweep_seconds = sweep_seconds
+        self._timer = SweepTimer(scheduler, SWEEP_JOB, sweep_seconds, self._tick)
         self._lock = asyncio.Lock()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._wakers: set[asyncio.Task[None]] = set()
@@ -87,7 +89,8 @@ class ReminderEngine:
         async with self._sessions() as session:
             rows = await session.execute(
                 select(Reminder.guild_id, Reminder.due_at).where(
-                    Reminder.status.in_(("scheduled", "sending")), Reminder.due_at <= now
+                    Reminder.status.in_(OPEN_STATUSES),
+                    Reminder.due_at <= now,
                 )
             )
             due = [due_at for guild_id, due_at in rows if self._serves(guild_id)]
@@ -99,25 +102,15 @@ class ReminderEngine:
 
     @property
     def started(self) -> bool:
-        return (
-            self._delivery.transport is not None and self._scheduler.get_job(SWEEP_JOB) is not None
-        )
+        return self._delivery.transport is not None and self._timer.running
 
     async def start(self) -> None:
         """Arm the timers from the database and catch up on anything missed while down."""
-        self._scheduler.add_job(
-            self._tick,
-            "interval",
-            seconds=self._sweep_seconds,
-            id=SWEEP_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
+        self._timer.start()
         now = self._clock.now()
         async with self._sessions() as session:
             rows = await session.execute(
-                select(Reminder.id, Reminder.due_at).where(Reminder.status == "scheduled")
+                select(Reminder.id, Reminder.due_at).where(Reminder.status == StepStatus.SCHEDULED)
             )
             for reminder_id, due_at in rows:
                 if due_at > now:
@@ -126,8 +119,9 @@ class ReminderEngine:
 
     async def stop(self) -> None:
         """Remove the timers and stop fan-outs (unfinished batches resume on the next start)."""
+        self._timer.stop()
         for job in list(self._scheduler.get_jobs()):
-            if job.id == SWEEP_JOB or job.id.startswith("reminder:"):
+            if job.id.startswith("reminder:"):
                 job.remove()
         tasks = [*self._tasks.values(), *self._wakers]
         for task in tasks:
@@ -178,26 +172,11 @@ class ReminderEngine:
         async with self._lock:
             now = self._clock.now()
             async with self._sessions() as session:
-                rows = (
-                    await session.execute(
-                        select(Reminder, GuildConfig.reminder_grace_hours)
-                        .outerjoin(GuildConfig, GuildConfig.guild_id == Reminder.guild_id)
-                        .where(
-                            or_(
-                                Reminder.status == "sending",
-                                and_(
-                                    Reminder.status == "scheduled",
-                                    Reminder.due_at <= now + TIMER_SLACK,
-                                ),
-                            )
-                        )
-                        .order_by(Reminder.due_at, Reminder.id)
-                    )
-                ).all()
+                rows = await due_rows(session, Reminder, now + TIMER_SLACK)
             for reminder, grace_hours in rows:
                 if reminder.id in self._tasks or not self._serves(reminder.guild_id):
                     continue
-                if reminder.status == "scheduled":
+                if reminder.status == StepStatus.SCHEDULED:
                     grace = timedelta(
                         hours=DEFAULT_GRACE_HOURS if grace_hours is None else grace_hours
                     )
@@ -232,8 +211,8 @@ class ReminderEngine:
             done = await changed(
                 session,
                 update(Reminder)
-                .where(Reminder.id == reminder.id, Reminder.status == "scheduled")
-                .values(status="skipped", finished_at=now, note=truncate(why, 300)),
+                .where(Reminder.id == reminder.id, Reminder.status == StepStatus.SCHEDULED)
+                .values(status=StepStatus.SKIPPED, finished_at=now, note=truncate(why, 300)),
             )
             if done != 1:
                 return
@@ -253,8 +232,8 @@ class ReminderEngine:
             moved = await changed(
                 session,
                 update(Reminder)
-                .where(Reminder.id == reminder_id, Reminder.status == "scheduled")
-                .values(status="sending", started_at=now),
+                .where(Reminder.id == reminder_id, Reminder.status == StepStatus.SCHEDULED)
+                .values(status=StepStatus.SENDING, started_at=now),
             )
             if moved != 1:
                 return False
@@ -262,7 +241,11 @@ class ReminderEngine:
             assert reminder is not None
             config = await session.get(GuildConfig, reminder.guild_id)
             assert config is not None
-            base = {"reminder_id": reminder_id, "guild_id": reminder.guild_id, "status": "pending"}
+            base = {
+                "reminder_id": reminder_id,
+                "guild_id": reminder.guild_id,
+                "status": DeliveryStatus.PENDING,
+            }
             if reminder.audience == "moderators":
                 rows = [{**base, "user_id": MODERATORS_POST, "via": "channel"}]
             else:

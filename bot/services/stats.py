@@ -21,7 +21,7 @@ from bot.db.models import (
     PairRequest,
     Project,
 )
-from bot.domain.checkins import MET, CheckInCounts, checkin_state
+from bot.domain.checkins import CheckInCounts, checkin_state
 from bot.domain.export import (
     LearnerRow,
     PairingRow,
@@ -40,11 +40,13 @@ from bot.domain.stats import (
     aggregate,
     funnel,
 )
+from bot.domain.statuses import SENT_STATUSES, CheckInChoice, CohortStatus
 from bot.domain.timezones import to_tzinfo
 from bot.errors import InvalidInput
 from bot.services.audit import AuditTrail
 from bot.services.cohort_members import CohortRoster
 from bot.services.lookups import server_config
+from bot.services.rows import from_row
 
 WEEK_DAYS = 7
 
@@ -152,7 +154,7 @@ class StatsService:
             ]
             top_misses = [] if chosen is not None else await self._misses(session, guild_id, misses)
             checkins = select(CheckIn.answer).where(
-                CheckIn.guild_id == guild_id, CheckIn.status.in_(("sent", "late"))
+                CheckIn.guild_id == guild_id, CheckIn.status.in_(SENT_STATUSES)
             )
             if chosen is not None:
                 checkins = checkins.join(Pairing, Pairing.id == CheckIn.pairing_id).where(
@@ -184,7 +186,7 @@ class StatsService:
         now = self._clock.now()
         cohort = await session.scalar(
             select(Cohort)
-            .where(Cohort.guild_id == guild_id, Cohort.status == "active")
+            .where(Cohort.guild_id == guild_id, Cohort.status == CohortStatus.ACTIVE)
             .order_by(Cohort.id.desc())
             .limit(1)
         )
@@ -217,7 +219,7 @@ class StatsService:
         met_pairings = set(
             await session.scalars(
                 select(CheckIn.pairing_id).where(
-                    CheckIn.guild_id == guild_id, CheckIn.answer == MET
+                    CheckIn.guild_id == guild_id, CheckIn.answer == CheckInChoice.MET
                 )
             )
         )
@@ -294,18 +296,10 @@ class StatsService:
                 state = checkin_state(checkin_status, checkin_answer)
                 outcome[pairing.backend_id] = outcome[pairing.frontend_id] = state
         learners = [
-            LearnerRow(
-                user_id=learner.user_id,
-                display_name=learner.display_name,
+            from_row(
+                LearnerRow,
+                learner,
                 project=project,
-                role=learner.role,
-                summary=learner.summary,
-                repo=learner.repo,
-                timezone=learner.timezone,
-                announced_at=learner.announced_at,
-                active=learner.active,
-                reminders=learner.reminders,
-                waiting_since=learner.waiting_since,
                 partners=tuple(partners.get(learner.id, ())),
                 checkin=outcome.get(learner.id, ""),
             )

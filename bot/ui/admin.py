@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.domain.server import ServerOverview, ServerSettings, next_steps
+from bot.domain.statuses import CohortStatus
 from bot.ui import embeds
 
 
@@ -66,7 +67,7 @@ def _cohort_text(overview: ServerOverview) -> str:
     if cohort is None:
         return "No first week scheduled yet."
     start = f"First week from **{cohort.start_date.isoformat()}** ({cohort.timezone})"
-    if cohort.status != "active":
+    if cohort.status != CohortStatus.ACTIVE:
         return f"{start}: {cohort.status}. {cohort.done} of {cohort.total} steps went out."
     text = f"{start}: {cohort.done} of {cohort.total} steps done."
     if cohort.next_step and cohort.next_due:

@@ -7,18 +7,19 @@ from typing import Protocol
 
 import discord
 
-from bot.domain.checkins import ANSWER_LABELS, MET, NEW_PARTNER, STUCK, CheckInPrompt, prompt_text
+from bot.domain.checkins import ANSWER_LABELS, CheckInPrompt, prompt_text
+from bot.domain.statuses import CheckInChoice
 from bot.ui.persistent import PersistentButton
 
 COG_NAME = "CheckIns"
-_SHORT = {MET: "met", STUCK: "stuck", NEW_PARTNER: "new"}
+_SHORT = {CheckInChoice.MET: "met", CheckInChoice.STUCK: "stuck", CheckInChoice.NEW_PARTNER: "new"}
 _LONG = {short: answer for answer, short in _SHORT.items()}
 _STYLE = {
-    MET: discord.ButtonStyle.success,
-    STUCK: discord.ButtonStyle.secondary,
-    NEW_PARTNER: discord.ButtonStyle.danger,
+    CheckInChoice.MET: discord.ButtonStyle.success,
+    CheckInChoice.STUCK: discord.ButtonStyle.secondary,
+    CheckInChoice.NEW_PARTNER: discord.ButtonStyle.danger,
 }
-_EMOJI = {MET: "✅", STUCK: "🆘", NEW_PARTNER: "🔁"}
+_EMOJI = {CheckInChoice.MET: "✅", CheckInChoice.STUCK: "🆘", CheckInChoice.NEW_PARTNER: "🔁"}
 
 
 class CheckInHandlers(Protocol):
@@ -38,17 +39,14 @@ class CheckInButton(
 
     cog = COG_NAME
 
-    def __init__(self, checkin_id: int, answer: str) -> None:
+    def __init__(self, checkin_id: int, answer: CheckInChoice) -> None:
+        self.checkin_id, self.answer = checkin_id, answer
         super().__init__(
-            discord.ui.Button(
-                label=ANSWER_LABELS[answer],
-                style=_STYLE[answer],
-                emoji=_EMOJI[answer],
-                custom_id=f"nexus:checkin:{_SHORT[answer]}:{checkin_id}",
-            )
+            custom_id=f"nexus:checkin:{_SHORT[answer]}:{checkin_id}",
+            label=ANSWER_LABELS[answer],
+            style=_STYLE[answer],
+            emoji=_EMOJI[answer],
         )
-        self.checkin_id = checkin_id
-        self.answer = answer
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> CheckInButton:
@@ -60,26 +58,17 @@ class CheckInButton(
 
 
 class ConfirmNewPartnerButton(
-    PersistentButton, template=r"nexus:checkin:confirm:(?P<id>\d+):(?P<user>\d+)"
+    PersistentButton, template=r"nexus:checkin:confirm:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
 ):
     """ "Yes, end our pairing": only the learner who asked may press it."""
 
     cog = COG_NAME
 
-    def __init__(self, checkin_id: int, user_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Yes, end our pairing",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"nexus:checkin:confirm:{checkin_id}:{user_id}",
-            )
-        )
-        self.checkin_id = checkin_id
-        self.owner_id = user_id
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> ConfirmNewPartnerButton:
-        return cls(int(match["id"]), int(match["user"]))
+    def __init__(self, checkin_id: int, owner_id: int) -> None:
+        self.checkin_id, self.owner_id = checkin_id, owner_id
+        custom = f"nexus:checkin:confirm:{checkin_id}:{owner_id}"
+        danger = discord.ButtonStyle.danger
+        super().__init__(custom_id=custom, label="Yes, end our pairing", style=danger)
 
     async def run(self, interaction: discord.Interaction) -> None:
         handlers: CheckInHandlers = self.handler(interaction)
@@ -88,7 +77,7 @@ class ConfirmNewPartnerButton(
 
 def checkin_view(checkin_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for answer in (MET, STUCK, NEW_PARTNER):
+    for answer in CheckInChoice:
         view.add_item(CheckInButton(checkin_id, answer))
     return view
 

@@ -8,16 +8,17 @@ import discord
 
 from bot.domain.cohort import CohortOverview, ReminderView, StepPreview
 from bot.domain.first_week import CohortMember
+from bot.domain.statuses import SENT_STATUSES, StepStatus
 from bot.domain.text import truncate
 from bot.ui import embeds, limits
 
-STATUS = {
-    "scheduled": "🕒 scheduled",
-    "sending": "📤 sending",
-    "sent": "✅ sent",
-    "late": "⏰ sent late",
-    "skipped": "⏭️ skipped",
-    "cancelled": "✖️ cancelled",
+STATUS: dict[str, str] = {
+    StepStatus.SCHEDULED: "🕒 scheduled",
+    StepStatus.SENDING: "📤 sending",
+    StepStatus.SENT: "✅ sent",
+    StepStatus.LATE: "⏰ sent late",
+    StepStatus.SKIPPED: "⏭️ skipped",
+    StepStatus.CANCELLED: "✖️ cancelled",
 }
 AUDIENCE = {
     "everyone": "everyone",
@@ -46,10 +47,10 @@ def _title(overview: CohortOverview, reminder: ReminderView) -> str:
 
 
 def _outcome(reminder: ReminderView) -> str:
-    ran = reminder.status in ("sent", "late")
+    ran = reminder.status in SENT_STATUSES
     nobody = not (reminder.sent or reminder.failed or reminder.waiting)
     if ran and nobody and reminder.audience != "moderators":
-        line = "🫥 nobody to remind" + (" (ran late)" if reminder.status == "late" else "")
+        line = "🫥 nobody to remind" + (" (ran late)" if reminder.status == StepStatus.LATE else "")
         return f"{line}\n*{reminder.note}*" if reminder.note else line
     parts = [STATUS.get(reminder.status, reminder.status)]
     if reminder.sent or reminder.failed or reminder.waiting:

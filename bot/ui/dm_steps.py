@@ -8,7 +8,6 @@ learner's setting for the server in the custom id). With the day-5 request butto
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Protocol
@@ -50,45 +49,29 @@ class RemindersInDm(Protocol):
     ) -> None: ...
 
 
-class LearnTopicsButton(PersistentButton, template=r"nexus:learn:topics:(?P<guild>\d+)"):
+class LearnTopicsButton(PersistentButton, template=r"nexus:learn:topics:(?P<guild_id>\d+)"):
     """**Learn** in a DM: the knowledge base's topics, to open one there."""
 
     cog = learn_ui.COG_NAME
 
     def __init__(self, guild_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Learn",
-                style=discord.ButtonStyle.secondary,
-                emoji="📚",
-                custom_id=f"nexus:learn:topics:{guild_id}",
-            )
-        )
         self.guild_id = guild_id
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> LearnTopicsButton:
-        return cls(int(match["guild"]))
+        super().__init__(custom_id=f"nexus:learn:topics:{guild_id}", label="Learn", emoji="📚")
 
     async def run(self, interaction: discord.Interaction) -> None:
         handler: LearnInDm = self.handler(interaction)
         await handler.show_topics(interaction, self.guild_id)
 
 
-class DmTopicSelect(PersistentSelect, template=r"nexus:learn:dm-topic:(?P<guild>\d+):(?P<part>\d)"):
+class DmTopicSelect(
+    PersistentSelect, template=r"nexus:learn:dm-topic:(?P<guild_id>\d+):(?P<part>\d)"
+):
     """The topics menu of the DM list (25 a menu): opens the pick in the DM."""
 
     cog = learn_ui.COG_NAME
 
     def __init__(self, guild_id: int, part: int, articles: Sequence[Article] = ()) -> None:
-        options = [
-            discord.SelectOption(
-                label=truncate(a.title, limits.SELECT_OPTION_LABEL),
-                value=a.slug,
-                description=truncate(a.category, limits.SELECT_OPTION_DESCRIPTION),
-            )
-            for a in articles[: limits.SELECT_OPTIONS]
-        ]
+        options = learn_ui.article_options(articles)
         first = part * limits.SELECT_OPTIONS + 1
         super().__init__(
             discord.ui.Select(
@@ -98,37 +81,23 @@ class DmTopicSelect(PersistentSelect, template=r"nexus:learn:dm-topic:(?P<guild>
             )
         )
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> DmTopicSelect:
-        return cls(int(match["guild"]), int(match["part"]))
-
     async def run(self, interaction: discord.Interaction) -> None:
         handler: LearnInDm = self.handler(interaction)
         await handler.open_dm_topic(interaction, self.item.values[0])
 
 
 class RemindersButton(
-    PersistentButton, template=r"nexus:reminders:(?P<setting>on|dm|off):(?P<guild>\d+)"
+    PersistentButton, template=r"nexus:reminders:(?P<setting>on|dm|off):(?P<guild_id>\d+)"
 ):
     """`/reminders` as a button in a DM: sets the learner's choice for the server it names."""
 
     cog = learners_ui.COG_NAME
 
     def __init__(self, guild_id: int, setting: str) -> None:
-        label, emoji = next((lb, e) for s, lb, e in REMINDER_CHOICES if s == setting)
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                emoji=emoji,
-                custom_id=f"nexus:reminders:{setting}:{guild_id}",
-            )
-        )
         self.guild_id, self.setting = guild_id, setting
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> RemindersButton:
-        return cls(int(match["guild"]), match["setting"])
+        label, emoji = next((lb, e) for s, lb, e in REMINDER_CHOICES if s == setting)
+        custom = f"nexus:reminders:{setting}:{guild_id}"
+        super().__init__(custom_id=custom, label=label, emoji=emoji)
 
     async def run(self, interaction: discord.Interaction) -> None:
         handler: RemindersInDm = self.handler(interaction)

@@ -18,7 +18,7 @@ from bot.domain.knowledge.text import excerpt
 from bot.domain.text import truncate, user_text
 from bot.errors import NotYourCard
 from bot.ui import embeds, limits
-from bot.ui.persistent import PersistentButton, PersistentSelect
+from bot.ui.persistent import PersistentButton, PersistentSelect, custom_id
 
 SLUG = r"[a-z0-9-]{1,48}"
 SNOWFLAKE = r"\d{1,20}"
@@ -67,6 +67,28 @@ class CardButton(PersistentButton, template=r"nx:learn:never-button", abstract=T
     cog = COG_NAME
     refusal = NotYourCard
     owner_id: int
+
+    def __init__(
+        self,
+        action: str,
+        *fields: object,
+        label: str,
+        emoji: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        row: int,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            custom_id=custom_id("nx:learn", action, *fields),
+            label=label,
+            emoji=emoji,
+            style=style,
+            disabled=disabled,
+            row=row,
+        )
+
+    def clicks(self, interaction: discord.Interaction) -> LearnClicks:
+        return self.handler(interaction)
 
 
 class CardSelect(PersistentSelect, template=r"nx:learn:never-select", abstract=True):
@@ -189,19 +211,18 @@ class PageButton(
         shared: bool = False,
     ) -> None:
         self.slug, self.page, self.owner_id, self.shared = slug, page, owner_id, shared
-        label = "◀ Previous" if direction == "prev" else "Next ▶"
-        kind = f"{direction}-shared" if shared else direction
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                # paging is what a reader does most: the primary button (Next first)
-                style=discord.ButtonStyle.primary
-                if direction == "next"
-                else discord.ButtonStyle.secondary,
-                custom_id=f"nx:learn:{kind}:{slug}:{page}:{owner_id}",
-                disabled=disabled,
-                row=0,
-            )
+            f"{direction}-shared" if shared else direction,
+            slug,
+            page,
+            owner_id,
+            label="◀ Previous" if direction == "prev" else "Next ▶",
+            # paging is what a reader does most: the primary button (Next first)
+            style=discord.ButtonStyle.primary
+            if direction == "next"
+            else discord.ButtonStyle.secondary,
+            disabled=disabled,
+            row=0,
         )
 
     @classmethod
@@ -215,62 +236,35 @@ class PageButton(
         )
 
     async def run(self, interaction: discord.Interaction) -> None:
-        clicks: LearnClicks = self.handler(interaction)
-        await clicks.turn_page(interaction, self.slug, self.page, self.owner_id, self.shared)
+        await self.clicks(interaction).turn_page(
+            interaction, self.slug, self.page, self.owner_id, self.shared
+        )
 
 
 class PostButton(
     CardButton,
-    template=rf"nx:learn:post:(?P<slug>{SLUG}):(?P<page>\d+):(?P<owner>{SNOWFLAKE})",
+    template=rf"nx:learn:post:(?P<slug>{SLUG}):(?P<page>\d+):(?P<owner_id>{SNOWFLAKE})",
 ):
     """Posts the page being read publicly in the channel, without pinging anyone."""
 
     def __init__(self, slug: str, page: int, owner_id: int) -> None:
         self.slug, self.page, self.owner_id = slug, page, owner_id
-        super().__init__(
-            discord.ui.Button(
-                label="Post to channel",
-                emoji="📣",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"nx:learn:post:{slug}:{page}:{owner_id}",
-                row=0,
-            )
-        )
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> PostButton:
-        return cls(match["slug"], int(match["page"]), int(match["owner"]))
+        super().__init__("post", slug, page, owner_id, label="Post to channel", emoji="📣", row=0)
 
     async def run(self, interaction: discord.Interaction) -> None:
-        clicks: LearnClicks = self.handler(interaction)
-        await clicks.post_page(interaction, self.slug, self.page, self.owner_id)
+        await self.clicks(interaction).post_page(interaction, self.slug, self.page, self.owner_id)
 
 
-class OpenButton(
-    CardButton,
-    template=rf"nx:learn:open:(?P<slug>{SLUG}):(?P<page>\d+)",
-):
+class OpenButton(CardButton, template=rf"nx:learn:open:(?P<slug>{SLUG}):(?P<page>\d+)"):
     """On a posted page: anyone gets their own private copy of the article to page through."""
 
     def __init__(self, slug: str, page: int) -> None:
         self.slug, self.page = slug, page
-        super().__init__(
-            discord.ui.Button(
-                label="My own copy",
-                emoji="📖",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"nx:learn:open:{slug}:{page}",
-                row=0,
-            )
-        )
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> OpenButton:
-        return cls(match["slug"], int(match["page"]))
+        primary = discord.ButtonStyle.primary
+        super().__init__("open", slug, page, label="My own copy", emoji="📖", style=primary, row=0)
 
     async def run(self, interaction: discord.Interaction) -> None:
-        clicks: LearnClicks = self.handler(interaction)
-        await clicks.open_copy(interaction, self.slug, self.page)
+        await self.clicks(interaction).open_copy(interaction, self.slug, self.page)
 
 
 class VoteButton(
@@ -291,29 +285,33 @@ class VoteButton(
         else:
             label, emoji = "Not helpful", "👎"
             style = discord.ButtonStyle.danger if chosen else discord.ButtonStyle.secondary
-        super().__init__(
-            discord.ui.Button(
-                label=label + (" ✓" if chosen else ""),
-                emoji=emoji,
-                style=style,
-                custom_id=f"nx:learn:vote:{slug}:{page}:{int(helpful)}:{owner_id}",
-                row=1,
-            )
-        )
+        label += " ✓" if chosen else ""
+        fields = (slug, page, int(helpful), owner_id)
+        super().__init__("vote", *fields, label=label, emoji=emoji, style=style, row=1)
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> VoteButton:
         return cls(match["slug"], int(match["page"]), match["helpful"] == "1", int(match["owner"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
-        clicks: LearnClicks = self.handler(interaction)
-        await clicks.vote(interaction, self.slug, self.page, self.helpful, self.owner_id)
+        await self.clicks(interaction).vote(
+            interaction, self.slug, self.page, self.helpful, self.owner_id
+        )
 
 
-class TopicSelect(
-    CardSelect,
-    template=rf"nx:learn:topic:(?P<owner>{SNOWFLAKE})",
-):
+def article_options(articles: Sequence[Article]) -> list[discord.SelectOption]:
+    """A menu's options for the first articles that fit: each opens by its slug."""
+    return [
+        discord.SelectOption(
+            label=truncate(a.title, limits.SELECT_OPTION_LABEL),
+            value=a.slug,
+            description=truncate(a.category, limits.SELECT_OPTION_DESCRIPTION),
+        )
+        for a in articles[: limits.SELECT_OPTIONS]
+    ]
+
+
+class TopicSelect(CardSelect, template=rf"nx:learn:topic:(?P<owner_id>{SNOWFLAKE})"):
     """A menu of articles (related topics, or 'did you mean' candidates) that opens the pick."""
 
     def __init__(
@@ -324,14 +322,7 @@ class TopicSelect(
         placeholder: str = "Related topics",
     ) -> None:
         self.owner_id = owner_id
-        options = [
-            discord.SelectOption(
-                label=truncate(a.title, limits.SELECT_OPTION_LABEL),
-                value=a.slug,
-                description=truncate(a.category, limits.SELECT_OPTION_DESCRIPTION),
-            )
-            for a in articles[: limits.SELECT_OPTIONS]
-        ]
+        options = article_options(articles)
         super().__init__(
             discord.ui.Select(
                 custom_id=f"nx:learn:topic:{owner_id}",
@@ -340,10 +331,6 @@ class TopicSelect(
                 row=2,
             )
         )
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> TopicSelect:
-        return cls(int(match["owner"]))
 
     async def run(self, interaction: discord.Interaction) -> None:
         clicks: LearnClicks = self.handler(interaction)

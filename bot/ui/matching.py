@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -18,10 +19,10 @@ from bot.domain.pairing import (
     PairingInfo,
     ProjectInfo,
     RequestInfo,
-    RequestStatus,
     WaitMatch,
 )
 from bot.domain.roles import opposite
+from bot.domain.statuses import RequestStatus
 from bot.domain.text import truncate, user_text
 from bot.ui import embeds, limits
 from bot.ui.persistent import PersistentButton
@@ -252,34 +253,6 @@ def kickoff_embed(pairing: PairingInfo) -> discord.Embed:
     return embed
 
 
-class TickButton(
-    PersistentButton, template=r"nexus:kickoff:(?P<pairing>\d+):(?P<item>[a-z]{1,12})"
-):
-    """Ticks (or unticks) one kickoff item; the service checks it is one of the pair."""
-
-    cog = COG_NAME
-
-    def __init__(self, pairing_id: int, item: str, done: bool) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=KICKOFF_LABELS.get(item, item),
-                style=discord.ButtonStyle.success if done else discord.ButtonStyle.secondary,
-                emoji="✅" if done else "☐",
-                custom_id=f"nexus:kickoff:{pairing_id}:{item}",
-            )
-        )
-        self.pairing_id = pairing_id
-        self.key = item  # (`item` is the Button itself, in DynamicItem)
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> TickButton:
-        return cls(int(match["pairing"]), match["item"], False)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        handlers: MatchingButtons = self.handler(interaction)
-        await handlers.tick(interaction, self.pairing_id, self.key)
-
-
 def kickoff_view(pairing: PairingInfo) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for item in KICKOFF_ITEMS:
@@ -371,107 +344,96 @@ class MatchingButtons(Protocol):
     async def tick(self, interaction: discord.Interaction, pairing_id: int, item: str) -> None: ...
 
 
-class AskButton(PersistentButton, template=r"nexus:pair:ask:(?P<candidate>\d+):(?P<user>\d+)"):
-    """'Request to pair' with a candidate; only the learner it was shown to may press it."""
+class MatchingButton(PersistentButton, template=r"nexus:pair:never", abstract=True):
+    """A button the matching cog handles."""
 
     cog = COG_NAME
 
-    def __init__(self, candidate_id: int, user_id: int, label: str = "Request to pair") -> None:
+    def handlers(self, interaction: discord.Interaction) -> MatchingButtons:
+        return self.handler(interaction)
+
+
+class TickButton(MatchingButton, template=r"nexus:kickoff:(?P<pairing>\d+):(?P<item>[a-z]{1,12})"):
+    """Ticks (or unticks) one kickoff item; the service checks it is one of the pair."""
+
+    def __init__(self, pairing_id: int, item: str, done: bool) -> None:
+        self.pairing_id = pairing_id
+        self.key = item  # (`item` is the Button itself, in DynamicItem)
         super().__init__(
-            discord.ui.Button(
-                label=truncate(label, limits.BUTTON_LABEL),
-                style=discord.ButtonStyle.primary,
-                custom_id=f"nexus:pair:ask:{candidate_id}:{user_id}",
-                emoji="🤝",
-            )
+            custom_id=f"nexus:kickoff:{pairing_id}:{item}",
+            label=KICKOFF_LABELS.get(item, item),
+            style=discord.ButtonStyle.success if done else discord.ButtonStyle.secondary,
+            emoji="✅" if done else "☐",
         )
-        self.candidate_id = candidate_id
-        self.user_id = self.owner_id = user_id
 
     @classmethod
-    def from_match(cls, match: re.Match[str]) -> AskButton:
-        return cls(int(match["candidate"]), int(match["user"]))
+    def from_match(cls, match: re.Match[str]) -> TickButton:
+        return cls(int(match["pairing"]), match["item"], False)
 
     async def run(self, interaction: discord.Interaction) -> None:
-        handlers: MatchingButtons = self.handler(interaction)
-        await handlers.ask(interaction, self.candidate_id)
+        await self.handlers(interaction).tick(interaction, self.pairing_id, self.key)
 
 
-class AnswerButton(PersistentButton, template=r"nexus:req:(?P<answer>accept|decline):(?P<id>\d+)"):
+class AskButton(MatchingButton, template=r"nexus:pair:ask:(?P<candidate_id>\d+):(?P<owner_id>\d+)"):
+    """'Request to pair' with a candidate; only the learner it was shown to may press it."""
+
+    def __init__(self, candidate_id: int, owner_id: int, label: str = "Request to pair") -> None:
+        self.candidate_id, self.owner_id = candidate_id, owner_id
+        super().__init__(
+            custom_id=f"nexus:pair:ask:{candidate_id}:{owner_id}",
+            label=truncate(label, limits.BUTTON_LABEL),
+            style=discord.ButtonStyle.primary,
+            emoji="🤝",
+        )
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await self.handlers(interaction).ask(interaction, self.candidate_id)
+
+
+class AnswerButton(MatchingButton, template=r"nexus:req:(?P<answer>accept|decline):(?P<id>\d+)"):
     """Accept or Decline on an invitation; the service checks it is the invitee pressing."""
 
-    cog = COG_NAME
-
     def __init__(self, request_id: int, accept: bool) -> None:
+        self.request_id, self.accept = request_id, accept
         super().__init__(
-            discord.ui.Button(
-                label="Accept" if accept else "Decline",
-                style=discord.ButtonStyle.success if accept else discord.ButtonStyle.danger,
-                custom_id=f"nexus:req:{'accept' if accept else 'decline'}:{request_id}",
-            )
+            custom_id=f"nexus:req:{'accept' if accept else 'decline'}:{request_id}",
+            label="Accept" if accept else "Decline",
+            style=discord.ButtonStyle.success if accept else discord.ButtonStyle.danger,
         )
-        self.request_id = request_id
-        self.accept = accept
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> AnswerButton:
         return cls(int(match["id"]), match["answer"] == "accept")
 
     async def run(self, interaction: discord.Interaction) -> None:
-        handlers: MatchingButtons = self.handler(interaction)
-        await handlers.answer(interaction, self.request_id, self.accept)
+        await self.handlers(interaction).answer(interaction, self.request_id, self.accept)
 
 
-class ShowOthersButton(PersistentButton, template=r"nexus:find:(?P<guild>\d+):(?P<user>\d+)"):
+class ShowOthersButton(MatchingButton, template=r"nexus:find:(?P<guild_id>\d+):(?P<owner_id>\d+)"):
     """/find-partner as a button: carries the server, so it works from a DM too."""
 
-    cog = COG_NAME
-
-    def __init__(self, guild_id: int, user_id: int, label: str = "Show others") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.primary,
-                emoji="🔎",
-                custom_id=f"nexus:find:{guild_id}:{user_id}",
-            )
-        )
-        self.guild_id = guild_id
-        self.owner_id = user_id
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> ShowOthersButton:
-        return cls(int(match["guild"]), int(match["user"]))
+    def __init__(self, guild_id: int, owner_id: int, label: str = "Show others") -> None:
+        self.guild_id, self.owner_id = guild_id, owner_id
+        primary = discord.ButtonStyle.primary
+        custom = f"nexus:find:{guild_id}:{owner_id}"
+        super().__init__(custom_id=custom, label=label, style=primary, emoji="🔎")
 
     async def run(self, interaction: discord.Interaction) -> None:
-        handlers: MatchingButtons = self.handler(interaction)
-        await handlers.show_others(interaction, self.guild_id)
+        await self.handlers(interaction).show_others(interaction, self.guild_id)
 
 
-class CardAskButton(PersistentButton, template=r"nexus:card:ask:(?P<learner>\d+)"):
+class CardAskButton(MatchingButton, template=r"nexus:card:ask:(?P<learner_id>\d+)"):
     """ "Ask to pair" on an announcement card in the Nexus channel: anyone may press it; the
     service sends the invite when the presser can pair with the author, else says why not."""
 
-    cog = COG_NAME
-
     def __init__(self, learner_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Ask to pair",
-                style=discord.ButtonStyle.primary,
-                emoji="🤝",
-                custom_id=f"nexus:card:ask:{learner_id}",
-            )
-        )
         self.learner_id = learner_id
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> CardAskButton:
-        return cls(int(match["learner"]))
+        primary = discord.ButtonStyle.primary
+        custom = f"nexus:card:ask:{learner_id}"
+        super().__init__(custom_id=custom, label="Ask to pair", style=primary, emoji="🤝")
 
     async def run(self, interaction: discord.Interaction) -> None:
-        handlers: MatchingButtons = self.handler(interaction)
-        await handlers.ask(interaction, self.learner_id)
+        await self.handlers(interaction).ask(interaction, self.learner_id)
 
 
 def card_view(data: Announcement) -> discord.ui.View:
@@ -488,7 +450,7 @@ def show_others_view(guild_id: int, user_id: int, label: str = "Show others") ->
     return view
 
 
-def ask_view(people: list[tuple[int, str]], user_id: int) -> discord.ui.View:
+def ask_view(people: Sequence[tuple[int, str]], user_id: int) -> discord.ui.View:
     """A 'Request' button per (learner id, name), for the learner `user_id` only."""
     view = discord.ui.View(timeout=None)
     for learner_id, label in people[: limits.BUTTONS_PER_ROW * limits.ACTION_ROWS]:

@@ -8,8 +8,10 @@ custom_id (discord.py's `DynamicItem`). The custom_id scheme, for every componen
 fields are integers (ids, pages, timestamps) or slugs, separated by ':' (at most 100 characters,
 Discord's limit). `/learn` cards use the short prefix `nx` (nx:learn:next:django:2:1234): cards
 posted before this scheme keep working, so that prefix stays. A subclass gives the regex
-`template` with named groups, builds its custom_id from the same fields, and in `from_match`
-turns the match back into an instance.
+`template` with named groups and builds its custom_id from the same fields (`custom_id(...)`).
+When each group is named after an `__init__` parameter annotated `int` or `str`, the default
+`from_match` turns the match back into an instance; a subclass whose fields read otherwise
+(a flag, a short code) overrides `from_match`.
 
 Clicks are handed to the cog named by `cog`, which calls the service and the effects (the
 component itself only knows how it looks). `owner_id`, when set, is the only member who may
@@ -21,7 +23,9 @@ reports them through the one error handler.
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import discord
@@ -33,6 +37,27 @@ _REGISTERED: list[type[PersistentItem[Any]]] = []
 
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
 
+_READERS: dict[str, Callable[[str], Any]] = {"int": int, "str": str}
+
+
+def custom_id(*fields: object) -> str:
+    """A custom_id from its parts in the scheme's order (prefix, feature, action, fields)."""
+    return ":".join(str(f) for f in fields)
+
+
+def _readers(cls: type[Any]) -> dict[str, Callable[[str], Any]]:
+    """How the default `from_match` reads each named group of the template: by the annotation
+    of the `__init__` parameter of the same name."""
+    params = inspect.signature(cls.__init__).parameters
+    readers = {}
+    for group in cls.__discord_ui_compiled_template__.groupindex:
+        annotation = params[group].annotation if group in params else None
+        name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if name not in _READERS:
+            raise TypeError(f"{cls.__name__}: the group {group!r} is no int or str parameter")
+        readers[group] = _READERS[name]
+    return readers
+
 
 class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"nexus:base:never"):
     """Base of every persistent component (see the module docstring for the scheme)."""
@@ -41,10 +66,14 @@ class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"nexus:base:never"
     owner_id: int | None = None  # who may use it; None: anyone (the service checks, if needed)
     refusal: ClassVar[type[NotYourButton]] = NotYourButton  # what anyone else is told
 
+    _readers: ClassVar[dict[str, Callable[[str], Any]]] = {}
+
     def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not abstract:  # a base shared by several components is not registered itself
             _REGISTERED.append(cls)
+            if cls.from_match.__func__ is PersistentItem.from_match.__func__:  # type: ignore[attr-defined]
+                cls._readers = _readers(cls)  # checked now, at import, not at the first click
 
     @classmethod
     async def from_custom_id(
@@ -54,7 +83,9 @@ class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"nexus:base:never"
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> PersistentItem[ItemT]:
-        raise NotImplementedError
+        """An instance from its custom_id: each named group is the `__init__` argument of the
+        same name (see the module docstring)."""
+        return cls(**{group: read(match[group]) for group, read in cls._readers.items()})
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if self.owner_id is not None and interaction.user.id != self.owner_id:
@@ -85,7 +116,29 @@ class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"nexus:base:never"
 class PersistentButton(
     PersistentItem[discord.ui.Button[Any]], template=r"nexus:base:never-button", abstract=True
 ):
-    """A persistent button."""
+    """A persistent button: give it the `discord.ui.Button`, or the parts to make one of."""
+
+    def __init__(
+        self,
+        item: discord.ui.Button[Any] | None = None,
+        *,
+        custom_id: str = "",
+        label: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        emoji: str | None = None,
+        disabled: bool = False,
+        row: int | None = None,
+    ) -> None:
+        if item is None:
+            item = discord.ui.Button(
+                custom_id=custom_id,
+                label=label,
+                style=style,
+                emoji=emoji,
+                disabled=disabled,
+                row=row,
+            )
+        super().__init__(item, row=row)
 
 
 class PersistentSelect(

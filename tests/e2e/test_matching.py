@@ -502,7 +502,8 @@ async def test_fifty_concurrent_accepts_for_one_partner_make_one_pairing(nexus: 
     clicks = await asyncio.gather(
         *(nexus.fake.click(star, m, button(m, "nexus:req:accept:")) for m in invites)
     )
-    finals = await asyncio.gather(*(click.wait_final() for click in clicks))
+    # fifty accepts queue on one partner: the point is one pairing, not how fast they all answer
+    finals = await asyncio.gather(*(click.wait_final(timeout=30) for click in clicks))
     accepted = [m for m in finals if "You accepted" in m.text]
     refused = [m for m in finals if m.ephemeral]
     assert len(accepted) == 1 and len(refused) == 49

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_bot
 from tests.e2e.harness import START, Nexus
 from tests.fakediscord import FakeDiscord, RecordedCall
 
@@ -75,6 +76,18 @@ async def test_sigterm_at_any_moment_of_start_up_is_clean(
     assert await terminate(again) == 0
     assert problems(log) == [], log.read_text()[-3000:]
     fake.assert_clean()
+
+
+async def test_a_stop_before_login_is_clean(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM while the bot is built but has not logged in yet (discord.py's shard queue does
+    not exist then): the stop completes and logs no error."""
+    nexus = Nexus(fake, tmp_path)
+    bot = await build_bot(nexus.settings(), clock=nexus.clock)
+    await asyncio.wait_for(bot.close(), 10)
+    assert bot.is_closed()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_a_stop_while_a_timer_job_runs_lets_it_finish_and_logs_no_error(

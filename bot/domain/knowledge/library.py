@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.domain.knowledge.articles import Article, ArticleError, parse_article
 from bot.domain.knowledge.search import KnowledgeIndex
 from bot.domain.knowledge.text import name_key
 
 
-@dataclass(frozen=True)
-class FileProblem:
+class FileProblem(NamedTuple):
     filename: str
     message: str
 
