@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     bindparam,
     case,
@@ -179,43 +180,39 @@ PARTNERS = (
 """The learner's current partners (active pairings)."""
 
 _PARTNER = aliased(Learner, name="partner")
-PROFILE = (
-    select(Learner, Project, _PARTNER.user_id, _PARTNER.display_name)
-    .outerjoin(Project, Project.id == Learner.project_id)
-    .outerjoin(
-        Pairing,
-        and_(
-            or_(Pairing.backend_id == Learner.id, Pairing.frontend_id == Learner.id),
-            Pairing.ended_at.is_(None),
-        ),
+_Row = TypeVarTuple("_Row")
+
+
+def _with_partners(query: Select[*_Row]) -> Select[*_Row]:
+    """`query` on a member's learner row, joined to each current partner (a row per partner)."""
+    return (
+        query.outerjoin(
+            Pairing,
+            and_(
+                or_(Pairing.backend_id == Learner.id, Pairing.frontend_id == Learner.id),
+                Pairing.ended_at.is_(None),
+            ),
+        )
+        .outerjoin(
+            _PARTNER,
+            _PARTNER.id
+            == case(
+                (Pairing.backend_id == Learner.id, Pairing.frontend_id), else_=Pairing.backend_id
+            ),
+        )
+        .where(Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id"))
+        .order_by(_PARTNER.id)
     )
-    .outerjoin(
-        _PARTNER,
-        _PARTNER.id
-        == case((Pairing.backend_id == Learner.id, Pairing.frontend_id), else_=Pairing.backend_id),
+
+
+PROFILE = _with_partners(
+    select(Learner, Project, _PARTNER.user_id, _PARTNER.display_name).outerjoin(
+        Project, Project.id == Learner.project_id
     )
-    .where(Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id"))
-    .order_by(_PARTNER.id)
 )
 """A member's learner row, project and current partners, in one query (a row per partner)."""
 
-LEARNER_AND_PARTNERS = (
-    select(Learner, _PARTNER.user_id, _PARTNER.display_name)
-    .outerjoin(
-        Pairing,
-        and_(
-            or_(Pairing.backend_id == Learner.id, Pairing.frontend_id == Learner.id),
-            Pairing.ended_at.is_(None),
-        ),
-    )
-    .outerjoin(
-        _PARTNER,
-        _PARTNER.id
-        == case((Pairing.backend_id == Learner.id, Pairing.frontend_id), else_=Pairing.backend_id),
-    )
-    .where(Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id"))
-    .order_by(_PARTNER.id)
-)
+LEARNER_AND_PARTNERS = _with_partners(select(Learner, _PARTNER.user_id, _PARTNER.display_name))
 """A member's learner row and current partners, in one query (a row per partner)."""
 
 
