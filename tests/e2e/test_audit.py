@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.db.models import AuditEntry, OutboxPost
@@ -136,64 +138,52 @@ async def _audit_rows(nexus: Nexus) -> list[OutboxPost]:
         return list(rows.all())
 
 
-async def test_a_line_discord_refuses_is_retried_and_posted_once(
-    fake: FakeDiscord, tmp_path: Path, database_url: str
-) -> None:
+@pytest.fixture
+async def retrying(fake: FakeDiscord, tmp_path: Path, database_url: str) -> AsyncIterator[Nexus]:
+    """A set-up server whose outbox retries after 50 ms, its setup line already posted."""
     nexus = Nexus(fake, tmp_path, database=database_url)
     with fake.patched_discord():
         await nexus.start(outbox_retry_seconds=0.05)
         try:
             await nexus.setup()
             await audit_lines(nexus, 1)
-            fake.faults.fail(POST, status=503, times=2)
-            await nexus.invoke("mod", "nexus settings", max_partners=2)
-            posts = await audit_lines(nexus, 2)
-            await asyncio.sleep(0.3)  # a second copy would show up by now
-            assert len(_audit_posts(nexus)) == 2
-            assert posts[1].content.endswith("settings · max_partners · 1 → 2")
-            assert fake.faults.count("status") == 2
-            assert all(row.status == "sent" for row in await _audit_rows(nexus))
+            yield nexus
         finally:
             await nexus.stop()
     fake.assert_clean()
+
+
+async def test_a_line_discord_refuses_is_retried_and_posted_once(retrying: Nexus) -> None:
+    nexus, fake = retrying, retrying.fake
+    fake.faults.fail(POST, status=503, times=2)
+    await nexus.invoke("mod", "nexus settings", max_partners=2)
+    posts = await audit_lines(nexus, 2)
+    await asyncio.sleep(0.3)  # a second copy would show up by now
+    assert len(_audit_posts(nexus)) == 2
+    assert posts[1].content.endswith("settings · max_partners · 1 → 2")
+    assert fake.faults.count("status") == 2
+    assert all(row.status == "sent" for row in await _audit_rows(nexus))
 
 
 async def test_a_line_still_waiting_at_a_stop_is_posted_after_the_restart(
-    fake: FakeDiscord, tmp_path: Path, database_url: str
+    retrying: Nexus,
 ) -> None:
-    nexus = Nexus(fake, tmp_path, database=database_url)
-    with fake.patched_discord():
-        await nexus.start(outbox_retry_seconds=0.05)
-        try:
-            await nexus.setup()
-            await audit_lines(nexus, 1)
-            fake.faults.fail(POST, status=503, times=None)  # the mod-log is out of reach
-            reply = await nexus.invoke("mod", "nexus settings", max_partners=3)
-            assert reply.ephemeral
-            for _ in range(100):
-                if any(row.attempts for row in await _audit_rows(nexus)):
-                    break
-                await asyncio.sleep(0.05)
-            await nexus.stop()
-            assert len(_audit_posts(nexus)) == 1  # the change is stored, its line still waits
-            fake.faults.clear()
-            await nexus.start(outbox_retry_seconds=0.05)
-            try:
-                posts = await audit_lines(nexus, 2)
-            except AssertionError:
-                rows = await _audit_rows(nexus)
-                raise AssertionError(
-                    [
-                        (r.status, r.attempts, r.next_attempt_at, r.claim_expires_at, r.last_error)
-                        for r in rows
-                    ]
-                ) from None
-            await asyncio.sleep(0.3)
-            assert len(_audit_posts(nexus)) == 2
-            assert posts[1].content.endswith("settings · max_partners · 1 → 3")
-        finally:
-            await nexus.stop()
-    fake.assert_clean()
+    nexus, fake = retrying, retrying.fake
+    fake.faults.fail(POST, status=503, times=None)  # the mod-log is out of reach
+    reply = await nexus.invoke("mod", "nexus settings", max_partners=3)
+    assert reply.ephemeral
+    for _ in range(100):
+        if any(row.attempts for row in await _audit_rows(nexus)):
+            break
+        await asyncio.sleep(0.05)
+    await nexus.stop()
+    assert len(_audit_posts(nexus)) == 1  # the change is stored, its line still waits
+    fake.faults.clear()
+    await nexus.start(outbox_retry_seconds=0.05)
+    posts = await audit_lines(nexus, 2)
+    await asyncio.sleep(0.3)
+    assert len(_audit_posts(nexus)) == 2
+    assert posts[1].content.endswith("settings · max_partners · 1 → 3")
 
 
 async def test_a_server_without_a_mod_log_stores_changes_and_posts_nothing(
