@@ -316,6 +316,7 @@ class NexusBot(commands.AutoShardedBot):
             await self._cancel_own_background_work()
         finally:
             await self.services.changes.stop()
+            self.services.reads.close()
             await self.engine.dispose()
         self.discord_status.down(self.services.clock.now(), "stopped")
         log.info("stopped")

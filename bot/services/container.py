@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Delivery, OutboxPost, Pairing
+from bot.db.reads import Reads
 from bot.services.audit import AuditTrail
 from bot.services.catalog import CatalogService
 from bot.services.checkins import CheckInService
@@ -33,6 +34,7 @@ from bot.settings import DEFAULT_DATA_DIR, Settings
 class Services:
     settings: Settings
     sessions: Sessions
+    reads: Reads
     clock: Clock
     scheduler: AsyncIOScheduler
     audit: AuditTrail
@@ -72,12 +74,13 @@ def build_services(
     )
     audit = AuditTrail(sessions, clock, outbox)
     changes = ChangeFeed(settings.database_url)
+    reads = Reads.of(sessions)
     guilds = GuildService(sessions, clock, changes, audit=audit)
     catalog = CatalogService(
         sessions, clock, data_path(settings, "catalog.yaml"), changes, guilds, audit=audit
     )
     guilds.add_setup_hook(catalog.seed_on_setup)
-    learners = LearnerService(sessions, clock, catalog, guilds, changes)
+    learners = LearnerService(sessions, clock, catalog, guilds, changes, reads)
     matching = MatchingService(sessions, clock, catalog, guilds, claims, audit=audit)
     roster = CohortRoster()
     reminders = ReminderEngine(
@@ -95,6 +98,7 @@ def build_services(
     return Services(
         settings=settings,
         sessions=sessions,
+        reads=reads,
         clock=clock,
         scheduler=scheduler,
         audit=audit,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVarTuple
+from datetime import datetime
+from typing import Any, Protocol, TypeVarTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -37,6 +38,7 @@ from bot.db.models import (
     WaitNotice,
     as_dict,
 )
+from bot.db.reads import Reads
 from bot.domain.catalog import CatalogEntry, code, describe
 from bot.domain.learners import (
     Announcement,
@@ -206,14 +208,95 @@ def _with_partners(query: Select[*_Row]) -> Select[*_Row]:
 
 
 PROFILE = _with_partners(
-    select(Learner, Project, _PARTNER.user_id, _PARTNER.display_name).outerjoin(
-        Project, Project.id == Learner.project_id
-    )
+    select(
+        Learner.id,
+        Learner.user_id,
+        Learner.display_name,
+        Learner.role,
+        Learner.summary,
+        Learner.repo,
+        Learner.timezone,
+        Learner.announced_at,
+        Learner.active,
+        Learner.reminders,
+        Learner.waiting_since,
+        Learner.announcement_channel_id,
+        Learner.announcement_message_id,
+        Project.name,
+        Project.backend_title,
+        Project.frontend_title,
+        Project.custom,
+        _PARTNER.user_id.label("partner_user_id"),
+        _PARTNER.display_name.label("partner_name"),
+    ).outerjoin(Project, Project.id == Learner.project_id)
 )
-"""A member's learner row, project and current partners, in one query (a row per partner)."""
+"""The columns of a member's card: learner, project and current partners, in one Core query
+(a row per partner; a point read, see `bot.db.reads`)."""
 
 LEARNER_AND_PARTNERS = _with_partners(select(Learner, _PARTNER.user_id, _PARTNER.display_name))
 """A member's learner row and current partners, in one query (a row per partner)."""
+
+
+class AnnouncedFields(Protocol):
+    """What an announcement is built from: a `Learner` row, or a row of `PROFILE`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def role(self) -> str | None: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def repo(self) -> str | None: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def announced_at(self) -> datetime | None: ...
+    @property
+    def active(self) -> bool: ...
+
+
+class ShownProject(Protocol):
+    """A project's titles: a `Project` row, a catalog entry or a row of `PROFILE`."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def backend_title(self) -> str | None: ...
+    @property
+    def frontend_title(self) -> str | None: ...
+    @property
+    def custom(self) -> bool: ...
+
+
+def announcement_of(
+    learner: AnnouncedFields,
+    project: ShownProject,
+    config: GuildConfig,
+    partners: tuple[Person, ...],
+) -> Announcement:
+    assert learner.role is not None and learner.announced_at is not None
+    return Announcement(
+        learner_id=learner.id,
+        user_id=learner.user_id,
+        display_name=learner.display_name,
+        project=ProjectTitles(
+            project.name, project.backend_title, project.frontend_title, project.custom
+        ),
+        role=learner.role,
+        summary=learner.summary,
+        repo=learner.repo,
+        timezone=learner.timezone or config.timezone,
+        timezone_is_server_default=learner.timezone is None,
+        partners=partners,
+        looking=is_looking(len(partners), config.max_partners),
+        announced_at=learner.announced_at,
+        active=learner.active,
+    )
 
 
 @dataclass(eq=False)
@@ -223,6 +306,7 @@ class LearnerService:
     _catalog: CatalogService
     _guilds: GuildService
     _changes: ChangeFeed
+    _reads: Reads
 
     async def set_reminders(
         self, guild_id: int, user_id: int, display_name: str, setting: str
@@ -348,24 +432,7 @@ class LearnerService:
     ) -> Announcement:
         if partners is None:
             partners = await self._partners(session, learner.id)
-        assert learner.role is not None and learner.announced_at is not None
-        return Announcement(
-            learner_id=learner.id,
-            user_id=learner.user_id,
-            display_name=learner.display_name,
-            project=ProjectTitles(
-                project.name, project.backend_title, project.frontend_title, project.custom
-            ),
-            role=learner.role,
-            summary=learner.summary,
-            repo=learner.repo,
-            timezone=learner.timezone or config.timezone,
-            timezone_is_server_default=learner.timezone is None,
-            partners=partners,
-            looking=is_looking(len(partners), config.max_partners),
-            announced_at=learner.announced_at,
-            active=learner.active,
-        )
+        return announcement_of(learner, project, config, partners)
 
     @staticmethod
     async def _partners(session: AsyncSession, learner_id: int) -> tuple[Person, ...]:
@@ -395,21 +462,24 @@ class LearnerService:
     async def profile(self, guild_id: int, user_id: int, *, viewer_id: int) -> Profile:
         """A learner's card; `NotAnnounced` (worded for the viewer) if they never announced."""
         config = await self._guilds.require(guild_id)
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(PROFILE, {"guild_id": guild_id, "user_id": user_id})
-            ).all()
-            learner, project = (rows[0][0], rows[0][1]) if rows else (None, None)
-            partners = tuple(Person(r[2], r[3]) for r in rows if r[2] is not None)
-            if learner is None or learner.announced_at is None or project is None:
-                if user_id == viewer_id:
-                    raise NotAnnounced(
-                        "You haven't announced a project yet. Use `/announce-project` to say "
-                        "what you're building and find a partner."
-                    )
-                raise NotAnnounced(f"<@{user_id}> hasn't announced a project yet.")
-            announcement = await self._announcement(session, learner, project, config, partners)
-            return Profile(announcement, learner.reminders, learner.waiting_since, _post(learner))
+        rows = await self._reads.rows(PROFILE, {"guild_id": guild_id, "user_id": user_id})
+        if not rows or rows[0].announced_at is None or rows[0].name is None:
+            if user_id == viewer_id:
+                raise NotAnnounced(
+                    "You haven't announced a project yet. Use `/announce-project` to say "
+                    "what you're building and find a partner."
+                )
+            raise NotAnnounced(f"<@{user_id}> hasn't announced a project yet.")
+        row = rows[0]
+        partners = tuple(
+            Person(r.partner_user_id, r.partner_name) for r in rows if r.partner_user_id
+        )
+        return Profile(
+            announcement_of(row, row, config, partners),
+            row.reminders,
+            row.waiting_since,
+            PostLocation.of(row.announcement_channel_id, row.announcement_message_id),
+        )
 
     # ---- membership --------------------------------------------------------------------------
 

@@ -66,15 +66,18 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
-async def services(engine: AsyncEngine, clock: FakeClock) -> Services:
+async def services(engine: AsyncEngine, clock: FakeClock) -> AsyncIterator[Services]:
     """Every service, built as the bot builds them, with a server set up (catalog seeded)."""
     url = engine.url.render_as_string(hide_password=False)
     settings = Settings(token="t" * 40, database_url=url)
     built = build_services(settings, create_sessionmaker(engine), clock, AsyncIOScheduler())
-    await built.guilds.setup(
-        GUILD, CHANNEL, SetupRoles(backend_role_id=11, frontend_role_id=12), by_user=1
-    )
-    return built
+    try:
+        await built.guilds.setup(
+            GUILD, CHANNEL, SetupRoles(backend_role_id=11, frontend_role_id=12), by_user=1
+        )
+        yield built
+    finally:
+        built.reads.close()
 
 
 @pytest.fixture

@@ -94,6 +94,7 @@ async def second_process(engine: AsyncEngine, clock: FakeClock) -> AsyncIterator
         yield other
     finally:
         await other.changes.stop()
+        other.reads.close()
         await other_engine.dispose()
 
 
