@@ -32,6 +32,7 @@ from bot.db.base import Base
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions, create_engine, create_sessionmaker
 from bot.db.models import GuildConfig, Learner, Pairing, Project
+from bot.db.reads import Reads
 from bot.domain.matching import Candidate, Seeker, max_pairings, rank
 from bot.errors import NexusError
 from bot.services.catalog import CatalogService
@@ -331,7 +332,7 @@ async def bench_cohort() -> dict[str, Any]:
             sessions, clock, DEFAULT_DATA_DIR / "catalog.yaml", changes, guilds
         )
         service = MatchingService(
-            sessions, clock, catalog, guilds, Claims(sessions, postgres=False)
+            sessions, clock, catalog, guilds, Claims(sessions, postgres=False), Reads.of(sessions)
         )
         looking = [r["user_id"] for r in rows]
         rng.shuffle(looking)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -106,6 +107,23 @@ class Learner(Base):
     partner_left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# /find-partner's short list (bot/services/matching_pool.py): within one project, track, time
+# zone and partner-left flag, candidates in the order they have been looking, so the best few
+# of each such group are the first few index entries.
+LEARNER_QUEUE_FLAG = Learner.partner_left_at.is_not(None)
+LEARNER_QUEUE_SINCE = func.coalesce(Learner.waiting_since, Learner.announced_at)
+Index(
+    "ix_learners_queue",
+    Learner.guild_id,
+    Learner.project_id,
+    Learner.role,
+    Learner.timezone,
+    LEARNER_QUEUE_FLAG,
+    LEARNER_QUEUE_SINCE,
+    Learner.id,
+)
 
 
 class PairRequest(Base):

@@ -53,10 +53,15 @@ class Reads:
         return cls(sessions.kw["bind"])
 
     async def rows(
-        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+        self,
+        statement: Executable,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        bounded: bool = True,
     ) -> Sequence[Row[Any]]:
-        """All rows of a read-only Core statement (a bounded, indexed read: see above)."""
-        if self._local is not None:
+        """All rows of a read-only Core statement: a bounded, indexed read (see above), or
+        with `bounded=False` one that may scan, always through the pool."""
+        if self._local is not None and bounded:
             try:
                 with self._local.connect() as connection:
                     return connection.execute(statement, parameters).all()

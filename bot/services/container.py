@@ -81,7 +81,7 @@ def build_services(
     )
     guilds.add_setup_hook(catalog.seed_on_setup)
     learners = LearnerService(sessions, clock, catalog, guilds, changes, reads)
-    matching = MatchingService(sessions, clock, catalog, guilds, claims, audit=audit)
+    matching = MatchingService(sessions, clock, catalog, guilds, claims, reads, audit=audit)
     roster = CohortRoster()
     reminders = ReminderEngine(
         sessions,

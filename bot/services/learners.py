@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol, TypeVarTuple
 
 from sqlalchemy import (
@@ -62,6 +61,8 @@ from bot.services.drafts import FIELDS as DRAFT_FIELDS
 from bot.services.drafts import discard_drafts
 from bot.services.guilds import GuildService
 from bot.services.lookups import learner_by_user
+from bot.services.matching_data import FULL_LEARNERS, LEARNER_COLUMNS
+from bot.services.rows import LearnerFields
 
 REMINDER_SETTINGS = ("on", "off", "dm")
 LOOKING_SHOWN = 5
@@ -119,21 +120,6 @@ def _in_pairing(learner_id: Any) -> ColumnElement[bool]:
 
 
 # Hot-path statements, built once (building them costs more than running them on SQLite).
-_PAIRING_LEGS = union_all(
-    select(Pairing.backend_id.label("learner_id")).where(
-        Pairing.guild_id == bindparam("guild_id"), Pairing.ended_at.is_(None)
-    ),
-    select(Pairing.frontend_id.label("learner_id")).where(
-        Pairing.guild_id == bindparam("guild_id"), Pairing.ended_at.is_(None)
-    ),
-).subquery()
-# Learners already at `max_partners`: one aggregate over the server's active pairings,
-# computed once per query rather than once per candidate row.
-_FULL_LEARNERS = (
-    select(_PAIRING_LEGS.c.learner_id)
-    .group_by(_PAIRING_LEGS.c.learner_id)
-    .having(func.count() >= bindparam("max_partners"))
-)
 # Everyone the learner may never be proposed again: past and current partners, and anyone a
 # declined request stands between (the hard rules of bot.domain.matching, as /find-partner).
 _NEVER_AGAIN = union_all(
@@ -157,7 +143,7 @@ STILL_LOOKING = (
         Learner.active.is_(True),
         Learner.announced_at.is_not(None),
         Learner.user_id != bindparam("user_id"),
-        Learner.id.not_in(_FULL_LEARNERS),
+        Learner.id.not_in(FULL_LEARNERS),
         Learner.id.not_in(_NEVER_AGAIN),
     )
     .order_by(Learner.announced_at, Learner.id)
@@ -209,17 +195,8 @@ def _with_partners(query: Select[*_Row]) -> Select[*_Row]:
 
 PROFILE = _with_partners(
     select(
-        Learner.id,
-        Learner.user_id,
-        Learner.display_name,
-        Learner.role,
-        Learner.summary,
-        Learner.repo,
-        Learner.timezone,
-        Learner.announced_at,
-        Learner.active,
+        *LEARNER_COLUMNS,
         Learner.reminders,
-        Learner.waiting_since,
         Learner.announcement_channel_id,
         Learner.announcement_message_id,
         Project.name,
@@ -237,29 +214,6 @@ LEARNER_AND_PARTNERS = _with_partners(select(Learner, _PARTNER.user_id, _PARTNER
 """A member's learner row and current partners, in one query (a row per partner)."""
 
 
-class AnnouncedFields(Protocol):
-    """What an announcement is built from: a `Learner` row, or a row of `PROFILE`."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def user_id(self) -> int: ...
-    @property
-    def display_name(self) -> str: ...
-    @property
-    def role(self) -> str | None: ...
-    @property
-    def summary(self) -> str | None: ...
-    @property
-    def repo(self) -> str | None: ...
-    @property
-    def timezone(self) -> str | None: ...
-    @property
-    def announced_at(self) -> datetime | None: ...
-    @property
-    def active(self) -> bool: ...
-
-
 class ShownProject(Protocol):
     """A project's titles: a `Project` row, a catalog entry or a row of `PROFILE`."""
 
@@ -274,7 +228,7 @@ class ShownProject(Protocol):
 
 
 def announcement_of(
-    learner: AnnouncedFields,
+    learner: LearnerFields,
     project: ShownProject,
     config: GuildConfig,
     partners: tuple[Person, ...],

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db.models import GuildConfig, Learner, Pairing, PairRequest, Project, WaitNotice
+from bot.db.reads import Reads
 from bot.domain.audit import NOTHING, Change, literal, user_ref
 from bot.domain.catalog import CatalogEntry, code, describe
 from bot.domain.first_week import PartnerOffer
@@ -57,6 +58,8 @@ from bot.services.claims import Claims
 from bot.services.guilds import GuildService
 from bot.services.lookups import learner_by_user, server_config
 from bot.services.matching_data import (
+    HISTORY,
+    SEEKER,
     active_partner_ids,
     as_candidate,
     involves,
@@ -66,10 +69,12 @@ from bot.services.matching_data import (
     project_info,
     request_info,
     seeker_for,
+    seeker_of,
 )
 from bot.services.matching_pool import best_candidates, candidate_pool
 from bot.services.matching_steps import (
     announced_learner,
+    check_announced,
     check_open,
     check_pairable,
     create_pairing,
@@ -109,6 +114,7 @@ class MatchingService(Audited):
     _catalog: CatalogService
     _guilds: GuildService
     _claims: Claims
+    _reads: Reads
     _locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock), init=False
     )
@@ -132,33 +138,48 @@ class MatchingService(Audited):
         wanted = await self._resolve(guild_id, project) if project else None
         config = await self._guilds.require(guild_id)
         catalog = await self._catalog.index(guild_id)
-        async with self._sessions() as session:
-            me = await announced_learner(session, guild_id, user_id)
-            entry = catalog.by_id(me.project_id)  # active projects are in memory
-            own = (
-                ProjectInfo(entry.id, entry.name, entry.backend_title, entry.frontend_title)
-                if entry is not None
-                else project_info(await session.get(Project, me.project_id))
+        found = await self._reads.rows(SEEKER, {"guild_id": guild_id, "user_id": user_id})
+        me = check_announced(found[0] if found else None)
+        entry = catalog.by_id(me.project_id)  # active projects are in memory
+        if entry is not None:
+            own = ProjectInfo(entry.id, entry.name, entry.backend_title, entry.frontend_title)
+        else:
+            async with self._sessions() as session:
+                own = project_info(await session.get(Project, me.project_id))
+        if wanted is not None and wanted.id != me.project_id:
+            raise NotAMatch(
+                f"You announced **{own.name}**, and partners come from the same project. "
+                f"To look on **{wanted.name}**, run `/announce-project` with it first."
             )
-            if wanted is not None:
-                if wanted.id != me.project_id:
-                    raise NotAMatch(
-                        f"You announced **{own.name}**, and partners come from the same project. "
-                        f"To look on **{wanted.name}**, run `/announce-project` with it first."
-                    )
-            seeker = await seeker_for(session, me, config)
-            if seeker.learner.partners >= config.max_partners:
+        history = await self._reads.rows(HISTORY, {"learner_id": me.id})
+        seeker = seeker_of(me, history, config)
+        if seeker.learner.partners >= config.max_partners:
+            async with self._sessions() as session:
                 raise NoRoom(await full_message(session, me, config))
-            zones = self._zones[guild_id]
-            pool = await best_candidates(session, config, seeker, me, now, limit, zones)
-            suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
-            if not suggestions and me.waiting_since is None:
-                me.waiting_since = now
-                await session.commit()
-            info = learner_info(me, config)
-            return FindResult(
-                info, own, suggestions, waiting=not suggestions, waiting_since=me.waiting_since
+        zones = self._zones[guild_id]
+        pool = await best_candidates(self._reads, config, seeker, me, limit, zones)
+        suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
+        waiting_since = me.waiting_since
+        if not suggestions and waiting_since is None:
+            waiting_since = await self._join_waiting_list(me.id, now)
+        return FindResult(
+            learner_info(me, config),
+            own,
+            suggestions,
+            waiting=not suggestions,
+            waiting_since=waiting_since,
+        )
+
+    async def _join_waiting_list(self, learner_id: int, now: datetime) -> datetime:
+        """The learner is on the waiting list from `now` (unless a click of theirs just put
+        them on it)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Learner)
+                .where(Learner.id == learner_id, Learner.waiting_since.is_(None))
+                .values(waiting_since=now)
             )
+        return now
 
     async def partner_offers(
         self, guild_id: int, user_ids: Sequence[int], limit: int = 3

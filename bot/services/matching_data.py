@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +26,47 @@ from bot.domain.learners import PostLocation
 from bot.domain.matching import Candidate, Seeker
 from bot.domain.pairing import KICKOFF_ITEMS, LearnerInfo, PairingInfo, ProjectInfo, RequestInfo
 from bot.domain.statuses import RequestStatus
-from bot.services.rows import from_row
+from bot.services.rows import LearnerFields, from_row
+
+LEARNER_COLUMNS = (
+    Learner.id,
+    Learner.guild_id,
+    Learner.user_id,
+    Learner.display_name,
+    Learner.project_id,
+    Learner.role,
+    Learner.timezone,
+    Learner.summary,
+    Learner.repo,
+    Learner.announced_at,
+    Learner.waiting_since,
+    Learner.partner_left_at,
+    Learner.active,
+)
+"""A learner's columns that `LearnerFields` names."""
+SEEKER = select(*LEARNER_COLUMNS).where(
+    Learner.guild_id == bindparam("guild_id"), Learner.user_id == bindparam("user_id")
+)
+"""A member's learner columns, for a read without an ORM session (`bot.db.reads`)."""
+
+_PAIRING_LEGS = union_all(
+    select(Pairing.backend_id.label("learner_id")).where(
+        Pairing.guild_id == bindparam("guild_id"), Pairing.ended_at.is_(None)
+    ),
+    select(Pairing.frontend_id.label("learner_id")).where(
+        Pairing.guild_id == bindparam("guild_id"), Pairing.ended_at.is_(None)
+    ),
+).subquery()
+FULL_LEARNERS = (
+    select(_PAIRING_LEGS.c.learner_id)
+    .group_by(_PAIRING_LEGS.c.learner_id)
+    .having(func.count() >= bindparam("max_partners"))
+)
+"""Learners of the server `guild_id` already at `max_partners`: one aggregate over its active
+pairings, computed once per query rather than once per candidate row."""
 
 
-def learner_info(learner: Learner, config: GuildConfig) -> LearnerInfo:
+def learner_info(learner: LearnerFields, config: GuildConfig) -> LearnerInfo:
     return LearnerInfo(
         learner_id=learner.id,
         guild_id=learner.guild_id,
@@ -49,7 +87,7 @@ def project_info(project: Project | None) -> ProjectInfo:
 
 
 def as_candidate(
-    learner: Learner, config: GuildConfig, partners: int, invites: int = 0
+    learner: LearnerFields, config: GuildConfig, partners: int, invites: int = 0
 ) -> Candidate:
     return Candidate(
         learner_id=learner.id,
@@ -81,7 +119,7 @@ async def active_partner_ids(session: AsyncSession, learner_id: int) -> list[int
     return [b if f == learner_id else f for b, f in rows.all()]
 
 
-_HISTORY: CompoundSelect[Any] = union_all(
+HISTORY: CompoundSelect[Any] = union_all(
     select(
         literal(True).label("paired"), Pairing.backend_id, Pairing.frontend_id, Pairing.ended_at
     ).where(
@@ -104,11 +142,18 @@ built once: (paired, one side, the other side, ended_at)."""
 
 async def seeker_for(session: AsyncSession, learner: Learner, config: GuildConfig) -> Seeker:
     """The learner with their history: everyone they were ever paired with, every decline."""
-    rows = await session.execute(_HISTORY, {"learner_id": learner.id})
+    rows = await session.execute(HISTORY, {"learner_id": learner.id})
+    return seeker_of(learner, rows.all(), config)
+
+
+def seeker_of(
+    learner: LearnerFields, history: Sequence[Sequence[Any]], config: GuildConfig
+) -> Seeker:
+    """The learner with their history, from the rows of `HISTORY`."""
     partners: set[int] = set()
     declined: set[int] = set()
     current = 0
-    for paired, first, second, ended_at in rows.all():
+    for paired, first, second, ended_at in history:
         other = second if first == learner.id else first
         if paired:
             partners.add(other)
@@ -122,14 +167,25 @@ async def seeker_for(session: AsyncSession, learner: Learner, config: GuildConfi
     )
 
 
+PENDING_INVITES = (
+    select(PairRequest.invitee_id, func.count(PairRequest.id))
+    .where(
+        PairRequest.guild_id == bindparam("guild_id"),
+        PairRequest.status == RequestStatus.PENDING,
+    )
+    .group_by(PairRequest.invitee_id)
+)
+"""How many pending requests each learner of a server has received (built once)."""
+
+
+def invite_counts(rows: Sequence[Sequence[Any]]) -> Counter[int]:
+    return Counter({invitee: count for invitee, count in rows})
+
+
 async def pending_invites(session: AsyncSession, guild_id: int) -> Counter[int]:
     """How many pending requests each learner of the server has received."""
-    rows = await session.execute(
-        select(PairRequest.invitee_id, func.count(PairRequest.id))
-        .where(PairRequest.guild_id == guild_id, PairRequest.status == RequestStatus.PENDING)
-        .group_by(PairRequest.invitee_id)
-    )
-    return Counter({invitee: count for invitee, count in rows.all()})
+    rows = await session.execute(PENDING_INVITES, {"guild_id": guild_id})
+    return invite_counts(rows.all())
 
 
 def sync_window(a: LearnerInfo, b: LearnerInfo, now: datetime) -> Window | None:

@@ -1,87 +1,53 @@
 """Loading candidates for ranking without loading a whole cohort.
 
 `best_candidates` asks the database for a short list that provably contains the domain
-ranking's top `limit` (see its docstring); `bot.domain.matching.rank` then orders that
-short list and stays the single source of truth for who is proposed and why. The SQL ordering
-is built from the domain's constants and `overlap_points`, never from numbers of its own;
-tests/services/test_matching.py checks that short list + rank equals ranking everyone.
+ranking's top `limit` (see its docstring); `bot.domain.matching.rank` then orders that short
+list and stays the single source of truth for who is proposed and why. The short list is read
+from the `ix_learners_queue` index (bot/db/models.py) without scoring a row in SQL: the best
+few of each group are the group's first index entries. tests/services/test_matching.py checks
+that short list + rank equals ranking everyone.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
-    Float,
+    Integer,
     Select,
-    case,
+    bindparam,
+    false,
     func,
-    literal,
-    literal_column,
     not_,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.elements import BindParameter
 
-from bot.db.base import UTCDateTime
-from bot.db.models import GuildConfig, Learner, Pairing
-from bot.domain import matching as rules
-from bot.domain.evenings import EVENING_MINUTES, overlap_minutes
+from bot.db.models import (
+    LEARNER_QUEUE_FLAG,
+    LEARNER_QUEUE_SINCE,
+    GuildConfig,
+    Learner,
+    Pairing,
+)
+from bot.db.reads import Reads
 from bot.domain.matching import Candidate, Seeker
 from bot.domain.roles import opposite
-from bot.services.matching_data import pending_invites
-
-# Extra rows beyond the proof's bound, to absorb rounding differences between SQL's and
-# Python's arithmetic on near-ties.
-SLACK = 10
-MAX_OVERLAP_POINTS = rules.overlap_points(EVENING_MINUTES)
-
-
-class waited_days(FunctionElement[float]):  # lower case, like SQL functions
-    """Days from `since` to `now`, clamped to [0, cap], on SQLite and PostgreSQL.
-
-    Same as the ranking's `min(max(days, 0), cap)`, computed once per row."""
-
-    type = Float()
-    inherit_cache = True
-    name = "waited_days"
-
-
-@compiles(waited_days, "sqlite")
-def _waited_sqlite(element: waited_days, compiler: Any, **kw: Any) -> str:
-    now, since, cap = (compiler.process(c, **kw) for c in element.clauses)
-    return f"max(0.0, min({cap}, julianday({now}) - julianday({since})))"
-
-
-@compiles(waited_days)
-def _waited_default(element: waited_days, compiler: Any, **kw: Any) -> str:
-    now, since, cap = (compiler.process(c, **kw) for c in element.clauses)
-    return f"GREATEST(0.0, LEAST({cap}, EXTRACT(EPOCH FROM ({now} - {since})) / 86400.0))"
-
-
-def _full_learners(config: GuildConfig) -> Select | CompoundSelect:
-    """Ids of learners who already have `max_partners` active pairings (computed once)."""
-    active = (Pairing.guild_id == config.guild_id, Pairing.ended_at.is_(None))
-    legs = union_all(
-        select(Pairing.backend_id.label("learner_id")).where(*active),
-        select(Pairing.frontend_id.label("learner_id")).where(*active),
-    )
-    if config.max_partners <= 1:
-        return legs  # anyone paired at all is full
-    subquery = legs.subquery()
-    return (
-        select(subquery.c.learner_id)
-        .group_by(subquery.c.learner_id)
-        .having(func.count() >= config.max_partners)
-    )
+from bot.services.matching_data import (
+    FULL_LEARNERS,
+    PENDING_INVITES,
+    invite_counts,
+    pending_invites,
+)
+from bot.services.rows import LearnerFields
 
 
 def _eligible(config: GuildConfig, seeker: Learner, excluded: frozenset[int]) -> list[Any]:
@@ -93,7 +59,7 @@ def _eligible(config: GuildConfig, seeker: Learner, excluded: frozenset[int]) ->
         Learner.role == opposite(seeker.role),
         Learner.active.is_(True),
         Learner.announced_at.is_not(None),
-        not_(Learner.id.in_(_full_learners(config))),
+        Learner.id.not_in(FULL_LEARNERS),
     ]
     if excluded:
         conditions.append(not_(Learner.id.in_(excluded)))
@@ -111,36 +77,32 @@ COLUMNS = (
 )
 
 
-async def _partner_counts(session: AsyncSession, learner_ids: list[int]) -> Counter[int]:
-    if not learner_ids:
-        return Counter()
-    rows = await session.execute(
-        select(Pairing.backend_id, Pairing.frontend_id).where(
-            Pairing.ended_at.is_(None),
-            or_(Pairing.backend_id.in_(learner_ids), Pairing.frontend_id.in_(learner_ids)),
-        )
-    )
+PARTNER_COUNTS = select(Pairing.backend_id, Pairing.frontend_id).where(
+    Pairing.ended_at.is_(None),
+    or_(
+        Pairing.backend_id.in_(bindparam("ids", expanding=True)),
+        Pairing.frontend_id.in_(bindparam("ids", expanding=True)),
+    ),
+)
+"""The active pairings of the learners `ids` (built once)."""
+
+
+def _partner_counts(rows: Sequence[Sequence[Any]]) -> Counter[int]:
     counts: Counter[int] = Counter()
-    for backend_id, frontend_id in rows.all():
+    for backend_id, frontend_id in rows:
         counts[backend_id] += 1
         counts[frontend_id] += 1
     return counts
 
 
-async def _as_candidates(
-    session: AsyncSession,
+def _as_candidates(
     config: GuildConfig,
-    seeker: Learner,
+    seeker: LearnerFields,
     rows: Sequence[Sequence[Any]],
     invites: Counter[int],
+    partners: Counter[int],
 ) -> list[Candidate]:
     assert seeker.role is not None
-    # With one partner allowed, anyone eligible has none (the paired are excluded as full).
-    partners = (
-        await _partner_counts(session, [row[0] for row in rows])
-        if config.max_partners > 1
-        else Counter[int]()
-    )
     default_zone = config.timezone or "UTC"
     role = opposite(seeker.role)
     return [
@@ -167,76 +129,128 @@ async def candidate_pool(
     query = select(*COLUMNS).where(*_eligible(config, seeker, frozenset()))
     if waiting_only:
         query = query.where(Learner.waiting_since.is_not(None))
-    rows = (await session.execute(query)).all()
+    guild = {"guild_id": config.guild_id, "max_partners": config.max_partners}
+    rows = (await session.execute(query, guild)).all()
     if not rows:
         return []
     invites = await pending_invites(session, config.guild_id)
-    return await _as_candidates(session, config, seeker, rows, invites)
+    # With one partner allowed, anyone eligible has none (the paired are excluded as full).
+    partners = Counter[int]()
+    if config.max_partners > 1:
+        ids = [row[0] for row in rows]
+        partners = _partner_counts((await session.execute(PARTNER_COUNTS, {"ids": ids})).all())
+    return _as_candidates(config, seeker, rows, invites, partners)
+
+
+def _room(max_partners_one: bool) -> Any:
+    """Learners with room for a partner: with one partner allowed, no active pairing (two
+    index probes per row); else fewer than `max_partners` (one aggregate per query)."""
+    if max_partners_one:
+        active = Pairing.ended_at.is_(None)
+        return not_(
+            select(Pairing.id).where(Pairing.backend_id == Learner.id, active).exists()
+        ) & not_(select(Pairing.id).where(Pairing.frontend_id == Learner.id, active).exists())
+    return Learner.id.not_in(FULL_LEARNERS)
+
+
+@cache
+def short_list(zones: int, max_partners_one: bool) -> CompoundSelect[Any]:
+    """The first `k` eligible candidates of each group (time zone `zone0`…, or none; partner
+    left or not), in the order they have been looking; and one row of a time zone not among
+    the `zones` given, if there is any. Built once per shape."""
+    group = (
+        Learner.guild_id == bindparam("guild_id"),
+        Learner.project_id == bindparam("project_id"),
+        Learner.role == bindparam("role"),
+    )
+    eligible = (
+        Learner.active.is_(True),
+        Learner.announced_at.is_not(None),
+        Learner.id.not_in(bindparam("excluded", expanding=True)),
+        _room(max_partners_one),
+    )
+    arms: list[Select[Any]] = []
+    for zone in [*(Learner.timezone == bindparam(f"zone{i}") for i in range(zones)), None]:
+        in_zone = Learner.timezone.is_(None) if zone is None else zone
+        for left in (false(), true()):
+            arm = (
+                select(*COLUMNS)
+                .where(*group, in_zone, LEARNER_QUEUE_FLAG == left, *eligible)
+                .order_by(LEARNER_QUEUE_SINCE, Learner.id)
+                .limit(bindparam("k", type_=Integer))
+            )
+            arms.append(select(*arm.subquery().c))
+    known: list[BindParameter[str]] = [bindparam(f"zone{i}") for i in range(zones)]
+    unknown = (
+        select(*COLUMNS)
+        .where(
+            *group,
+            Learner.timezone.is_not(None),
+            Learner.timezone.not_in(known) if known else true(),
+        )
+        .limit(1)
+    )
+    arms.append(select(*unknown.subquery().c))
+    return union_all(*arms)
 
 
 async def best_candidates(
-    session: AsyncSession,
+    reads: Reads,
     config: GuildConfig,
     seeker: Seeker,
-    learner: Learner,
-    now: datetime,
+    learner: LearnerFields,
     limit: int,
     zones: set[str],
 ) -> list[Candidate]:
     """A short list that contains the ranking's top `limit` among all stored candidates.
 
-    The database orders candidates by the soft score, with two kinds of rows whose score
-    it can only over-estimate: learners with pending requests (the penalty is left out) and
-    learners in a time zone missing from `zones` (given the largest overlap). A learner of the
-    true top `limit` is then preceded only by true-top learners ahead of it (fewer than
-    `limit`) or by over-estimated rows, so when the first N rows hold at most N - `limit`
-    over-estimated rows they contain the true top. Otherwise the new zones are learned
-    (`zones` is the caller's cache, per server) and the query runs again.
+    Within one group (same time zone, same partner-left flag) every part of the score but the
+    waiting time is the same, and the waiting time only grows the earlier a learner started
+    looking; ties go to the earlier start, then the lower id. So, leaving pending requests
+    aside, a learner of the group is ranked below everyone of the group ahead of them in
+    (looking since, id) order. A learner of the true top `limit` therefore has ahead of them,
+    in their group, fewer than `limit` learners of the top, plus at most every learner with a
+    pending request (the only ones whose score can drop below that order): the first
+    `limit + len(invites)` of each group contain the top. The groups' time zones are the
+    caller's cache (`zones`, per server); a row in a time zone not in it means the cache is
+    behind: it is filled again and the query runs again.
+
+    Every statement is an index read (`bot.db.reads`): the groups' first entries, skipping
+    learners without room.
     """
+    assert learner.role is not None
+    guild = {"guild_id": config.guild_id}
+    invites = invite_counts(await reads.rows(PENDING_INVITES, guild))
     excluded = seeker.past_partners | seeker.declined | {learner.id}
-    default_zone = config.timezone or "UTC"
-    zone = func.coalesce(Learner.timezone, default_zone)
+    one = config.max_partners <= 1
     if not zones:
-        zones.update(
-            await session.scalars(
-                select(func.distinct(zone)).where(Learner.guild_id == config.guild_id)
-            )
-        )
-    since = func.coalesce(Learner.waiting_since, Learner.announced_at)
-    waited = waited_days(
-        literal(now, UTCDateTime()), since, literal_column(repr(float(rules.WAIT_CAP_DAYS)))
-    )
-    rest = rules.WAIT_POINTS_PER_DAY * waited + case(
-        (Learner.partner_left_at.is_not(None), rules.PARTNER_LEFT_POINTS), else_=0.0
-    )
-    invites = await pending_invites(session, config.guild_id)
-    wanted = limit + len(invites) + SLACK
-    eligible = _eligible(config, learner, excluded)
-    today = now.date()
+        zones.update(row[0] for row in await reads.rows(ZONES, guild, bounded=False))
     while True:
-        overlap = (
-            case(
-                {name: _overlap_points(seeker.learner.timezone, name, today) for name in zones},
-                value=zone,
-                else_=MAX_OVERLAP_POINTS,
-            )
-            if zones
-            else literal(MAX_OVERLAP_POINTS)
-        )
-        query = (
-            select(*COLUMNS, zone)
-            .where(*eligible)
-            .order_by((overlap + rest).desc(), since, Learner.id)
-            .limit(wanted)
-        )
-        rows = (await session.execute(query)).all()
-        unknown = {row[-1] for row in rows} - zones
-        doubtful = sum(1 for row in rows if row[-1] in unknown or row[0] in invites)
-        if not unknown or len(rows) < wanted or doubtful <= wanted - limit:
-            break
-        zones.update(unknown)
-    return await _as_candidates(session, config, learner, [row[:-1] for row in rows], invites)
+        ordered = sorted(zones)
+        parameters: dict[str, Any] = {
+            **guild,
+            "project_id": learner.project_id,
+            "role": opposite(learner.role),
+            "excluded": sorted(excluded),
+            "k": limit + len(invites),
+            "max_partners": config.max_partners,
+            **{f"zone{i}": zone for i, zone in enumerate(ordered)},
+        }
+        # With several partners allowed, "room" is an aggregate over the server's pairings.
+        rows = await reads.rows(short_list(len(ordered), one), parameters, bounded=one)
+        fresh = {row.timezone for row in rows} - zones - {None}
+        if not fresh:
+            break  # the last arm found no time zone outside `zones`: every row is a group's
+        zones.update(fresh, (row[0] for row in await reads.rows(ZONES, guild, bounded=False)))
+    # With one partner allowed, anyone eligible has none (the paired have no room).
+    partners = Counter[int]()
+    if not one and rows:
+        ids = [row[0] for row in rows]
+        partners = _partner_counts(await reads.rows(PARTNER_COUNTS, {"ids": ids}))
+    return _as_candidates(config, learner, rows, invites, partners)
 
 
-def _overlap_points(seeker_zone: str, zone: str, today: date) -> float:
-    return rules.overlap_points(overlap_minutes(seeker_zone, zone, today))
+ZONES = select(func.distinct(Learner.timezone)).where(
+    Learner.guild_id == bindparam("guild_id"), Learner.timezone.is_not(None)
+)
+"""Every time zone a learner of the server has set."""

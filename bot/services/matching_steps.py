@@ -7,6 +7,7 @@ pairing is created, so waiting flags and withdrawn requests always change with i
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,10 +26,17 @@ from bot.services.matching_data import (
     request_info,
     seeker_for,
 )
+from bot.services.rows import LearnerFields
+
+L = TypeVar("L", bound=LearnerFields)
 
 
 async def announced_learner(session: AsyncSession, guild_id: int, user_id: int) -> Learner:
-    learner = await learner_by_user(session, guild_id, user_id)
+    return check_announced(await learner_by_user(session, guild_id, user_id))
+
+
+def check_announced(learner: L | None) -> L:
+    """The learner, if they announced a project that is still theirs; else why not."""
     if learner is None or learner.announced_at is None or learner.role is None:
         raise NotAnnounced(
             "You haven't announced a project yet. Run `/announce-project` with your project and "
@@ -53,7 +61,7 @@ async def lock_learners(session: AsyncSession, first: int, second: int) -> tuple
     return by_id[first], by_id[second]
 
 
-async def full_message(session: AsyncSession, me: Learner, config: GuildConfig) -> str:
+async def full_message(session: AsyncSession, me: LearnerFields, config: GuildConfig) -> str:
     """Why a learner who already has all the partners allowed can't look for another."""
     partner_ids = await active_partner_ids(session, me.id)
     users = await session.scalars(select(Learner.user_id).where(Learner.id.in_(partner_ids)))

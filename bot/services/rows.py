@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -17,3 +18,22 @@ def from_row(cls: type[T], row: object, **values: Any) -> T:
         if f.init and f.name not in values
     }
     return cls(**named, **values)
+
+
+class LearnerFields(Protocol):
+    """A learner as the services read one: a `Learner` row, or a Core row with the same
+    column names (the hot reads of `bot.db.reads`, which make no ORM objects)."""
+
+    id: int
+    guild_id: int
+    user_id: int
+    display_name: str
+    project_id: int | None
+    role: str | None
+    timezone: str | None
+    summary: str | None
+    repo: str | None
+    announced_at: datetime | None
+    waiting_since: datetime | None
+    partner_left_at: datetime | None
+    active: bool

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.db.changes import ChangeFeed
 from bot.db.engine import Sessions
 from bot.db.models import Cohort, Delivery, GuildConfig, Learner, Pairing, Project, Reminder
+from bot.db.reads import Reads
 from bot.errors import InvalidInput, NoCohort, NotConfigured
 from bot.services.catalog import CatalogService
 from bot.services.claims import Claims
@@ -70,9 +71,8 @@ def build(
     claims.register(Delivery, Pairing)
     changes = ChangeFeed("sqlite+aiosqlite://")
     guilds = GuildService(sessions, clock, changes)
-    matching = MatchingService(
-        sessions, clock, CatalogService(sessions, clock, CATALOG, changes, guilds), guilds, claims
-    )
+    catalog = CatalogService(sessions, clock, CATALOG, changes, guilds)
+    matching = MatchingService(sessions, clock, catalog, guilds, claims, Reads.of(sessions))
     engine = ReminderEngine(sessions, clock, scheduler, roster, RankedSuggestions(matching), claims)
     directory = Directory()
     engine.attach(transport, directory)

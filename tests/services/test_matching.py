@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.db.base import Base
 from bot.db.engine import Sessions
@@ -307,13 +308,9 @@ async def test_concurrent_accepts_for_one_requester_respect_capacity(world: Worl
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_database_short_list_gives_the_full_ranking(
-    world: World, seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The suggestions equal ranking every stored candidate in Python (even with no slack)."""
+async def test_database_short_list_gives_the_full_ranking(world: World, seed: int) -> None:
+    """The suggestions equal ranking every stored candidate in Python."""
     import random
-
-    monkeypatch.setattr("bot.services.matching_pool.SLACK", 0)
 
     from bot.domain.matching import rank
     from bot.services.matching_data import seeker_for
@@ -363,14 +360,11 @@ async def test_database_short_list_gives_the_full_ranking(
     assert checked > 50
 
 
-async def test_short_list_learns_time_zones_it_has_not_seen(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_short_list_learns_time_zones_it_has_not_seen(world: World) -> None:
     from bot.domain.matching import rank
     from bot.services.matching_data import seeker_for
     from bot.services.matching_pool import candidate_pool
 
-    monkeypatch.setattr("bot.services.matching_pool.SLACK", 0)
     await world.learner(1, "backend")
     for user in range(2, 12):
         await world.learner(user, "frontend", waiting_since=START - timedelta(hours=user))
@@ -389,3 +383,41 @@ async def test_short_list_learns_time_zones_it_has_not_seen(
         expected = rank(await seeker_for(session, learner, config), pool, now=START, limit=2)
     assert result.suggestions == expected
     assert {"Asia/Kolkata", "America/Sao_Paulo"} <= world.service._zones[GUILD]
+
+
+@pytest.mark.parametrize("max_partners", [1, 2])
+async def test_short_list_reads_each_group_from_the_queue_index(
+    world: World, max_partners: int
+) -> None:
+    """No candidate is scored or sorted in SQL: each group's arm is a range of the index."""
+    from bot.services.matching_pool import short_list
+
+    statement = short_list(3, max_partners == 1)
+    parameters = {
+        "guild_id": GUILD,
+        "project_id": world.projects["ecommerce"],
+        "role": "frontend",
+        "excluded": [1],
+        "k": 5,
+        "max_partners": max_partners,
+        **{f"zone{i}": zone for i, zone in enumerate(["Africa/Cairo", "Africa/Lagos", "UTC"])},
+    }
+    async with world.sessions() as session:
+        connection = await session.connection()
+        if connection.dialect.name != "sqlite":
+            pytest.skip("the plan is checked on SQLite")
+        sent: list[tuple[str, Any]] = []
+
+        def capture(*args: Any) -> None:
+            sent.append((args[2], args[3]))  # the statement and its parameters, as sent
+
+        event.listen(connection.sync_connection, "before_cursor_execute", capture)
+        await connection.execute(statement, parameters)
+        event.remove(connection.sync_connection, "before_cursor_execute", capture)
+        ((sql, values),) = sent
+        plan = [
+            row[-1] for row in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", values)
+        ]
+    arms = [step for step in plan if "ix_learners_queue" in step]
+    assert len(arms) == 2 * (3 + 1) + 1, plan  # 3 zones and none, left or not; unknown zones
+    assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), plan
