@@ -118,8 +118,6 @@ class MatchingService(Audited):
     _locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock), init=False
     )
-    #: the time zones seen, per server
-    _zones: defaultdict[int, set[str]] = field(default_factory=lambda: defaultdict(set), init=False)
 
     def _lock(self, guild_id: int) -> asyncio.Lock:
         """Serialises pairing decisions within one server (one bot process)."""
@@ -156,8 +154,7 @@ class MatchingService(Audited):
         if seeker.learner.partners >= config.max_partners:
             async with self._sessions() as session:
                 raise NoRoom(await full_message(session, me, config))
-        zones = self._zones[guild_id]
-        pool = await best_candidates(self._reads, config, seeker, me, limit, zones)
+        pool = await best_candidates(self._reads, config, seeker, me, limit)
         suggestions = rank(seeker, pool, now=now, max_partners=config.max_partners, limit=limit)
         waiting_since = me.waiting_since
         if not suggestions and waiting_since is None:

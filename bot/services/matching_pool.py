@@ -21,15 +21,14 @@ from sqlalchemy import (
     Select,
     bindparam,
     false,
-    func,
     not_,
     or_,
     select,
+    text,
     true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import BindParameter
 
 from bot.db.models import (
     LEARNER_QUEUE_FLAG,
@@ -155,9 +154,8 @@ def _room(max_partners_one: bool) -> Any:
 
 @cache
 def short_list(zones: int, max_partners_one: bool) -> CompoundSelect[Any]:
-    """The first `k` eligible candidates of each group (time zone `zone0`…, or none; partner
-    left or not), in the order they have been looking; and one row of a time zone not among
-    the `zones` given, if there is any. Built once per shape."""
+    """The first `k` eligible candidates of each group (time zone `zone0`… or none, partner
+    left or not), in the order they have been looking. Built once per shape."""
     group = (
         Learner.guild_id == bindparam("guild_id"),
         Learner.project_id == bindparam("project_id"),
@@ -180,17 +178,6 @@ def short_list(zones: int, max_partners_one: bool) -> CompoundSelect[Any]:
                 .limit(bindparam("k", type_=Integer))
             )
             arms.append(select(*arm.subquery().c))
-    known: list[BindParameter[str]] = [bindparam(f"zone{i}") for i in range(zones)]
-    unknown = (
-        select(*COLUMNS)
-        .where(
-            *group,
-            Learner.timezone.is_not(None),
-            Learner.timezone.not_in(known) if known else true(),
-        )
-        .limit(1)
-    )
-    arms.append(select(*unknown.subquery().c))
     return union_all(*arms)
 
 
@@ -200,7 +187,6 @@ async def best_candidates(
     seeker: Seeker,
     learner: LearnerFields,
     limit: int,
-    zones: set[str],
 ) -> list[Candidate]:
     """A short list that contains the ranking's top `limit` among all stored candidates.
 
@@ -211,37 +197,30 @@ async def best_candidates(
     (looking since, id) order. A learner of the true top `limit` therefore has ahead of them,
     in their group, fewer than `limit` learners of the top, plus at most every learner with a
     pending request (the only ones whose score can drop below that order): the first
-    `limit + len(invites)` of each group contain the top. The groups' time zones are the
-    caller's cache (`zones`, per server); a row in a time zone not in it means the cache is
-    behind: it is filled again and the query runs again.
+    `limit + len(invites)` of each group contain the top.
 
-    Every statement is an index read (`bot.db.reads`): the groups' first entries, skipping
-    learners without room.
+    Every statement is an index read (`bot.db.reads`): the time zones of the project's other
+    track (one index seek each), then the groups' first entries, skipping learners without
+    room.
     """
     assert learner.role is not None
-    guild = {"guild_id": config.guild_id}
-    invites = invite_counts(await reads.rows(PENDING_INVITES, guild))
-    excluded = seeker.past_partners | seeker.declined | {learner.id}
+    invites = invite_counts(await reads.rows(PENDING_INVITES, {"guild_id": config.guild_id}))
+    group = {
+        "guild_id": config.guild_id,
+        "project_id": learner.project_id,
+        "role": opposite(learner.role),
+    }
+    zones = [row[0] for row in await reads.rows(GROUP_ZONES, group)]
     one = config.max_partners <= 1
-    if not zones:
-        zones.update(row[0] for row in await reads.rows(ZONES, guild, bounded=False))
-    while True:
-        ordered = sorted(zones)
-        parameters: dict[str, Any] = {
-            **guild,
-            "project_id": learner.project_id,
-            "role": opposite(learner.role),
-            "excluded": sorted(excluded),
-            "k": limit + len(invites),
-            "max_partners": config.max_partners,
-            **{f"zone{i}": zone for i, zone in enumerate(ordered)},
-        }
-        # With several partners allowed, "room" is an aggregate over the server's pairings.
-        rows = await reads.rows(short_list(len(ordered), one), parameters, bounded=one)
-        fresh = {row.timezone for row in rows} - zones - {None}
-        if not fresh:
-            break  # the last arm found no time zone outside `zones`: every row is a group's
-        zones.update(fresh, (row[0] for row in await reads.rows(ZONES, guild, bounded=False)))
+    parameters: dict[str, Any] = {
+        **group,
+        "excluded": sorted(seeker.past_partners | seeker.declined | {learner.id}),
+        "k": limit + len(invites),
+        "max_partners": config.max_partners,
+        **{f"zone{i}": zone for i, zone in enumerate(zones)},
+    }
+    # With several partners allowed, "room" is an aggregate over the server's pairings.
+    rows = await reads.rows(short_list(len(zones), one), parameters, bounded=one)
     # With one partner allowed, anyone eligible has none (the paired have no room).
     partners = Counter[int]()
     if not one and rows:
@@ -250,7 +229,21 @@ async def best_candidates(
     return _as_candidates(config, learner, rows, invites, partners)
 
 
-ZONES = select(func.distinct(Learner.timezone)).where(
-    Learner.guild_id == bindparam("guild_id"), Learner.timezone.is_not(None)
+GROUP_ZONES = text(
+    """
+    WITH RECURSIVE zones(zone) AS (
+        SELECT min(timezone) FROM learners
+        WHERE guild_id = :guild_id AND project_id = :project_id AND role = :role
+        UNION ALL
+        SELECT (
+            SELECT min(timezone) FROM learners
+            WHERE guild_id = :guild_id AND project_id = :project_id AND role = :role
+            AND timezone > zones.zone
+        )
+        FROM zones WHERE zones.zone IS NOT NULL
+    )
+    SELECT zone FROM zones WHERE zone IS NOT NULL
+    """
 )
-"""Every time zone a learner of the server has set."""
+"""The distinct time zones set by learners of one project and track, in order: a loose scan
+of `ix_learners_queue`, one seek per zone instead of reading every learner."""

@@ -360,7 +360,7 @@ async def test_database_short_list_gives_the_full_ranking(world: World, seed: in
     assert checked > 50
 
 
-async def test_short_list_learns_time_zones_it_has_not_seen(world: World) -> None:
+async def test_short_list_sees_time_zones_set_after_an_earlier_call(world: World) -> None:
     from bot.domain.matching import rank
     from bot.services.matching_data import seeker_for
     from bot.services.matching_pool import candidate_pool
@@ -368,7 +368,7 @@ async def test_short_list_learns_time_zones_it_has_not_seen(world: World) -> Non
     await world.learner(1, "backend")
     for user in range(2, 12):
         await world.learner(user, "frontend", waiting_since=START - timedelta(hours=user))
-    await world.service.suggest(GUILD, 1, limit=2)  # caches the zones seen so far
+    await world.service.suggest(GUILD, 1, limit=2)
     for user in range(20, 32):  # long-waiting, but far away: must not crowd the list
         zone = "Asia/Kolkata" if user % 2 else "America/Sao_Paulo"
         await world.learner(
@@ -382,7 +382,6 @@ async def test_short_list_learns_time_zones_it_has_not_seen(world: World) -> Non
         pool = await candidate_pool(session, config, learner)
         expected = rank(await seeker_for(session, learner, config), pool, now=START, limit=2)
     assert result.suggestions == expected
-    assert {"Asia/Kolkata", "America/Sao_Paulo"} <= world.service._zones[GUILD]
 
 
 @pytest.mark.parametrize("max_partners", [1, 2])
@@ -419,5 +418,24 @@ async def test_short_list_reads_each_group_from_the_queue_index(
             row[-1] for row in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", values)
         ]
     arms = [step for step in plan if "ix_learners_queue" in step]
-    assert len(arms) == 2 * (3 + 1) + 1, plan  # 3 zones and none, left or not; unknown zones
+    assert len(arms) == 2 * (3 + 1), plan  # 3 zones and none, left or not
     assert not any("TEMP B-TREE FOR ORDER BY" in step for step in plan), plan
+
+
+async def test_the_groups_time_zones_are_read_one_seek_each(world: World) -> None:
+    from sqlalchemy import text
+
+    from bot.services.matching_pool import GROUP_ZONES
+
+    for user, zone in enumerate(["UTC", None, "Africa/Lagos", "UTC", "Asia/Tokyo"], start=1):
+        await world.learner(user, "frontend", timezone=zone)
+    await world.learner(9, "backend", timezone="Europe/Paris")  # the other track: not listed
+    group = {"guild_id": GUILD, "project_id": world.projects["ecommerce"], "role": "frontend"}
+    async with world.sessions() as session:
+        zones = [row[0] for row in await session.execute(GROUP_ZONES, group)]
+        assert zones == ["Africa/Lagos", "Asia/Tokyo", "UTC"]
+        connection = await session.connection()
+        if connection.dialect.name == "sqlite":
+            plan = await session.execute(text(f"EXPLAIN QUERY PLAN {GROUP_ZONES.text}"), group)
+            steps = [row[-1] for row in plan]
+            assert all("COVERING INDEX ix_learners_queue" in s for s in steps if "learners" in s)
