@@ -168,7 +168,7 @@ def seeker_of(
 
 
 PENDING_INVITES = (
-    select(PairRequest.invitee_id, func.count(PairRequest.id))
+    select(PairRequest.invitee_id, func.count(PairRequest.id).label("invites"))
     .where(
         PairRequest.guild_id == bindparam("guild_id"),
         PairRequest.status == RequestStatus.PENDING,

@@ -49,7 +49,7 @@ from bot.services.matching_data import (
 from bot.services.rows import LearnerFields
 
 
-def _eligible(config: GuildConfig, seeker: Learner, excluded: frozenset[int]) -> list[Any]:
+def _eligible(config: GuildConfig, seeker: Learner) -> list[Any]:
     """Announced, active learners of the other track on the seeker's project who have room."""
     assert seeker.role is not None
     conditions = [
@@ -60,8 +60,6 @@ def _eligible(config: GuildConfig, seeker: Learner, excluded: frozenset[int]) ->
         Learner.announced_at.is_not(None),
         Learner.id.not_in(FULL_LEARNERS),
     ]
-    if excluded:
-        conditions.append(not_(Learner.id.in_(excluded)))
     return conditions
 
 
@@ -125,7 +123,7 @@ async def candidate_pool(
     session: AsyncSession, config: GuildConfig, seeker: Learner, *, waiting_only: bool = False
 ) -> list[Candidate]:
     """Every candidate with room (or only those on the waiting list)."""
-    query = select(*COLUMNS).where(*_eligible(config, seeker, frozenset()))
+    query = select(*COLUMNS).where(*_eligible(config, seeker))
     if waiting_only:
         query = query.where(Learner.waiting_since.is_not(None))
     guild = {"guild_id": config.guild_id, "max_partners": config.max_partners}
@@ -164,7 +162,6 @@ def short_list(zones: int, max_partners_one: bool) -> CompoundSelect[Any]:
     eligible = (
         Learner.active.is_(True),
         Learner.announced_at.is_not(None),
-        Learner.id.not_in(bindparam("excluded", expanding=True)),
         _room(max_partners_one),
     )
     arms: list[Select[Any]] = []
@@ -196,8 +193,9 @@ async def best_candidates(
     aside, a learner of the group is ranked below everyone of the group ahead of them in
     (looking since, id) order. A learner of the true top `limit` therefore has ahead of them,
     in their group, fewer than `limit` learners of the top, plus at most every learner with a
-    pending request (the only ones whose score can drop below that order): the first
-    `limit + len(invites)` of each group contain the top.
+    pending request (the only ones whose score can drop below that order) and every learner
+    the seeker may not be proposed again (past partners, declines; `rank` drops them): the
+    first `limit + len(invites) + len(those)` of each group contain the top.
 
     Every statement is an index read (`bot.db.reads`): the time zones of the project's other
     track (one index seek each), then the groups' first entries, skipping learners without
@@ -214,8 +212,8 @@ async def best_candidates(
     one = config.max_partners <= 1
     parameters: dict[str, Any] = {
         **group,
-        "excluded": sorted(seeker.past_partners | seeker.declined | {learner.id}),
-        "k": limit + len(invites),
+        # Past partners and declines are left to `rank` (the seeker is of the other track).
+        "k": limit + len(invites) + len(seeker.past_partners | seeker.declined),
         "max_partners": config.max_partners,
         **{f"zone{i}": zone for i, zone in enumerate(zones)},
     }

@@ -336,9 +336,14 @@ async def test_database_short_list_gives_the_full_ranking(world: World, seed: in
             continue
         if found.suggestions:
             pick = rng.choice(found.suggestions).candidate
-            request = await world.service.request(user, pick.learner_id)
+            try:
+                request = await world.service.request(user, pick.learner_id)
+            except NotAMatch:  # they asked first: a request stands between them already
+                continue
             if rng.random() < 0.3:
                 await world.service.accept(request.request_id, pick.user_id)
+                if rng.random() < 0.5:  # ended: a past partner, never proposed again
+                    await world.service.unpair(GUILD, user, None)
     world.clock.current = START + timedelta(hours=5)
     checked = 0
     for user in range(1, 121):
@@ -396,7 +401,6 @@ async def test_short_list_reads_each_group_from_the_queue_index(
         "guild_id": GUILD,
         "project_id": world.projects["ecommerce"],
         "role": "frontend",
-        "excluded": [1],
         "k": 5,
         "max_partners": max_partners,
         **{f"zone{i}": zone for i, zone in enumerate(["Africa/Cairo", "Africa/Lagos", "UTC"])},
@@ -439,3 +443,56 @@ async def test_the_groups_time_zones_are_read_one_seek_each(world: World) -> Non
             plan = await session.execute(text(f"EXPLAIN QUERY PLAN {GROUP_ZONES.text}"), group)
             steps = [row[-1] for row in plan]
             assert all("COVERING INDEX ix_learners_queue" in s for s in steps if "learners" in s)
+
+
+async def test_hot_reads_give_what_a_session_gives(world: World, services: Services) -> None:
+    """Each statement read on the loop's own connection (compiled once, run without
+    SQLAlchemy's execution machinery on SQLite) returns the rows a session returns: the same
+    values (datetimes in UTC, booleans, None) under the same column names."""
+    from sqlalchemy import TextClause
+
+    from bot.services.learners import PROFILE
+    from bot.services.matching_data import HISTORY, PENDING_INVITES, SEEKER
+    from bot.services.matching_pool import GROUP_ZONES, PARTNER_COUNTS, short_list
+
+    ids = {}
+    for user in range(1, 9):
+        ids[user] = await world.learner(
+            user,
+            "backend" if user % 2 else "frontend",
+            timezone=[None, "Africa/Lagos", "UTC"][user % 3],
+            waiting_since=START - timedelta(hours=user) if user % 4 else None,
+            partner_left_at=START - timedelta(days=1) if user == 6 else None,
+        )
+    paired = await world.service.request(1, ids[2])
+    await world.service.accept(paired.request_id, 2)
+    await world.service.unpair(GUILD, 1, None)
+    await world.service.request(3, ids[4])
+    declined = await world.service.request(5, ids[6])
+    await world.service.decline(declined.request_id, 6)
+    group = {"guild_id": GUILD, "project_id": world.projects["ecommerce"], "role": "frontend"}
+    zones = {f"zone{i}": zone for i, zone in enumerate(["Africa/Lagos", "UTC"])}
+    cases: list[tuple[Any, dict[str, Any]]] = [
+        (PROFILE, {"guild_id": GUILD, "user_id": 1}),
+        (PROFILE, {"guild_id": GUILD, "user_id": 999}),
+        (SEEKER, {"guild_id": GUILD, "user_id": 6}),
+        (HISTORY, {"learner_id": ids[1]}),
+        (HISTORY, {"learner_id": ids[5]}),
+        (PENDING_INVITES, {"guild_id": GUILD}),
+        (GROUP_ZONES, group),
+        (short_list(2, True), {**group, **zones, "k": 3, "max_partners": 1}),
+        (short_list(2, False), {**group, **zones, "k": 3, "max_partners": 2}),
+        (PARTNER_COUNTS, {"ids": list(ids.values())}),
+    ]
+    reads = services.reads
+    seen_rows = 0
+    for statement, parameters in cases:
+        async with world.sessions() as session:
+            expected = (await session.execute(statement, parameters)).all()
+        got = await reads.rows(statement, parameters)
+        assert [tuple(row) for row in got] == [tuple(row) for row in expected], statement
+        if expected and not isinstance(statement, TextClause):
+            names = list(expected[0]._fields)
+            assert [getattr(got[0], name) for name in names] == list(expected[0]), names
+        seen_rows += len(expected)
+    assert seen_rows > 10
