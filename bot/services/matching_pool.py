@@ -150,6 +150,10 @@ def _room(max_partners_one: bool) -> Any:
     return Learner.id.not_in(FULL_LEARNERS)
 
 
+LOOP_ENTRIES = 400
+"""The most index entries a short list may ask for and still be read on the event loop."""
+
+
 @cache
 def short_list(zones: int, max_partners_one: bool) -> CompoundSelect[Any]:
     """The first `k` eligible candidates of each group (time zone `zone0`… or none, partner
@@ -217,8 +221,13 @@ async def best_candidates(
         "max_partners": config.max_partners,
         **{f"zone{i}": zone for i, zone in enumerate(zones)},
     }
-    # With several partners allowed, "room" is an aggregate over the server's pairings.
-    rows = await reads.rows(short_list(len(zones), one), parameters, bounded=one)
+    # On the event loop only while it stays a few index entries per group: with several
+    # partners allowed "room" is an aggregate over the server's pairings, and many pending
+    # requests make every group's list long.
+    entries = parameters["k"] * 2 * (len(zones) + 1)
+    rows = await reads.rows(
+        short_list(len(zones), one), parameters, bounded=one and entries <= LOOP_ENTRIES
+    )
     # With one partner allowed, anyone eligible has none (the paired have no room).
     partners = Counter[int]()
     if not one and rows:

@@ -496,3 +496,27 @@ async def test_hot_reads_give_what_a_session_gives(world: World, services: Servi
             assert [getattr(got[0], name) for name in names] == list(expected[0]), names
         seen_rows += len(expected)
     assert seen_rows > 10
+
+
+async def test_a_long_short_list_is_read_through_the_pool(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many pending requests make every group's list long: then it is not read on the event
+    loop, and the suggestions are the same."""
+    await world.learner(1, "backend")
+    for user in range(2, 8):
+        await world.learner(user, "frontend", waiting_since=START - timedelta(hours=user))
+    on_loop = await world.service.suggest(GUILD, 1, limit=3)
+    reads = world.service._reads
+    calls: list[bool] = []
+    original = reads.rows
+
+    async def spy(statement: Any, parameters: Any = None, *, bounded: bool = True) -> Any:
+        calls.append(bounded)
+        return await original(statement, parameters, bounded=bounded)
+
+    monkeypatch.setattr(reads, "rows", spy)
+    monkeypatch.setattr("bot.services.matching_pool.LOOP_ENTRIES", 0)
+    through_pool = await world.service.suggest(GUILD, 1, limit=3)
+    assert through_pool.suggestions == on_loop.suggestions
+    assert calls.count(False) == 1  # the short list; the seeker's rows stay on the loop
