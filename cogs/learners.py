@@ -159,7 +159,7 @@ class LearnersCog(commands.Cog, name=ui.COG_NAME):
     async def _refuse(
         self, interaction: Interaction, draft: AnnounceDraft, error: InvalidInput
     ) -> None:
-        """Nothing was saved: say why, and keep what was typed behind a button."""
+        """Nothing was posted or changed: say why, and keep what was typed behind a button."""
         token = await self.drafts.save(replace(draft, refused=error.field))
         text = form_ui.refused_text(error.message)
         view = form_ui.draft_view(draft.guild_id, token)

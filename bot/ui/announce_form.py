@@ -35,7 +35,7 @@ TRACKS: tuple[tuple[str, str, str], ...] = (
 FIX_MARK = "✏️ Fix: "
 EXPIRED_TITLE = "Announce (what you typed expired)"  # ≤ 45 characters
 DRAFT_EXPIRED = (
-    "⌛ That form expired, so I no longer have what you typed. Nothing was saved: run "
+    "⌛ That form expired, so I no longer have what you typed. Nothing was posted or changed: run "
     "`/announce-project` again."
 )
 
@@ -68,7 +68,7 @@ def submitted_draft(data: Any, user_id: int) -> AnnounceDraft | None:
 def refused_text(message: str) -> str:
     """The private error for a refused option, beside the button that keeps the draft."""
     return (
-        f"{message}\nNothing was saved. Press **Fix and announce** to correct it: "
+        f"{message}\nNothing was posted or changed. Press **Fix and announce** to correct it: "
         "everything you typed is kept."
     )
 

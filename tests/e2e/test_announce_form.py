@@ -58,7 +58,7 @@ async def test_bad_url_keeps_the_draft_and_the_form_announces(nexus: Nexus) -> N
         timezone="Africa/Lagos",
     )
     assert refused.ephemeral and "https://" in refused.text
-    assert "Nothing was saved" in refused.text
+    assert "Nothing was posted or changed" in refused.text
     assert nexus.posts() == [] and await learners(nexus) == 0
 
     opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
@@ -100,7 +100,7 @@ async def test_a_form_refused_again_keeps_the_new_values(nexus: Nexus) -> None:
         {"announce-summary": "Short now", "announce-timezone": "Lagos Time"},
     )
     assert again.ephemeral and "Did you mean `Africa/Lagos`?" in again.text  # the closest zone
-    assert "Nothing was saved" in again.text and await learners(nexus) == 0
+    assert "Nothing was posted or changed" in again.text and await learners(nexus) == 0
     second = await nexus.fake.click(wanjiku, again, custom_id(again, "nexus:announce:draft:"))
     assert second.modal is not None
     fields = inputs(second.modal)
@@ -112,7 +112,7 @@ async def test_a_form_refused_again_keeps_the_new_values(nexus: Nexus) -> None:
 async def test_an_unknown_project_offers_the_form_too(nexus: Nexus) -> None:
     wanjiku = nexus.member("wanjiku")
     refused = await announce(nexus, wanjiku, project="Quantum Toaster", role="backend")
-    assert "not a project" in refused.text and "Nothing was saved" in refused.text
+    assert "not a project" in refused.text and "Nothing was posted or changed" in refused.text
     opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
     assert opened.modal is not None
     assert inputs(opened.modal)["announce-project"]["label"].startswith("✏️ Fix")
@@ -163,7 +163,7 @@ async def test_an_expired_draft_opens_the_form_from_the_profile(nexus: Nexus) ->
     wanjiku = nexus.member("wanjiku")
     await announce(nexus, wanjiku, project="ecommerce", role="backend", summary="DRF API")
     refused = await announce(nexus, wanjiku, project="ecommerce", role="backend", repo="nope")
-    assert "Nothing was saved" in refused.text
+    assert "Nothing was posted or changed" in refused.text
     nexus.clock.advance(hours=25)  # drafts are kept for a day
     opened = await nexus.fake.click(wanjiku, refused, custom_id(refused, "nexus:announce:draft:"))
     assert opened.modal is not None, opened
@@ -252,7 +252,7 @@ async def test_a_refused_form_from_a_dm_keeps_the_draft(week: Nexus) -> None:
         },
     )
     assert refused.ephemeral and "https://" in refused.text
-    assert "Nothing was saved" in refused.text
+    assert "Nothing was posted or changed" in refused.text
     assert not [p for p in week.posts() if p.embeds]  # no announcement posted
     again = await week.fake.click(bola, refused, custom_id(refused, "nexus:announce:draft:"))
     assert again.modal is not None
