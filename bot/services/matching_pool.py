@@ -48,21 +48,6 @@ from bot.services.matching_data import (
 )
 from bot.services.rows import LearnerFields
 
-
-def _eligible(config: GuildConfig, seeker: Learner) -> list[Any]:
-    """Announced, active learners of the other track on the seeker's project who have room."""
-    assert seeker.role is not None
-    conditions = [
-        Learner.guild_id == config.guild_id,
-        Learner.project_id == seeker.project_id,
-        Learner.role == opposite(seeker.role),
-        Learner.active.is_(True),
-        Learner.announced_at.is_not(None),
-        Learner.id.not_in(FULL_LEARNERS),
-    ]
-    return conditions
-
-
 COLUMNS = (
     Learner.id,
     Learner.user_id,
@@ -122,32 +107,54 @@ def _as_candidates(
 async def candidate_pool(
     session: AsyncSession, config: GuildConfig, seeker: Learner, *, waiting_only: bool = False
 ) -> list[Candidate]:
-    """Every candidate with room (or only those on the waiting list)."""
-    query = select(*COLUMNS).where(*_eligible(config, seeker))
+    """Every candidate with room (or only those on the waiting list). Room is always the
+    aggregate here, so the tests that hold the short list to this pool check its probes."""
+    assert seeker.role is not None
+    one = config.max_partners <= 1
+    query = select(*COLUMNS).where(*_candidates(probes=False))
     if waiting_only:
         query = query.where(Learner.waiting_since.is_not(None))
-    guild = {"guild_id": config.guild_id, "max_partners": config.max_partners}
-    rows = (await session.execute(query, guild)).all()
+    parameters = {
+        "guild_id": config.guild_id,
+        "project_id": seeker.project_id,
+        "role": opposite(seeker.role),
+        "max_partners": config.max_partners,
+    }
+    rows = (await session.execute(query, parameters)).all()
     if not rows:
         return []
     invites = await pending_invites(session, config.guild_id)
-    # With one partner allowed, anyone eligible has none (the paired are excluded as full).
+    # With one partner allowed, anyone eligible has none (the paired have no room).
     partners = Counter[int]()
-    if config.max_partners > 1:
+    if not one:
         ids = [row[0] for row in rows]
         partners = _partner_counts((await session.execute(PARTNER_COUNTS, {"ids": ids})).all())
     return _as_candidates(config, seeker, rows, invites, partners)
 
 
-def _room(max_partners_one: bool) -> Any:
-    """Learners with room for a partner: with one partner allowed, no active pairing (two
-    index probes per row); else fewer than `max_partners` (one aggregate per query)."""
-    if max_partners_one:
+def _room(probes: bool) -> Any:
+    """Learners with room for a partner. With `probes` (right only when one partner is
+    allowed), no active pairing: two index probes per row. Else fewer than `max_partners`:
+    one aggregate over the server's pairings per query."""
+    if probes:
         active = Pairing.ended_at.is_(None)
         return not_(
             select(Pairing.id).where(Pairing.backend_id == Learner.id, active).exists()
         ) & not_(select(Pairing.id).where(Pairing.frontend_id == Learner.id, active).exists())
     return Learner.id.not_in(FULL_LEARNERS)
+
+
+def _candidates(probes: bool) -> tuple[Any, ...]:
+    """The hard rules SQL checks: announced, active learners of the track `role` on the
+    project `project_id` of the server `guild_id`, with room for a partner (see `_room`)."""
+    return (
+        Learner.guild_id == bindparam("guild_id"),
+        Learner.project_id == bindparam("project_id"),
+        Learner.role == bindparam("role"),
+        Learner.active.is_(True),
+        Learner.announced_at.is_not(None),
+        _room(probes),
+    )
 
 
 LOOP_ENTRIES = 400
@@ -158,23 +165,14 @@ LOOP_ENTRIES = 400
 def short_list(zones: int, max_partners_one: bool) -> CompoundSelect[Any]:
     """The first `k` eligible candidates of each group (time zone `zone0`… or none, partner
     left or not), in the order they have been looking. Built once per shape."""
-    group = (
-        Learner.guild_id == bindparam("guild_id"),
-        Learner.project_id == bindparam("project_id"),
-        Learner.role == bindparam("role"),
-    )
-    eligible = (
-        Learner.active.is_(True),
-        Learner.announced_at.is_not(None),
-        _room(max_partners_one),
-    )
+    candidates = _candidates(probes=max_partners_one)
     arms: list[Select[Any]] = []
     for zone in [*(Learner.timezone == bindparam(f"zone{i}") for i in range(zones)), None]:
         in_zone = Learner.timezone.is_(None) if zone is None else zone
         for left in (false(), true()):
             arm = (
                 select(*COLUMNS)
-                .where(*group, in_zone, LEARNER_QUEUE_FLAG == left, *eligible)
+                .where(*candidates, in_zone, LEARNER_QUEUE_FLAG == left)
                 .order_by(LEARNER_QUEUE_SINCE, Learner.id)
                 .limit(bindparam("k", type_=Integer))
             )
